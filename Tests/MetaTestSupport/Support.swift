@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// Named tolerances for reference tests.
+public enum Tolerance {
+    /// metafor's numbers: estimates, SEs, CIs, τ², I², H², Q.
+    public static let metafor = 1e-6
+    /// p-values of iterative or rank-based tests.
+    public static let iterativePValue = 1e-4
+    /// RevMan's full-precision doubles in an .rm5 file.
+    public static let revman = 1e-10
+    /// R's distribution functions.
+    public static let distribution = 1e-12
+}
+
+/// Expects `actual` within relative tolerance `rel` of `expected` (absolute `abs` near zero).
+public func expectClose(_ actual: Double?, _ expected: Double?, rel: Double, abs absTolerance: Double = 1e-300,
+                        _ what: @autoclosure () -> String, sourceLocation: SourceLocation = #_sourceLocation) {
+    guard let expected else {
+        #expect(actual == nil, "\(what()): expected no value, got \(String(describing: actual))", sourceLocation: sourceLocation)
+        return
+    }
+    guard let actual else {
+        Issue.record("\(what()): expected \(expected), got nothing", sourceLocation: sourceLocation)
+        return
+    }
+    let difference = abs(actual - expected)
+    let scale = abs(expected)
+    let ok = difference <= rel * scale || difference <= absTolerance
+    #expect(ok, "\(what()): got \(actual), expected \(expected) (relative difference \(scale > 0 ? difference / scale : difference))",
+            sourceLocation: sourceLocation)
+}
+
+/// Reads a fixture file shipped with a test target.
+public func fixtureURL(_ name: String, bundle: Bundle) -> URL {
+    guard let url = bundle.url(forResource: name, withExtension: nil, subdirectory: "Fixtures") else {
+        fatalError("missing fixture \(name)")
+    }
+    return url
+}
+
+/// A JSON object from a fixture.
+public func loadJSON(_ name: String, bundle: Bundle) throws -> [String: Any] {
+    let data = try Data(contentsOf: fixtureURL(name, bundle: bundle))
+    return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+}
+
+/// A minimal CSV reader for the fixtures (quoted fields without embedded newlines).
+public func loadCSV(_ name: String, bundle: Bundle) throws -> [[String: String]] {
+    let text = try String(contentsOf: fixtureURL(name, bundle: bundle), encoding: .utf8)
+    var lines = text.split(whereSeparator: \.isNewline).map(String.init)
+    let header = splitCSVLine(lines.removeFirst())
+    return lines.map { line in
+        let fields = splitCSVLine(line)
+        var row: [String: String] = [:]
+        for (i, name) in header.enumerated() { row[name] = i < fields.count ? fields[i] : "" }
+        return row
+    }
+}
+
+public func splitCSVLine(_ line: String) -> [String] {
+    var fields: [String] = []
+    var field = ""
+    var quoted = false
+    var chars = Array(line)
+    var i = 0
+    while i < chars.count {
+        let c = chars[i]
+        if quoted {
+            if c == "\"" {
+                if i + 1 < chars.count && chars[i + 1] == "\"" { field.append("\""); i += 1 } else { quoted = false }
+            } else { field.append(c) }
+        } else if c == "\"" {
+            quoted = true
+        } else if c == "," {
+            fields.append(field); field = ""
+        } else {
+            field.append(c)
+        }
+        i += 1
+    }
+    fields.append(field)
+    chars.removeAll()
+    return fields
+}
+
+extension Dictionary where Key == String, Value == Any {
+    public func double(_ key: String) -> Double? { (self[key] as? NSNumber)?.doubleValue }
+    public func doubles(_ key: String) -> [Double] { (self[key] as? [Any] ?? []).map { ($0 as! NSNumber).doubleValue } }
+    public func object(_ key: String) -> [String: Any] { self[key] as! [String: Any] }
+    public func string(_ key: String) -> String? { self[key] as? String }
+}
+
+/// A deterministic generator for property tests (SplitMix64).
+public struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
