@@ -5,7 +5,7 @@ let package = Package(
     name: "metapipe",
     platforms: [.macOS(.v13)],
     products: [
-
+        .executable(name: "metapipe", targets: ["metapipe"]),
         .library(name: "MetaStats", targets: ["MetaStats"]),
     ],
     dependencies: [
@@ -22,9 +22,32 @@ let package = Package(
             providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
         ),
         // Effect sizes, distributions, pooling, heterogeneity, subgroups, sensitivity, bias tests.
+        // Pure values in, values out.
         .target(name: "MetaStats"),
+        // RevMan 5 (.rm5) files and RevMan Web data packages.
+        .target(name: "MetaRevMan", dependencies: ["MetaStats"]),
+        // YAML + CSV -> a validated pipeline, with file:line:column diagnostics.
+        .target(name: "MetaPipeline", dependencies: [
+            "MetaStats", "MetaRevMan", "Yams", .product(name: "SwiftCSV", package: "SwiftCSV"),
+        ]),
+        // Generic stage graph, content-hash cache and Dispatch executor; knows nothing of statistics.
+        .target(name: "MetaRunner", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Forest, funnel and leave-one-out plots: layouts as data, drawn through Cairo.
+        .target(name: "MetaPlot", dependencies: ["MetaStats", "CCairo"]),
+        // result.json, CSV tables, index.html and README.md.
+        .target(name: "MetaReport", dependencies: ["MetaStats"]),
+        // The stages of a pipeline, wired from the modules above.
+        .target(name: "MetaEngine", dependencies: [
+            "MetaStats", "MetaPipeline", "MetaRunner", "MetaPlot", "MetaReport", "MetaRevMan",
+        ]),
+        // The thin CLI.
+        .executableTarget(name: "metapipe", dependencies: [
+            "MetaEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // Tolerances, fixture loading and a seeded generator shared by the test suites.
         .target(name: "MetaTestSupport", path: "Tests/MetaTestSupport"),
         .testTarget(name: "MetaStatsTests", dependencies: ["MetaStats", "MetaTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MetaPlotTests", dependencies: ["MetaPlot", "MetaStats", "MetaTestSupport"]),
     ]
 )
