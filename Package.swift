@@ -24,6 +24,8 @@ let package = Package(
         // Effect sizes, distributions, pooling, heterogeneity, subgroups, sensitivity, bias tests.
         // Pure values in, values out.
         .target(name: "MetaStats"),
+        // Number formatting shared by the plots and the report.
+        .target(name: "MetaFormat"),
         // RevMan 5 (.rm5) files and RevMan Web data packages.
         .target(name: "MetaRevMan", dependencies: ["MetaStats"]),
         // YAML + CSV -> a validated pipeline, with file:line:column diagnostics.
@@ -33,9 +35,9 @@ let package = Package(
         // Generic stage graph, content-hash cache and Dispatch executor; knows nothing of statistics.
         .target(name: "MetaRunner", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Forest, funnel and leave-one-out plots: layouts as data, drawn through Cairo.
-        .target(name: "MetaPlot", dependencies: ["MetaStats", "CCairo"]),
+        .target(name: "MetaPlot", dependencies: ["MetaStats", "MetaFormat", "CCairo"]),
         // result.json, CSV tables, index.html and README.md.
-        .target(name: "MetaReport", dependencies: ["MetaStats"]),
+        .target(name: "MetaReport", dependencies: ["MetaStats", "MetaFormat"]),
         // The stages of a pipeline, wired from the modules above.
         .target(name: "MetaEngine", dependencies: [
             "MetaStats", "MetaPipeline", "MetaRunner", "MetaPlot", "MetaReport", "MetaRevMan",

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Numbers for people: the conventions of RevMan's forest plots and of published reports.
+/// Shared by the plots and the report so that a figure and its table never disagree.
+public enum Format {
+    /// `x` with a fixed number of decimals, never "-0.00".
+    public static func fixed(_ x: Double, _ digits: Int) -> String {
+        var text = String(format: "%.\(digits)f", x)
+        if text.hasPrefix("-"), text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) { text.removeFirst() }
+        return text
+    }
+
+    /// A p-value as RevMan prints it: 2 decimals from 0.01, then as many as the first significant
+    /// digit needs down to 0.00001, below which "< 0.00001". Returns the clause after "P".
+    /// Examples: "= 0.13", "= 0.001", "= 0.0004", "< 0.00001".
+    public static func pClause(_ p: Double) -> String {
+        if p < 0.00001 { return "< 0.00001" }
+        if p >= 0.01 {
+            let text = fixed(p, 2)
+            return text == "1.00" ? "= 1.00" : "= \(text)"
+        }
+        for digits in 3...5 where p >= pow(10, Double(-digits + 1)) * 0.99999999 || digits == 5 {
+            return "= \(fixed(p, digits))"
+        }
+        return "= \(fixed(p, 5))"
+    }
+
+    /// "P = 0.13" / "P < 0.00001".
+    public static func p(_ p: Double) -> String { "P \(pClause(p))" }
+
+    /// A percentage with `digits` decimals and a % sign ("39.7%").
+    public static func percent(_ x: Double, _ digits: Int = 1) -> String { "\(fixed(x, digits))%" }
+
+    /// A value as it would be typed in a data sheet: integers without decimals, other numbers in
+    /// their shortest exact form ("12", "0.27", "111.9").
+    public static func data(_ x: Double) -> String {
+        if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+        return "\(x)"
+    }
+
+    /// An effect with its interval in RevMan's style: "0.72 [0.49, 1.06]".
+    public static func interval(_ estimate: Double, _ lower: Double, _ upper: Double, digits: Int = 2) -> String {
+        "\(fixed(estimate, digits)) [\(fixed(lower, digits)), \(fixed(upper, digits))]"
+    }
+}
