@@ -19,7 +19,7 @@ public enum Format {
             let text = fixed(p, 2)
             return text == "1.00" ? "= 1.00" : "= \(text)"
         }
-        for digits in 3...5 where p >= pow(10, Double(-digits + 1)) * 0.99999999 || digits == 5 {
+        for digits in 3...5 where p >= pow(10, Double(-digits)) {
             return "= \(fixed(p, digits))"
         }
         return "= \(fixed(p, 5))"
