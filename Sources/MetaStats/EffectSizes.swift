@@ -75,7 +75,7 @@ public struct BinaryCounts: Sendable, Hashable, Codable {
 }
 
 /// What a study reports, before an effect size is computed from it.
-public enum StudyData: Sendable, Hashable {
+public enum StudyData: Sendable, Hashable, Codable {
     case continuous(ContinuousArms)
     case binary(BinaryCounts)
     /// An independent-samples t statistic (positive when arm 1 is higher) with the arm sizes.
@@ -100,7 +100,7 @@ public enum StudyData: Sendable, Hashable {
 }
 
 /// One study's reported data.
-public struct StudyInput: Sendable, Hashable {
+public struct StudyInput: Sendable, Hashable, Codable {
     public var study: String
     public var data: StudyData
     public init(study: String, data: StudyData) {
@@ -124,7 +124,7 @@ public enum InputMethod: String, Sendable, Codable, Hashable, CaseIterable {
 }
 
 /// A study's effect size on the analysis scale (log for OR and RR) with its sampling variance.
-public struct EffectSize: Sendable, Hashable {
+public struct EffectSize: Sendable, Hashable, Codable {
     public var study: String
     public var yi: Double
     public var vi: Double
@@ -147,7 +147,7 @@ public struct EffectSize: Sendable, Hashable {
 }
 
 /// The outcome of computing effect sizes for a set of studies.
-public struct EffectSizeSet: Sendable, Hashable {
+public struct EffectSizeSet: Sendable, Hashable, Codable {
     public var effects: [EffectSize]
     /// Studies left out, with the reason (e.g. no events in either arm).
     public var dropped: [DroppedStudy]

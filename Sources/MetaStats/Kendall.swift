@@ -1,7 +1,7 @@
 /// Kendall's rank correlation with the test R's `cor.test(method = "kendall")` performs: τ_b, and
 /// for n < 50 without ties the exact permutation p-value, otherwise the normal approximation with
 /// the tie-corrected variance of S (Kendall 1970, eq. 4.4), without continuity correction.
-public struct KendallTest: Sendable, Hashable {
+public struct KendallTest: Sendable, Hashable, Codable {
     /// τ_b = S / √((n₀ − n₁)(n₀ − n₂)).
     public var tau: Double
     /// S = concordant − discordant pairs.

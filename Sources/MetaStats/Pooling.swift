@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// One study's row in a pooled result.
-public struct StudyResult: Sendable, Hashable {
+public struct StudyResult: Sendable, Hashable, Codable {
     public var study: String
     public var yi: Double
     public var vi: Double
@@ -18,7 +18,7 @@ public struct StudyResult: Sendable, Hashable {
 }
 
 /// The pooled estimate and its test.
-public struct PooledEstimate: Sendable, Hashable {
+public struct PooledEstimate: Sendable, Hashable, Codable {
     public var estimate: Double
     public var se: Double
     public var ciLower: Double
@@ -33,7 +33,7 @@ public struct PooledEstimate: Sendable, Hashable {
 }
 
 /// Heterogeneity statistics.
-public struct Heterogeneity: Sendable, Hashable {
+public struct Heterogeneity: Sendable, Hashable, Codable {
     public var tau2: Double
     public var tau: Double
     /// I² in percent.
@@ -49,7 +49,7 @@ public struct Heterogeneity: Sendable, Hashable {
 
 /// A pooled meta-analysis: the settings, the studies with their weights, the estimate and the
 /// heterogeneity.
-public struct MetaAnalysis: Sendable, Hashable {
+public struct MetaAnalysis: Sendable, Hashable, Codable {
     public var options: PoolingOptions
     /// The method actually used (IV for a fixed-effect fit named with a τ² estimator).
     public var method: PoolingMethod

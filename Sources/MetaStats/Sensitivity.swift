@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// One refit in a leave-one-out or cumulative analysis.
-public struct SensitivityRow: Sendable, Hashable {
+public struct SensitivityRow: Sendable, Hashable, Codable {
     /// The omitted study (leave-one-out) or the last study added (cumulative).
     public var study: String
     public var k: Int

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Egger's regression test (classic form).
-public struct EggerTest: Sendable, Hashable {
+public struct EggerTest: Sendable, Hashable, Codable {
     /// Intercept of the weighted regression of yᵢ on SEᵢ: the "limit estimate" as SE → 0 (metafor's b).
     public var intercept: Double
     /// Slope on SEᵢ, which equals the intercept of Egger's regression of yᵢ/SEᵢ on 1/SEᵢ (the bias).
@@ -18,7 +18,7 @@ public struct EggerTest: Sendable, Hashable {
 }
 
 /// Begg & Mazumdar's rank correlation test.
-public struct BeggTest: Sendable, Hashable {
+public struct BeggTest: Sendable, Hashable, Codable {
     /// Kendall's τ_b between standardised effects and sampling variances.
     public var tau: Double
     public var pValue: Double
@@ -32,7 +32,7 @@ public enum FunnelSide: String, Sendable, Codable, Hashable {
 }
 
 /// Duval & Tweedie's trim and fill.
-public struct TrimAndFill: Sendable, Hashable {
+public struct TrimAndFill: Sendable, Hashable, Codable {
     /// Estimated number of missing studies (L0 estimator).
     public var k0: Int
     public var side: FunnelSide
@@ -44,8 +44,8 @@ public struct TrimAndFill: Sendable, Hashable {
 }
 
 /// What a funnel plot needs.
-public struct FunnelData: Sendable, Hashable {
-    public struct Point: Sendable, Hashable {
+public struct FunnelData: Sendable, Hashable, Codable {
+    public struct Point: Sendable, Hashable, Codable {
         public var study: String
         public var yi: Double
         public var se: Double

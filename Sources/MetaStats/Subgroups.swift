@@ -1,12 +1,12 @@
 /// One subgroup's own meta-analysis.
-public struct SubgroupResult: Sendable, Hashable {
+public struct SubgroupResult: Sendable, Hashable, Codable {
     public var name: String
     public var analysis: MetaAnalysis
 }
 
 /// A subgroup analysis: each subgroup pooled on its own (its own τ², as RevMan does) and the test
 /// for subgroup differences.
-public struct SubgroupAnalysis: Sendable, Hashable {
+public struct SubgroupAnalysis: Sendable, Hashable, Codable {
     public var groups: [SubgroupResult]
     /// Q between subgroups, Σ w_g(μ̂_g − μ̄)² with w_g = 1/SE_g² (absent with fewer than two groups).
     public var qBetween: Double?

@@ -1,0 +1,498 @@
+import Dispatch
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How a run is carried out.
+public struct RunOptions: Sendable {
+    /// Stages run at once.
+    public var jobs: Int
+    /// Run every stage even when its cache entry is complete.
+    public var force: Bool
+    /// Published files are written under this folder.
+    public var outputRoot: URL
+    /// The cache folder.
+    public var cacheRoot: URL
+    /// Part of every cache key: the program version (a new version reruns everything).
+    public var toolVersion: String
+    /// Output sub-folders this run owns: after a run in which every stage succeeded, files in them
+    /// that no stage published are removed.
+    public var ownedOutputFolders: [String]
+
+    public init(jobs: Int, force: Bool = false, outputRoot: URL, cacheRoot: URL, toolVersion: String,
+                ownedOutputFolders: [String] = []) {
+        self.jobs = max(1, jobs)
+        self.force = force
+        self.outputRoot = outputRoot
+        self.cacheRoot = cacheRoot
+        self.toolVersion = toolVersion
+        self.ownedOutputFolders = ownedOutputFolders
+    }
+}
+
+/// What happened to a stage.
+public enum StageStatus: Sendable, Equatable {
+    /// Ran its work.
+    case ran
+    /// Its cache entry was complete; nothing ran. `restored` lists outputs copied back from the cache.
+    case cached(restored: [String])
+    /// Its work threw; the message says why.
+    case failed(String)
+    /// Not run because an upstream stage failed.
+    case skipped(upstream: StageID)
+}
+
+public struct StageReport: Sendable {
+    public var id: StageID
+    public var kind: String
+    public var origin: String?
+    public var status: StageStatus
+    /// Seconds spent on the stage (work, or cache check and restore).
+    public var duration: Double
+}
+
+public struct RunReport: Sendable {
+    public var stages: [StageReport]
+    public var duration: Double
+    public var succeeded: Bool { !stages.contains { if case .ran = $0.status { return false }; if case .cached = $0.status { return false }; return true } }
+    public var ranCount: Int { stages.filter { $0.status == .ran }.count }
+    public var cachedCount: Int { stages.filter { if case .cached = $0.status { return true }; return false }.count }
+    public var failures: [StageReport] { stages.filter { if case .failed = $0.status { return true }; return false } }
+    public var skipped: [StageReport] { stages.filter { if case .skipped = $0.status { return true }; return false } }
+}
+
+/// A stage's place in `metapipe plan`.
+public struct PlanEntry: Sendable {
+    public var id: StageID
+    public var kind: String
+    public var cached: Bool
+    /// Why the stage must run (empty when cached), or which outputs a cached stage would restore.
+    public var reasons: [String]
+}
+
+/// Progress events, delivered in completion order.
+public enum RunEvent: Sendable {
+    case finished(StageReport, index: Int, total: Int)
+}
+
+/// Executes a stage graph on Dispatch with content-hash caching.
+///
+/// A stage's cache key is the SHA-256 of its kind, its parameters, the hashes of the files and
+/// upstream artifacts it reads, and the tool version. A stage whose key has a complete cache entry is
+/// not run; its published outputs are restored when missing or edited. Stages start as soon as
+/// their inputs are ready, at most `jobs` at a time; a failed stage does not stop independent
+/// stages. All shared state sits behind one lock, and stages are pure functions of their inputs,
+/// so outputs are byte-identical whatever `jobs` is.
+public final class Runner: @unchecked Sendable {
+    public let stages: [Stage]
+    public let options: RunOptions
+    let byID: [StageID: Stage]
+    private let order: [StageID]
+    private let store: CacheStore
+
+    public init(stages: [Stage], options: RunOptions) throws(RunnerError) {
+        var map: [StageID: Stage] = [:]
+        for stage in stages {
+            if map[stage.id] != nil { throw .duplicateStage(stage.id) }
+            map[stage.id] = stage
+        }
+        for stage in stages {
+            for dependency in stage.dependencies where map[dependency] == nil {
+                throw .unknownDependency(stage.id, needs: dependency)
+            }
+        }
+        self.stages = stages
+        self.options = options
+        self.byID = map
+        self.order = try Runner.topologicalOrder(stages, map)
+        self.store = CacheStore(root: options.cacheRoot)
+    }
+
+    /// Kahn's algorithm, ties broken by stage id so the order is deterministic.
+    static func topologicalOrder(_ stages: [Stage], _ map: [StageID: Stage]) throws(RunnerError) -> [StageID] {
+        var remaining = Dictionary(uniqueKeysWithValues: stages.map { ($0.id, $0.dependencies.count) })
+        var dependents: [StageID: [StageID]] = [:]
+        for s in stages { for d in s.dependencies { dependents[d, default: []].append(s.id) } }
+        var ready = remaining.filter { $0.value == 0 }.map(\.key).sorted()
+        var result: [StageID] = []
+        while !ready.isEmpty {
+            let id = ready.removeFirst()
+            result.append(id)
+            for next in dependents[id] ?? [] {
+                remaining[next]! -= 1
+                if remaining[next] == 0 {
+                    ready.append(next)
+                    ready.sort()
+                }
+            }
+        }
+        if result.count < stages.count {
+            throw .cycle(stages.map(\.id).filter { !result.contains($0) }.sorted())
+        }
+        return result
+    }
+
+    // MARK: Keys
+
+    struct KeyMaterial: Encodable {
+        var kind: String
+        var parameters: String
+        var files: [String: String]
+        var inputs: [String: String]
+        var tool: String
+    }
+
+    func key(for stage: Stage, fileHashes: [String: String], inputHashes: [ArtifactRef: String]) -> (String, Record) {
+        let parameters = sha256Hex(stage.parameters)
+        var files: [String: String] = [:]
+        for path in stage.files { files[path] = fileHashes[path] ?? "missing" }
+        var inputs: [String: String] = [:]
+        for ref in stage.inputs { inputs[ref.description] = inputHashes[ref] ?? "missing" }
+        let material = KeyMaterial(kind: stage.kind, parameters: parameters, files: files, inputs: inputs,
+                                   tool: options.toolVersion)
+        let key = sha256Hex(canonicalJSON(material))
+        return (key, Record(id: stage.id.rawValue, key: key, parameters: parameters, files: files, inputs: inputs))
+    }
+
+    /// Reads every input file once; the same bytes are hashed and handed to the stages.
+    func readFiles() throws(RunnerError) -> [String: Data] {
+        var contents: [String: Data] = [:]
+        for path in Set(stages.flatMap(\.files)).sorted() {
+            do { contents[path] = try Data(contentsOf: URL(fileURLWithPath: path)) }
+            catch { throw .unreadableFile(path, error.localizedDescription) }
+        }
+        return contents
+    }
+
+    // MARK: Run
+
+    let lock = NSLock()
+
+    /// Runs the graph. Throws only for failures of the runner itself (cache unusable, input file
+    /// unreadable); a stage's failure is reported in the returned report.
+    public func run(progress: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws(RunnerError) -> RunReport {
+        let started = DispatchTime.now()
+        try store.open()
+        defer { store.close() }
+        let files = try readFiles()
+        let fileHashes = files.mapValues { sha256Hex($0) }
+        let state = RunState(stamps: store.loadStamps())
+
+        let scheduler = Scheduler(runner: self, files: files, fileHashes: fileHashes, state: state, progress: progress)
+        for id in order where scheduler.waiting[id] == 0 { scheduler.submit(id) }
+        scheduler.group.wait()
+
+        let reports = order.map { state.reports[$0]! }
+        let report = RunReport(stages: reports, duration: seconds(since: started))
+        if report.succeeded { try prune(published: state.publishedPaths) }
+        try store.saveStamps(state.stamps)
+        return report
+    }
+
+    /// Starts stages as their inputs settle. Its counters and the run state are guarded by
+    /// `Runner.lock`.
+    final class Scheduler: @unchecked Sendable {
+        let runner: Runner
+        let files: [String: Data]
+        let fileHashes: [String: String]
+        let state: RunState
+        let progress: @Sendable (RunEvent) -> Void
+        let group = DispatchGroup()
+        let slots: DispatchSemaphore
+        let queue = DispatchQueue(label: "metapipe.stages", attributes: .concurrent)
+        var dependents: [StageID: [StageID]] = [:]
+        var waiting: [StageID: Int] = [:]
+
+        init(runner: Runner, files: [String: Data], fileHashes: [String: String], state: RunState,
+             progress: @escaping @Sendable (RunEvent) -> Void) {
+            self.runner = runner
+            self.files = files
+            self.fileHashes = fileHashes
+            self.state = state
+            self.progress = progress
+            self.slots = DispatchSemaphore(value: runner.options.jobs)
+            for stage in runner.stages {
+                waiting[stage.id] = stage.dependencies.count
+                for d in stage.dependencies { dependents[d, default: []].append(stage.id) }
+            }
+        }
+
+        /// Submits a stage whose inputs are all settled.
+        func submit(_ id: StageID) {
+            group.enter()
+            queue.async {
+                self.slots.wait()
+                let stage = self.runner.byID[id]!
+                let report = self.runner.execute(stage, files: self.files, fileHashes: self.fileHashes, state: self.state)
+                self.slots.signal()
+                let total = self.runner.stages.count
+                var ready: [StageID] = []
+                var skippedNow: [StageReport] = []
+                self.runner.lock.lock()
+                self.state.reports[id] = report
+                let index = self.state.reports.count
+                // Settle dependents: ready ones are submitted; a failure skips everything downstream.
+                var frontier = [id]
+                while let current = frontier.popLast() {
+                    for next in self.dependents[current] ?? [] where self.state.reports[next] == nil {
+                        let upstream = self.state.reports[current]!
+                        switch upstream.status {
+                        case .ran, .cached:
+                            self.waiting[next]! -= 1
+                            if self.waiting[next] == 0 { ready.append(next) }
+                        case .failed, .skipped:
+                            var cause = current
+                            if case .skipped(let u) = upstream.status { cause = u }
+                            let nextStage = self.runner.byID[next]!
+                            let skip = StageReport(id: next, kind: nextStage.kind, origin: nextStage.origin,
+                                                   status: .skipped(upstream: cause), duration: 0)
+                            self.state.reports[next] = skip
+                            skippedNow.append(skip)
+                            frontier.append(next)
+                        }
+                    }
+                }
+                self.runner.lock.unlock()
+                self.progress(.finished(report, index: index, total: total))
+                for (offset, skip) in skippedNow.enumerated() {
+                    self.progress(.finished(skip, index: index + 1 + offset, total: total))
+                }
+                for next in ready.sorted() { self.submit(next) }
+                self.group.leave()
+            }
+        }
+    }
+
+    /// Shared mutable state of a run; every access holds `Runner.lock`.
+    final class RunState: @unchecked Sendable {
+        var reports: [StageID: StageReport] = [:]
+        var artifactHashes: [ArtifactRef: String] = [:]
+        var memory: [String: Data] = [:]          // bytes produced in this run, by SHA
+        var stamps: [String: Stamp]
+        var publishedPaths: Set<String> = []
+        init(stamps: [String: Stamp]) { self.stamps = stamps }
+    }
+
+    func execute(_ stage: Stage, files: [String: Data], fileHashes: [String: String], state: RunState) -> StageReport {
+        let started = DispatchTime.now()
+        lock.lock()
+        var inputHashes: [ArtifactRef: String] = [:]
+        for ref in stage.inputs { inputHashes[ref] = state.artifactHashes[ref] }
+        lock.unlock()
+        let (key, record) = key(for: stage, fileHashes: fileHashes, inputHashes: inputHashes)
+        func report(_ status: StageStatus) -> StageReport {
+            StageReport(id: stage.id, kind: stage.kind, origin: stage.origin, status: status, duration: seconds(since: started))
+        }
+        do {
+            if !options.force, let manifest = store.manifest(key), manifest.id == stage.id.rawValue,
+               manifest.artifacts.values.allSatisfy(store.hasObject), manifest.published.values.allSatisfy(store.hasObject)
+            {
+                let restored = try checkPublished(manifest, state: state)
+                registerOutputs(stage, manifest: manifest, state: state)
+                try store.putRecord(record)
+                return report(.cached(restored: restored))
+            }
+            // Gather inputs: from this run's memory, or from the cache for cached upstream stages.
+            var artifacts: [ArtifactRef: Data] = [:]
+            for ref in stage.inputs {
+                guard let sha = inputHashes[ref] else { throw RunnerError.missingArtifact(ref) }
+                lock.lock()
+                let inMemory = state.memory[sha]
+                lock.unlock()
+                guard let data = inMemory ?? store.get(sha) else {
+                    throw RunnerError.io("the cache object for \(ref) is missing or damaged; run again with --force")
+                }
+                artifacts[ref] = data
+            }
+            var stageFiles: [String: Data] = [:]
+            for path in stage.files { stageFiles[path] = files[path] }
+            let output = try stage.run(StageContext(parameters: stage.parameters, fileContents: stageFiles,
+                                                    artifactContents: artifacts))
+            var manifest = Manifest(id: stage.id.rawValue, kind: stage.kind, key: key, artifacts: [:], published: [:])
+            for (name, data) in output.artifacts.sorted(by: { $0.key < $1.key }) {
+                manifest.artifacts[name] = Manifest.Entry(sha: try store.put(data), size: data.count)
+                remember(data, state: state)
+            }
+            for (path, data) in output.published.sorted(by: { $0.key < $1.key }) {
+                manifest.published[path] = Manifest.Entry(sha: try store.put(data), size: data.count)
+                remember(data, state: state)
+                try publish(data, to: path, sha: manifest.published[path]!.sha, state: state)
+            }
+            try store.putManifest(manifest)
+            try store.putRecord(record)
+            registerOutputs(stage, manifest: manifest, state: state)
+            return report(.ran)
+        } catch let error as RunnerError {
+            return report(.failed(error.description))
+        } catch {
+            return report(.failed(String(describing: error)))
+        }
+    }
+
+    private func remember(_ data: Data, state: RunState) {
+        lock.lock()
+        state.memory[sha256Hex(data)] = data
+        lock.unlock()
+    }
+
+    private func registerOutputs(_ stage: Stage, manifest: Manifest, state: RunState) {
+        lock.lock()
+        for (name, entry) in manifest.artifacts { state.artifactHashes[ArtifactRef(stage.id, name)] = entry.sha }
+        for (path, entry) in manifest.published {
+            state.artifactHashes[ArtifactRef(stage.id, path)] = entry.sha
+            state.publishedPaths.insert(path)
+        }
+        lock.unlock()
+    }
+
+    // MARK: Published outputs
+
+    func outputURL(_ path: String) -> URL { options.outputRoot.appendingPathComponent(path) }
+
+    /// Writes a published file atomically (temporary name in the same folder, then rename).
+    private func publish(_ data: Data, to path: String, sha: String, state: RunState) throws(RunnerError) {
+        let url = outputURL(path)
+        let directory = url.deletingLastPathComponent()
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+        catch { throw .io("cannot create \(directory.path): \(error.localizedDescription)") }
+        try store.writeAtomically(data, to: url, tmpDir: directory)
+        stamp(path, sha: sha, state: state)
+    }
+
+    private func stamp(_ path: String, sha: String, state: RunState) {
+        var info = stat()
+        guard stat(outputURL(path).path, &info) == 0 else { return }
+        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        lock.lock()
+        state.stamps[path] = Stamp(sha: sha, size: Int(info.st_size), mtime: mtime)
+        lock.unlock()
+    }
+
+    /// Checks a cached stage's published files and restores any that are missing or edited.
+    private func checkPublished(_ manifest: Manifest, state: RunState) throws(RunnerError) -> [String] {
+        var restored: [String] = []
+        for (path, entry) in manifest.published.sorted(by: { $0.key < $1.key }) {
+            if isIntact(path, entry: entry, state: state) { continue }
+            guard let data = store.get(entry.sha) else {
+                throw .io("the cached copy of \(path) is missing or damaged; run again with --force")
+            }
+            try publish(data, to: path, sha: entry.sha, state: state)
+            restored.append(path)
+        }
+        return restored
+    }
+
+    /// Whether the published file still holds the entry's bytes: its stamp (size and mtime) is
+    /// trusted when unchanged, otherwise the file is hashed.
+    private func isIntact(_ path: String, entry: Manifest.Entry, state: RunState) -> Bool {
+        var info = stat()
+        guard stat(outputURL(path).path, &info) == 0 else { return false }
+        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        lock.lock()
+        let known = state.stamps[path]
+        lock.unlock()
+        if let known, known.sha == entry.sha, known.size == Int(info.st_size), known.mtime == mtime { return true }
+        guard Int(info.st_size) == entry.size, let data = try? Data(contentsOf: outputURL(path)),
+              sha256Hex(data) == entry.sha else { return false }
+        stamp(path, sha: entry.sha, state: state)
+        return true
+    }
+
+    /// Removes files in the owned output folders that this run did not publish.
+    private func prune(published: Set<String>) throws(RunnerError) {
+        let fm = FileManager.default
+        for folder in options.ownedOutputFolders {
+            let base = outputURL(folder)
+            guard let walker = fm.enumerator(at: base, includingPropertiesForKeys: [.isDirectoryKey]) else { continue }
+            var emptyCandidates: [URL] = []
+            for case let url as URL in walker {
+                let isDirectory = (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false
+                if isDirectory { emptyCandidates.append(url); continue }
+                let relative = folder + "/" + url.path.dropFirst(base.path.count + 1)
+                if !published.contains(relative) {
+                    do { try fm.removeItem(at: url) } catch { throw .io("cannot remove stale output \(url.path)") }
+                }
+            }
+            for dir in emptyCandidates.sorted(by: { $0.path.count > $1.path.count }) {
+                if (try? fm.contentsOfDirectory(atPath: dir.path))?.isEmpty == true { try? fm.removeItem(at: dir) }
+            }
+        }
+    }
+
+    // MARK: Plan
+
+    /// Every stage and whether it is cached, or why it must run — without running anything.
+    public func plan() throws(RunnerError) -> [PlanEntry] {
+        let files = try readFiles()
+        let fileHashes = files.mapValues { sha256Hex($0) }
+        let stamps = store.loadStamps()
+        var hashes: [ArtifactRef: String] = [:]
+        var known: Set<StageID> = []
+        var entries: [PlanEntry] = []
+        for id in order {
+            let stage = byID[id]!
+            let staleUpstream = stage.dependencies.filter { !known.contains($0) }.sorted()
+            if !staleUpstream.isEmpty {
+                entries.append(PlanEntry(id: id, kind: stage.kind, cached: false,
+                                         reasons: staleUpstream.map { "waits on \($0), which must run" }))
+                continue
+            }
+            var inputHashes: [ArtifactRef: String] = [:]
+            for ref in stage.inputs { inputHashes[ref] = hashes[ref] }
+            let (key, record) = key(for: stage, fileHashes: fileHashes, inputHashes: inputHashes)
+            if options.force {
+                entries.append(PlanEntry(id: id, kind: stage.kind, cached: false, reasons: ["forced"]))
+                continue
+            }
+            if let manifest = store.manifest(key), manifest.artifacts.values.allSatisfy(store.hasObject),
+               manifest.published.values.allSatisfy(store.hasObject)
+            {
+                known.insert(id)
+                for (name, entry) in manifest.artifacts { hashes[ArtifactRef(id, name)] = entry.sha }
+                var restores: [String] = []
+                for (path, entry) in manifest.published.sorted(by: { $0.key < $1.key }) {
+                    hashes[ArtifactRef(id, path)] = entry.sha
+                    if !planIntact(path, entry: entry, stamps: stamps) { restores.append("restores \(path)") }
+                }
+                entries.append(PlanEntry(id: id, kind: stage.kind, cached: true, reasons: restores))
+                continue
+            }
+            entries.append(PlanEntry(id: id, kind: stage.kind, cached: false, reasons: reasons(stage, current: record)))
+        }
+        return entries
+    }
+
+    private func planIntact(_ path: String, entry: Manifest.Entry, stamps: [String: Stamp]) -> Bool {
+        var info = stat()
+        guard stat(outputURL(path).path, &info) == 0 else { return false }
+        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        if let s = stamps[path], s.sha == entry.sha, s.size == Int(info.st_size), s.mtime == mtime { return true }
+        guard let data = try? Data(contentsOf: outputURL(path)) else { return false }
+        return sha256Hex(data) == entry.sha
+    }
+
+    /// Why a stage without a complete cache entry must run, from its last record.
+    private func reasons(_ stage: Stage, current: Record) -> [String] {
+        guard let last = store.record(stage.id) else { return ["no record of an earlier run"] }
+        var reasons: [String] = []
+        if last.parameters != current.parameters { reasons.append("parameters changed") }
+        for (path, sha) in current.files.sorted(by: { $0.key < $1.key }) where last.files[path] != sha {
+            reasons.append(last.files[path] == nil ? "new input \(path)" : "input \(path) changed")
+        }
+        for (ref, sha) in current.inputs.sorted(by: { $0.key < $1.key }) where last.inputs[ref] != sha {
+            reasons.append("upstream \(ref) changed")
+        }
+        if reasons.isEmpty {
+            reasons.append(last.key == current.key ? "cache entry missing" : "metapipe version changed")
+        }
+        return reasons
+    }
+}
+
+func seconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
