@@ -43,3 +43,21 @@ public enum Format {
         "\(fixed(estimate, digits)) [\(fixed(lower, digits)), \(fixed(upper, digits))]"
     }
 }
+
+extension Format {
+    /// `x` to `digits` significant digits, in plain decimals where readable ("0.309", "205",
+    /// "0.0000187" → "1.87e-5").
+    public static func significant(_ x: Double, _ digits: Int = 3) -> String {
+        if x == 0 { return "0" }
+        let magnitude = Int(floor(log10(abs(x))))
+        if magnitude < -4 || magnitude >= 7 {
+            let mantissa = x / pow(10, Double(magnitude))
+            return "\(fixed(mantissa, digits - 1))e\(magnitude)"
+        }
+        let decimals = max(0, digits - 1 - magnitude)
+        return fixed(x, decimals)
+    }
+
+    /// The number of decimals RevMan shows for a measure's estimates: 3 for risk differences, 2 otherwise.
+    public static func decimals(forMeasure code: String) -> Int { code == "RD" ? 3 : 2 }
+}

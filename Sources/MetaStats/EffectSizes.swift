@@ -157,6 +157,10 @@ public struct EffectSizeSet: Sendable, Hashable, Codable {
 public struct DroppedStudy: Sendable, Hashable, Codable {
     public var study: String
     public var reason: String
+    public init(study: String, reason: String) {
+        self.study = study
+        self.reason = reason
+    }
 }
 
 /// Effect-size calculations (cf. metafor's `escalc`). Values in, values out.

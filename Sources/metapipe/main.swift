@@ -1,1 +1,234 @@
-print("metapipe")
+import ArgumentParser
+import Foundation
+import MetaEngine
+import MetaPipeline
+import MetaRunner
+
+/// Exit statuses (sysexits.h): 0 success, 1 a stage failed, 64 bad command line, 65 invalid
+/// pipeline or data.
+enum Status {
+    static let stageFailed: Int32 = 1
+    static let invalidInput: Int32 = 65
+}
+
+struct Metapipe: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "metapipe",
+        abstract: "Run systematic-review meta-analyses as reproducible, cached pipelines.",
+        discussion: """
+        A pipeline is a YAML file naming CSV extraction sheets, the effect sizes to compute, what to pool, \
+        the subgroup and sensitivity analyses to run and the figures to draw. 'metapipe run' executes its \
+        stages in parallel, skips every stage whose inputs have not changed, and writes a report folder \
+        (outputs/<pipeline>/index.html, README.md, results.json, one folder per analysis).
+
+        Without PIPELINE arguments every pipelines/*.yaml is used.
+
+        Exit status: 0 success; 1 a stage failed (independent stages still finish); 64 bad command line; \
+        65 invalid pipeline or data (nothing is run or written).
+        """,
+        version: MetaEngine.Metapipe.version,
+        subcommands: [Run.self, Validate.self, Plan.self, Clean.self],
+        defaultSubcommand: nil
+    )
+}
+
+/// Options shared by the commands that read pipelines.
+struct PipelineArguments: ParsableArguments {
+    @Argument(help: ArgumentHelp("Pipeline files (default: every pipelines/*.yaml).", valueName: "PIPELINE.yaml"))
+    var pipelines: [String] = []
+
+    func paths() throws -> [String] {
+        let paths = pipelines.isEmpty ? Engine.defaultPipelines() : pipelines
+        if paths.isEmpty {
+            throw ValidationError("no pipelines given and none found in pipelines/*.yaml")
+        }
+        for path in paths where !FileManager.default.fileExists(atPath: path) {
+            throw ValidationError("pipeline file '\(path)' does not exist")
+        }
+        return paths
+    }
+}
+
+struct Locations: ParsableArguments {
+    @Option(help: ArgumentHelp("Folder the reports are written to.", valueName: "DIR"))
+    var output = "outputs"
+
+    @Option(help: ArgumentHelp("Cache folder.", valueName: "DIR"))
+    var cache = ".metapipe"
+}
+
+/// Validates pipelines; prints diagnostics; exits 65 when any is invalid.
+func validated(_ paths: [String]) throws -> [Pipeline] {
+    let (pipelines, diagnostics) = Engine.validate(paths)
+    for d in diagnostics { printError(d.description) }
+    let errors = diagnostics.filter { $0.severity == .error }
+    if !errors.isEmpty {
+        printError("metapipe: \(errors.count) error\(errors.count == 1 ? "" : "s"); nothing was run")
+        throw ExitCode(Status.invalidInput)
+    }
+    return pipelines
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Prints one line to standard output and flushes it (progress must appear as it happens).
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+extension Metapipe {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run pipelines: every stage whose inputs changed, restoring outputs from the cache.",
+            discussion: """
+            Prints a line per stage (ran, cached, failed or skipped, with its time) and a summary. \
+            Outputs are byte-identical for the same inputs whatever --jobs is.
+            """)
+
+        @OptionGroup var arguments: PipelineArguments
+        @OptionGroup var locations: Locations
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Stages to run at once (default: number of cores).", valueName: "N"))
+        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Flag(help: "Run every stage, ignoring the cache.")
+        var force = false
+
+        @Flag(help: "Show what would run, as 'plan' does, without running anything.")
+        var dryRun = false
+
+        @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+        var quiet = false
+
+        func validate() throws {
+            if jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        }
+
+        func run() throws {
+            let pipelines = try validated(try arguments.paths())
+            let runner: Runner
+            do {
+                runner = try Engine.runner(pipelines, output: locations.output, cache: locations.cache, jobs: jobs, force: force)
+            } catch {
+                printError("metapipe: \(error)")
+                throw ExitCode(Status.stageFailed)
+            }
+            if dryRun {
+                try printPlan(runner)
+                return
+            }
+            let quiet = self.quiet
+            let report: RunReport
+            do {
+                report = try runner.run { event in
+                    guard !quiet, case let .finished(r, index, total) = event else { return }
+                    say(progressLine(r, index: index, total: total))
+                }
+            } catch {
+                printError("metapipe: \(error)")
+                throw ExitCode(Status.stageFailed)
+            }
+            for failure in report.failures {
+                if case .failed(let message) = failure.status {
+                    let place = failure.origin.map { "\($0): " } ?? ""
+                    printError("\(place)error: stage \(failure.id) failed: \(message)")
+                }
+            }
+            if !quiet {
+                let failed = report.failures.count, skipped = report.skipped.count
+                say("metapipe: \(report.stages.count) stages: \(report.ranCount) ran, \(report.cachedCount) cached, \(failed) failed, \(skipped) skipped (\(String(format: "%.2f", report.duration)) s)")
+            }
+            if !report.succeeded { throw ExitCode(Status.stageFailed) }
+        }
+    }
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check pipelines and their data without running anything.",
+            discussion: "Reports every problem as path:line:column: error: … (CSV cells as path:line: column 'name': …). Exit 65 when any pipeline is invalid.")
+
+        @OptionGroup var arguments: PipelineArguments
+
+        func run() throws {
+            let paths = try arguments.paths()
+            let pipelines = try validated(paths)
+            for p in pipelines {
+                let scenarios = p.analyses.reduce(0) { $0 + $1.scenarios.count }
+                say("\(p.file): ok (\(p.analyses.count) analys\(p.analyses.count == 1 ? "is" : "es"), \(scenarios) scenario\(scenarios == 1 ? "" : "s"), \(p.tables.count) table\(p.tables.count == 1 ? "" : "s"))")
+            }
+        }
+    }
+
+    struct Plan: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every stage and whether it is cached or why it must run.")
+
+        @OptionGroup var arguments: PipelineArguments
+        @OptionGroup var locations: Locations
+
+        func run() throws {
+            let pipelines = try validated(try arguments.paths())
+            do {
+                try printPlan(try Engine.runner(pipelines, output: locations.output, cache: locations.cache, jobs: 1, force: false))
+            } catch let error as ExitCode {
+                throw error
+            } catch {
+                printError("metapipe: \(error)")
+                throw ExitCode(Status.stageFailed)
+            }
+        }
+    }
+
+    struct Clean: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete the cache (outputs stay; the next run recomputes every stage).")
+
+        @Option(help: ArgumentHelp("Cache folder.", valueName: "DIR"))
+        var cache = ".metapipe"
+
+        func run() throws {
+            guard FileManager.default.fileExists(atPath: cache) else {
+                say("metapipe: no cache at \(cache)")
+                return
+            }
+            do { try FileManager.default.removeItem(atPath: cache) } catch {
+                printError("metapipe: cannot remove \(cache): \(error.localizedDescription)")
+                throw ExitCode(Status.stageFailed)
+            }
+            say("metapipe: removed \(cache)")
+        }
+    }
+}
+
+func printPlan(_ runner: Runner) throws {
+    let entries = try runner.plan()
+    let width = entries.map(\.id.rawValue.count).max() ?? 0
+    for e in entries {
+        let name = e.id.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
+        let status = e.cached ? "cached" : "stale "
+        let why = e.reasons.isEmpty ? "" : "  " + e.reasons.joined(separator: "; ")
+        say("\(status)  \(name)\(why)")
+    }
+    let stale = entries.filter { !$0.cached }.count
+    say("metapipe: \(entries.count) stages: \(entries.count - stale) cached, \(stale) to run")
+}
+
+func progressLine(_ r: StageReport, index: Int, total: Int) -> String {
+    let counter = "[\(String(index).leftPadded(to: String(total).count))/\(total)]"
+    let time = r.duration >= 1 ? String(format: "%.2f s", r.duration) : String(format: "%.0f ms", r.duration * 1000)
+    switch r.status {
+    case .ran: return "\(counter) ran     \(r.id) (\(time))"
+    case .cached(let restored):
+        return restored.isEmpty ? "\(counter) cached  \(r.id)" : "\(counter) cached  \(r.id) (restored \(restored.joined(separator: ", ")))"
+    case .failed: return "\(counter) FAILED  \(r.id)"
+    case .skipped(let upstream): return "\(counter) skipped \(r.id) (\(upstream) failed)"
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
+
+Metapipe.main()

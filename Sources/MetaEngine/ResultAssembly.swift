@@ -1,0 +1,130 @@
+import Foundation
+import MetaPipeline
+import MetaReport
+import MetaStats
+
+/// Turns an analysis' stage artifacts into `result.json` and its CSV tables.
+enum ResultAssembly {
+    static func document(_ p: PipelineStages.ResultParameters, effects: EffectsArtifact, pool: MetaAnalysis,
+                         subgroups: [String: SubgroupAnalysis], leaveOneOut: [SensitivityRow]?,
+                         cumulative: [SensitivityRow]?, bias: BiasArtifact?, scenarios: [ScenarioArtifact]) -> ResultDocument {
+        var warnings = effects.dropped.map { "study '\($0.study)' was left out: \($0.reason)" } + pool.warnings
+        var subgroupDocs: [String: ResultDocument.Subgroups] = [:]
+        for (column, s) in subgroups {
+            var groups: [ResultDocument.Subgroups.Group] = []
+            for g in s.groups {
+                groups.append(.init(name: g.name, k: g.analysis.k, estimate: g.analysis.pooled.estimate, se: g.analysis.pooled.se,
+                                    ciLower: g.analysis.pooled.ciLower, ciUpper: g.analysis.pooled.ciUpper,
+                                    tau2: g.analysis.heterogeneity?.tau2 ?? 0, i2: g.analysis.heterogeneity?.i2 ?? 0,
+                                    studies: g.analysis.studies.map(\.study)))
+            }
+            subgroupDocs[column] = .init(groups: groups, qBetween: s.qBetween, df: s.df, pValue: s.pValue)
+            warnings += s.warnings.map { "subgroups by \(column): \($0)" }
+        }
+        var biasDoc: ResultDocument.Bias?
+        if let bias {
+            biasDoc = .init(egger: bias.egger.map(ResultDocument.Bias.Egger.init), begg: bias.begg.map(ResultDocument.Bias.Begg.init),
+                            trimfill: bias.trimfill.map(ResultDocument.Bias.TrimFill.init),
+                            unavailable: bias.unavailable.isEmpty ? nil : bias.unavailable)
+            if pool.k < 10 && (bias.egger != nil || bias.begg != nil || bias.trimfill != nil) {
+                warnings.append("small-study checks with k = \(pool.k) (fewer than 10 studies) have too little power to judge small-study effects")
+            }
+        }
+        let scenarioDocs = scenarios.map { s in
+            ResultDocument.Scenario(name: s.name, description: s.description, changes: s.changes, k: s.analysis.k,
+                                    measure: s.measure.rawValue, model: s.analysis.options.model.rawValue,
+                                    method: s.analysis.method.rawValue, test: s.analysis.options.test.rawValue,
+                                    studies: s.analysis.studies.map(\.study), pooled: .init(s.analysis.pooled),
+                                    heterogeneity: s.analysis.heterogeneity.map(ResultDocument.HeterogeneityStats.init),
+                                    warnings: s.dropped.map { "study '\($0.study)' was left out: \($0.reason)" } + s.analysis.warnings)
+        }
+        let options = pool.options
+        let settings = ResultDocument.Settings(profile: p.settings.profile.rawValue, smd: p.settings.smd.rawValue,
+                                               i2: options.i2.rawValue, z: options.zCritical,
+                                               predictionInterval: options.predictionInterval && options.model == .random,
+                                               tau2CI: options.tau2ConfidenceInterval && options.model == .random,
+                                               convergence: options.convergence.rawValue, direction: p.settings.direction.rawValue,
+                                               iterations: pool.iterations)
+        return ResultDocument(
+            analysis: p.analysis, title: p.title, measure: effects.measure.rawValue, model: options.model.rawValue,
+            method: pool.method.rawValue, test: options.test.rawValue, level: options.level, k: pool.k, settings: settings,
+            studies: pool.studies.map(ResultDocument.Study.init), dropped: effects.dropped.isEmpty ? nil : effects.dropped,
+            pooled: .init(pool.pooled), heterogeneity: pool.heterogeneity.map(ResultDocument.HeterogeneityStats.init),
+            subgroups: subgroupDocs.isEmpty ? nil : subgroupDocs,
+            leaveOneOut: leaveOneOut?.map(ResultDocument.LeaveOneOut.init),
+            cumulative: cumulative?.map(ResultDocument.LeaveOneOut.init),
+            bias: biasDoc, sensitivity: scenarioDocs.isEmpty ? nil : scenarioDocs, warnings: warnings,
+            metapipeVersion: p.version)
+    }
+
+    /// `studies.csv`: per study, the data it reports, yi, vi, se, CI, weight and how yi was computed.
+    static func studiesCSV(_ doc: ResultDocument, effects: EffectsArtifact, subgroups: [String]) -> Data {
+        let hasArms = effects.effects.contains { $0.arms != nil }
+        let hasCounts = effects.effects.contains { $0.counts != nil }
+        let hasSizes = effects.effects.contains { $0.n1 != nil }
+        var header = ["study"] + subgroups + ["input"]
+        if hasArms { header += ["n1", "mean1", "sd1", "n2", "mean2", "sd2"] }
+        else if hasSizes && !hasCounts { header += ["n1", "n2"] }
+        if hasCounts { header += ["events1", "total1", "events2", "total2"] }
+        header += ["yi", "vi", "se", "ci_lower", "ci_upper", "weight"]
+        var csv = CSVWriter(header: header)
+        for (i, s) in doc.studies.enumerated() {
+            let e = effects.effects.first { $0.study == s.study } ?? effects.effects[i]
+            let groups = effects.effects.firstIndex { $0.study == s.study }.map { effects.groups[$0] } ?? [:]
+            var row = [s.study] + subgroups.map { groups[$0] ?? "" } + [s.input]
+            if hasArms {
+                if let a = e.arms {
+                    row += [a.n1, a.mean1, a.sd1, a.n2, a.mean2, a.sd2].map(CSVWriter.number)
+                } else {
+                    row += [CSVWriter.number(e.n1), "", "", CSVWriter.number(e.n2), "", ""]
+                }
+            } else if hasSizes && !hasCounts {
+                row += [CSVWriter.number(e.n1), CSVWriter.number(e.n2)]
+            }
+            if hasCounts {
+                row += e.counts.map { [$0.events1, $0.total1, $0.events2, $0.total2].map(CSVWriter.number) } ?? ["", "", "", ""]
+            }
+            row += [s.yi, s.vi, s.se, s.ciLower, s.ciUpper, s.weight].map(CSVWriter.number)
+            csv.row(row)
+        }
+        return csv.data
+    }
+
+    /// `leave-one-out.csv` and `cumulative.csv`.
+    static func sensitivityCSV(_ rows: [SensitivityRow], header first: String) -> Data {
+        var csv = CSVWriter(header: [first, "k", "estimate", "se", "ci_lower", "ci_upper", "statistic", "p_value", "tau2", "i2", "h2", "q", "q_p_value"])
+        for r in rows {
+            csv.row([r.study, String(r.k)] + [r.estimate, r.se, r.ciLower, r.ciUpper, r.statistic, r.pValue, r.tau2, r.i2, r.h2, r.q, r.qPValue].map(CSVWriter.number))
+        }
+        return csv.data
+    }
+}
+
+/// Groups reported themes into analytic themes.
+enum Synthesize {
+    static func themes(themes: Table, mapping: Table, study: String, theme: String, analytic: String) -> SynthesisArtifact {
+        var analyticOf: [String: String] = [:]
+        var order: [String] = []
+        for row in mapping.rows {
+            let key = mapping.cell(row, study) + "\u{1F}" + mapping.cell(row, theme)
+            let a = mapping.cell(row, analytic)
+            analyticOf[key] = a
+            if !order.contains(a) { order.append(a) }
+        }
+        var studiesOf: [String: [String]] = [:]
+        var reportedOf: [String: [String]] = [:]
+        var allStudies: [String] = []
+        for row in themes.rows {
+            let s = themes.cell(row, study)
+            let t = themes.cell(row, theme)
+            if !allStudies.contains(s) { allStudies.append(s) }
+            guard let a = analyticOf[s + "\u{1F}" + t] else { continue }
+            if !(studiesOf[a] ?? []).contains(s) { studiesOf[a, default: []].append(s) }
+            reportedOf[a, default: []].append("\(t) (\(s))")
+        }
+        let result = order.filter { studiesOf[$0] != nil }.map {
+            SynthesisArtifact.Theme(name: $0, studies: studiesOf[$0]!, reported: reportedOf[$0]!)
+        }
+        return SynthesisArtifact(themes: result, studies: allStudies)
+    }
+}

@@ -1,0 +1,90 @@
+import MetaStats
+
+/// A validated pipeline: every name resolved, every table read, every selected row readable as a
+/// study. Running it cannot fail on input that validation could have caught.
+public struct Pipeline: Sendable {
+    public var name: String
+    public var title: String
+    public var description: String?
+    /// The pipeline file, as named on the command line.
+    public var file: String
+    public var sources: [DataSource]
+    /// Tables by name, as read during validation.
+    public var tables: [String: LoadedTable]
+    public var labels: Labels
+    public var analyses: [Analysis]
+    public var syntheses: [Synthesis]
+    public var comparisons: [Comparison]
+    public var unavailable: [UnavailablePool]
+    public var warnings: [Diagnostic]
+}
+
+/// One meta-analysis of the pipeline.
+public struct Analysis: Sendable {
+    public var name: String
+    public var title: String
+    public var description: String?
+    /// Where the analysis is defined in the pipeline file.
+    public var origin: SourceLocation
+    public var selection: SelectionSpec
+    public var settings: ResolvedSettings
+    public var labels: Labels
+    public var subgroups: [String]
+    public var leaveOneOut: Bool
+    public var cumulative: Bool
+    public var scenarios: [Scenario]
+    public var bias: [BiasCheck]
+    public var plots: [PlotSpec]
+    /// The studies as validation selected them (the stages select them again from the tables).
+    public var studies: [SelectedStudy]
+}
+
+/// A sensitivity scenario: the analysis refitted under other settings or rows.
+public struct Scenario: Sendable {
+    public var name: String
+    public var description: String?
+    public var origin: SourceLocation
+    public var selection: SelectionSpec
+    public var settings: ResolvedSettings
+    /// Which settings and rows differ from the main analysis, in words.
+    public var changes: [String]
+    public var studies: [SelectedStudy]
+}
+
+/// A qualitative meta-synthesis: reported themes grouped into analytic themes by a mapping table.
+public struct Synthesis: Sendable {
+    public var name: String
+    public var title: String
+    public var description: String?
+    public var origin: SourceLocation
+    /// The table of reported themes (one row per theme) and the mapping table.
+    public var themesTable: String
+    public var mappingTable: String
+    public var studyColumn: String
+    public var themeColumn: String
+    public var analyticColumn: String
+}
+
+/// Published pooled results set beside the pipeline's own (`comparisons:`).
+public struct Comparison: Sendable {
+    public var name: String
+    public var title: String
+    public var origin: SourceLocation
+    public var table: String
+    public var rows: [ComparisonRow]
+}
+
+public struct ComparisonRow: Sendable, Codable, Hashable {
+    /// The pipeline's analysis (and optionally subgroup column and value) to compare.
+    public var analysis: String
+    public var subgroup: String?
+    public var group: String?
+    /// Rows of the published table to set beside it.
+    public var match: Match
+}
+
+/// A pool the pipeline does not compute, with the reason (`not-pooled:`).
+public struct UnavailablePool: Sendable, Codable, Hashable {
+    public var title: String
+    public var reason: String
+}

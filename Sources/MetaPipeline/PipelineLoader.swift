@@ -1,0 +1,664 @@
+import Foundation
+import MetaStats
+import Yams
+
+/// Reads and validates a pipeline file and everything it names. All problems of the pipeline and its
+/// data are collected before anything runs.
+public enum PipelineLoader {
+    static let topKeys = ["pipeline", "title", "description", "data", "defaults", "labels", "analyses",
+                          "syntheses", "comparisons", "not-pooled"]
+    static let analysisKeys = ["title", "description", "data", "where", "exclude", "columns", "labels", "subgroups",
+                               "sensitivity", "bias", "plots"] + SettingsSpec.keys
+    static let scenarioKeys = ["name", "description", "where", "exclude", "include", "set"] + SettingsSpec.keys
+    static let sensitivityKeys = ["leave-one-out", "cumulative", "scenarios"]
+    static let plotKeys = ["kind", "formats", "dpi"]
+
+    /// Loads `path` (relative to the working folder). Returns the pipeline or every problem found.
+    public static func load(_ path: String) -> Result<Pipeline, DiagnosticList> {
+        let url = URL(fileURLWithPath: path)
+        guard let data = try? Data(contentsOf: url) else {
+            return .failure(DiagnosticList([Diagnostic(at: nil, "cannot read pipeline file \(path)")]))
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return .failure(DiagnosticList([Diagnostic(at: SourceLocation(file: path, line: 1, column: 1),
+                                                       "the pipeline file is not UTF-8 text")]))
+        }
+        var loader = Loader(file: path, text: text)
+        let pipeline = loader.load()
+        let diagnostics = (loader.reader.diagnostics + loader.extra).sorted()
+        if let pipeline, !diagnostics.contains(where: { $0.severity == .error }) {
+            var p = pipeline
+            p.warnings = diagnostics
+            return .success(p)
+        }
+        return .failure(DiagnosticList(diagnostics))
+    }
+}
+
+/// The state of one load.
+struct Loader {
+    var reader: YAMLReader
+    let text: String
+    let file: String
+    let directory: String
+    /// Diagnostics from data files (CSV), kept apart from the YAML ones.
+    var extra: [Diagnostic] = []
+    var tables: [String: LoadedTable] = [:]
+    var sources: [DataSource] = []
+
+    init(file: String, text: String) {
+        self.file = file
+        self.text = text
+        self.reader = YAMLReader(file: file, text: text)
+        let dir = (file as NSString).deletingLastPathComponent
+        self.directory = dir
+    }
+
+    mutating func load() -> Pipeline? {
+        guard let root = reader.compose(text) else { return nil }
+        guard let top = reader.mapping(root, "the pipeline file") else { return nil }
+        reader.checkKeys(top, allowed: PipelineLoader.topKeys, in: "the pipeline file")
+        reader.require(["pipeline", "data", "analyses"], in: top, at: root, what: "a pipeline file")
+        func value(_ key: String) -> Node? { top.first { $0.key == key }?.value }
+
+        var name = "pipeline"
+        if let node = value("pipeline"), let n = reader.name(node, "'pipeline'") {
+            if n.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
+                reader.error(node, "pipeline name '\(n)' names the output folder, so it may use only letters, digits, '-', '_' and '.'")
+            }
+            name = n
+        }
+        let title = value("title").flatMap { reader.string($0, "'title'") } ?? name
+        let description = value("description").flatMap { reader.string($0, "'description'") }
+        if let node = value("data") { readData(node) }
+        let defaults = value("defaults").map { readSettingsMapping($0, "'defaults'") } ?? SettingsSpec()
+        let labels = value("labels").map { readLabels($0, "'labels'") } ?? LabelsSpec()
+        var analyses: [Analysis] = []
+        if let node = value("analyses"), let pairs = reader.mapping(node, "'analyses'") {
+            if pairs.isEmpty { reader.error(node, "'analyses' is empty; define at least one analysis") }
+            for pair in pairs {
+                if let a = readAnalysis(pair.key, keyNode: pair.keyNode, node: pair.value, defaults: defaults, labels: labels) {
+                    analyses.append(a)
+                }
+            }
+        }
+        var syntheses: [Synthesis] = []
+        if let node = value("syntheses") { syntheses = readSyntheses(node) }
+        var comparisons: [Comparison] = []
+        if let node = value("comparisons") { comparisons = readComparisons(node, analyses: analyses) }
+        var unavailable: [UnavailablePool] = []
+        if let node = value("not-pooled") { unavailable = readUnavailable(node) }
+        return Pipeline(name: name, title: title, description: description, file: file, sources: sources, tables: tables,
+                        labels: Labels(labels), analyses: analyses, syntheses: syntheses, comparisons: comparisons,
+                        unavailable: unavailable, warnings: [])
+    }
+
+    // MARK: Data
+
+    func resolvePath(_ relative: String) -> String {
+        if relative.hasPrefix("/") { return relative }
+        return directory.isEmpty ? relative : (directory as NSString).appendingPathComponent(relative)
+    }
+
+    mutating func readData(_ node: Node) {
+        guard let pairs = reader.mapping(node, "'data'") else { return }
+        if pairs.isEmpty { reader.error(node, "'data' is empty; name at least one table (name: path/to/file.csv)") }
+        for pair in pairs {
+            var kind = DataKind.csv
+            var pathNode = pair.value
+            if case .mapping = pair.value {
+                guard let fields = reader.mapping(pair.value, "data source '\(pair.key)'") else { continue }
+                reader.checkKeys(fields, allowed: ["path", "kind"], in: "data source '\(pair.key)'")
+                reader.require(["path"], in: fields, at: pair.value, what: "data source '\(pair.key)'")
+                if let k = fields.first(where: { $0.key == "kind" }) {
+                    kind = reader.choice(k.value, DataKind.self, "data kind") ?? .csv
+                }
+                guard let p = fields.first(where: { $0.key == "path" }) else { continue }
+                pathNode = p.value
+            }
+            guard let relative = reader.name(pathNode, "the path of data source '\(pair.key)'") else { continue }
+            let path = resolvePath(relative)
+            sources.append(DataSource(name: pair.key, path: path, kind: kind))
+            guard let bytes = FileManager.default.contents(atPath: path) else {
+                reader.error(pathNode, "data file '\(path)' does not exist (paths are relative to \(directory.isEmpty ? "the pipeline's folder" : directory + "/"))")
+                continue
+            }
+            switch kind {
+            case .csv:
+                let (loaded, problems) = CSVTables.parse(bytes, name: pair.key, path: path)
+                extra += problems
+                if let loaded { tables[pair.key] = loaded }
+            case .revman5, .revmanWeb:
+                reader.error(pathNode, "data kind '\(kind.rawValue)' is read by 'metapipe import'; import the file and name the CSV tables it writes")
+            }
+        }
+    }
+
+    // MARK: Settings and labels
+
+    mutating func readSettingsMapping(_ node: Node, _ what: String) -> SettingsSpec {
+        guard let pairs = reader.mapping(node, what) else { return SettingsSpec() }
+        reader.checkKeys(pairs, allowed: SettingsSpec.keys, in: what)
+        return readSettings(pairs)
+    }
+
+    mutating func readSettings(_ pairs: [(key: String, keyNode: Node, value: Node)]) -> SettingsSpec {
+        var s = SettingsSpec()
+        for pair in pairs {
+            let v = pair.value
+            switch pair.key {
+            case "profile": s.profile = reader.choice(v, Profile.self, "profile")
+            case "measure": s.measure = reader.choice(v, EffectMeasure.self, "measure")
+            case "smd": s.smd = reader.choice(v, SMDConvention.self, "SMD convention")
+            case "model": s.model = reader.choice(v, PoolingModel.self, "model")
+            case "method": s.method = reader.choice(v, PoolingMethod.self, "method")
+            case "test": s.test = reader.choice(v, TestMethod.self, "test")
+            case "level":
+                if let level = reader.number(v, "'level'") {
+                    if level <= 50 || level >= 100 { reader.error(v, "level \(Int(level)) is a confidence level in percent; use a value between 50 and 100, such as 95") }
+                    else { s.level = level }
+                }
+            case "i2": s.i2 = reader.choice(v, I2Definition.self, "I² definition")
+            case "prediction-interval": s.predictionInterval = reader.bool(v, "'prediction-interval'")
+            case "tau2-ci": s.tau2ConfidenceInterval = reader.bool(v, "'tau2-ci'")
+            case "convergence": s.convergence = reader.choice(v, Convergence.self, "convergence rule")
+            case "direction": s.direction = reader.choice(v, Direction.self, "direction")
+            default: break
+            }
+        }
+        return s
+    }
+
+    mutating func readLabels(_ node: Node, _ what: String) -> LabelsSpec {
+        guard let pairs = reader.mapping(node, what) else { return LabelsSpec() }
+        reader.checkKeys(pairs, allowed: LabelsSpec.keys, in: what)
+        var l = LabelsSpec()
+        for pair in pairs {
+            let text = reader.name(pair.value, "label '\(pair.key)'")
+            switch pair.key {
+            case "experimental": l.experimental = text
+            case "control": l.control = text
+            case "favours-experimental": l.favoursExperimental = text
+            case "favours-control": l.favoursControl = text
+            default: break
+            }
+        }
+        return l
+    }
+
+    // MARK: Conditions
+
+    /// `{column: value}` or `{column: [v1, v2]}`.
+    mutating func readConditions(_ node: Node, _ what: String, columns: Set<String>, tablesDescription: String) -> [Condition] {
+        guard let pairs = reader.mapping(node, what) else { return [] }
+        var conditions: [Condition] = []
+        for pair in pairs {
+            checkColumn(pair.key, node: pair.keyNode, columns: columns, tablesDescription: tablesDescription)
+            var values: [String] = []
+            switch pair.value {
+            case .sequence(let items):
+                for item in items { if let v = reader.string(item, "a value of '\(pair.key)'") { values.append(v) } }
+            default:
+                if let v = reader.string(pair.value, "the value of '\(pair.key)'") { values.append(v) }
+            }
+            conditions.append(Condition(column: pair.key, values: values))
+        }
+        return conditions
+    }
+
+    /// A list of condition mappings (one mapping alone counts as a list of one).
+    mutating func readMatches(_ node: Node, _ what: String, columns: Set<String>, tablesDescription: String) -> [Match] {
+        let items: [Node]
+        if case .mapping = node { items = [node] } else { items = reader.list(node, what) ?? [] }
+        return items.map { readConditions($0, "each entry of \(what)", columns: columns, tablesDescription: tablesDescription) }
+    }
+
+    mutating func checkColumn(_ column: String, node: Node, columns: Set<String>, tablesDescription: String) {
+        guard !columns.isEmpty, !columns.contains(column) else { return }
+        var message = "column '\(column)' is not in \(tablesDescription)"
+        if let s = suggestion(for: column, among: columns.sorted()) { message += "; did you mean '\(s)'?" }
+        reader.error(node, message)
+    }
+
+    // MARK: Analyses
+
+    mutating func readAnalysis(_ name: String, keyNode: Node, node: Node, defaults: SettingsSpec, labels: LabelsSpec) -> Analysis? {
+        let what = "analysis '\(name)'"
+        if name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
+            reader.error(keyNode, "analysis name '\(name)' names an output folder, so it may use only letters, digits, '-', '_' and '.'")
+        }
+        guard let pairs = reader.mapping(node, what) else { return nil }
+        reader.checkKeys(pairs, allowed: PipelineLoader.analysisKeys, in: what)
+        reader.require(["data"], in: pairs, at: keyNode, what: what)
+        func value(_ key: String) -> Node? { pairs.first { $0.key == key }?.value }
+        let origin = reader.location(keyNode)
+
+        // Tables.
+        var tableNames: [String] = []
+        if let dataNode = value("data"), let names = reader.names(dataNode, "'data' of \(what)") {
+            for (t, n) in names {
+                if sources.contains(where: { $0.name == t }) {
+                    tableNames.append(t)
+                } else {
+                    var message = "\(what) reads table '\(t)', which 'data' does not define"
+                    if let s = suggestion(for: t, among: sources.map(\.name)) { message += "; did you mean '\(s)'?" }
+                    reader.error(n, message)
+                }
+            }
+        }
+        let loaded = tableNames.compactMap { tables[$0] }
+        let columns = Set(loaded.flatMap(\.table.header))
+        let tablesDescription = tableNames.count == 1 ? "table '\(tableNames[0])'" : "tables \(tableNames.map { "'\($0)'" }.joined(separator: ", "))"
+        let allLoaded = loaded.count == tableNames.count
+
+        var selection = SelectionSpec(tables: tableNames)
+        if let n = value("where") {
+            selection.conditions = readConditions(n, "'where' of \(what)", columns: allLoaded ? columns : [], tablesDescription: tablesDescription)
+        }
+        if let n = value("exclude") {
+            selection.exclude = readMatches(n, "'exclude' of \(what)", columns: allLoaded ? columns : [], tablesDescription: tablesDescription)
+        }
+        if let n = value("columns"), let map = reader.mapping(n, "'columns' of \(what)") {
+            for pair in map {
+                if !Role.all.contains(pair.key) {
+                    var message = "unknown column role '\(pair.key)' in 'columns'"
+                    if let s = suggestion(for: pair.key, among: Role.all) { message += "; did you mean '\(s)'?" }
+                    else { message += "; roles are \(Role.all.joined(separator: ", "))" }
+                    reader.error(pair.keyNode, message)
+                    continue
+                }
+                guard let column = reader.name(pair.value, "the column for role '\(pair.key)'") else { continue }
+                if pair.key == "study" && column.contains("{") {
+                    for c in Selection.templateColumns(column) where allLoaded {
+                        checkColumn(c, node: pair.value, columns: columns, tablesDescription: tablesDescription)
+                    }
+                } else if column.contains("{") {
+                    reader.error(pair.value, "only the 'study' role takes a label template like \"{author} {year}\"; map '\(pair.key)' to one column")
+                } else if allLoaded {
+                    checkColumn(column, node: pair.value, columns: columns, tablesDescription: tablesDescription)
+                }
+                selection.columns[pair.key] = column
+            }
+        }
+        let settingsSpec = defaults.overridden(by: readSettings(pairs))
+        let settings = ResolvedSettings(settingsSpec)
+        checkSettings(settings, at: keyNode, what: what)
+        let analysisLabels = Labels(labels.overridden(by: value("labels").map { readLabels($0, "'labels' of \(what)") } ?? LabelsSpec()))
+
+        var subgroups: [String] = []
+        if let n = value("subgroups"), let names = reader.names(n, "'subgroups' of \(what)") {
+            for (column, node) in names {
+                if allLoaded { checkColumn(column, node: node, columns: columns, tablesDescription: tablesDescription) }
+                if subgroups.contains(column) { reader.error(node, "subgroup column '\(column)' is listed twice") }
+                else { subgroups.append(column) }
+            }
+        }
+        var leaveOneOut = false, cumulative = false
+        var scenarioNodes: [Node] = []
+        if let n = value("sensitivity"), let s = reader.mapping(n, "'sensitivity' of \(what)") {
+            reader.checkKeys(s, allowed: PipelineLoader.sensitivityKeys, in: "'sensitivity' of \(what)")
+            for pair in s {
+                switch pair.key {
+                case "leave-one-out": leaveOneOut = reader.bool(pair.value, "'leave-one-out'") ?? false
+                case "cumulative": cumulative = reader.bool(pair.value, "'cumulative'") ?? false
+                case "scenarios": scenarioNodes = reader.list(pair.value, "'scenarios' of \(what)") ?? []
+                default: break
+                }
+            }
+        }
+        var bias: [BiasCheck] = []
+        if let n = value("bias"), let items = reader.list(n, "'bias' of \(what)") {
+            for item in items { if let b = reader.choice(item, BiasCheck.self, "small-study check") { bias.append(b) } }
+        }
+        var plots: [PlotSpec] = []
+        if let n = value("plots"), let items = reader.list(n, "'plots' of \(what)") {
+            for item in items {
+                if let p = readPlot(item) {
+                    if plots.contains(where: { $0.kind == p.kind }) { reader.error(item, "plot '\(p.kind.rawValue)' is listed twice") }
+                    else { plots.append(p) }
+                }
+            }
+            if plots.contains(where: { $0.kind == .leaveOneOut }) && !leaveOneOut {
+                leaveOneOut = true
+            }
+        }
+
+        // Rows → studies → effect sizes, with every problem located.
+        var studies: [SelectedStudy] = []
+        if allLoaded && !tableNames.isEmpty {
+            studies = check(selection, settings: settings, subgroups: subgroups, what: what, at: keyNode, whereNode: value("where"))
+        }
+        var scenarios: [Scenario] = []
+        for (index, scenarioNode) in scenarioNodes.enumerated() {
+            if let s = readScenario(scenarioNode, index: index, analysis: what, base: selection, baseSettings: settingsSpec,
+                                    mainSettings: settings, columns: allLoaded ? columns : [], tablesDescription: tablesDescription,
+                                    subgroups: subgroups, checkRows: allLoaded && !tableNames.isEmpty) {
+                if scenarios.contains(where: { $0.name == s.name }) {
+                    reader.error(scenarioNode, "two scenarios of \(what) are named '\(s.name)'; names must differ")
+                } else {
+                    scenarios.append(s)
+                }
+            }
+        }
+        let title = value("title").flatMap { reader.string($0, "'title'") } ?? name
+        let description = value("description").flatMap { reader.string($0, "'description'") }
+        return Analysis(name: name, title: title, description: description, origin: origin, selection: selection,
+                        settings: settings, labels: analysisLabels, subgroups: subgroups, leaveOneOut: leaveOneOut,
+                        cumulative: cumulative, scenarios: scenarios, bias: bias, plots: plots, studies: studies)
+    }
+
+    mutating func readPlot(_ node: Node) -> PlotSpec? {
+        if case .mapping = node {
+            guard let pairs = reader.mapping(node, "a plot") else { return nil }
+            reader.checkKeys(pairs, allowed: PipelineLoader.plotKeys, in: "a plot")
+            reader.require(["kind"], in: pairs, at: node, what: "a plot")
+            guard let k = pairs.first(where: { $0.key == "kind" }), let kind = reader.choice(k.value, PlotKind.self, "plot") else { return nil }
+            var spec = PlotSpec(kind: kind)
+            if let f = pairs.first(where: { $0.key == "formats" }), let items = reader.list(f.value, "'formats'") {
+                let formats = items.compactMap { reader.choice($0, ImageFormat.self, "image format") }
+                if formats.isEmpty { reader.error(f.value, "'formats' is empty; give png, svg or pdf") } else { spec.formats = formats }
+            }
+            if let d = pairs.first(where: { $0.key == "dpi" }), let dpi = reader.number(d.value, "'dpi'") {
+                if dpi < 36 || dpi > 1200 { reader.error(d.value, "dpi \(Int(dpi)) is out of range; use 72 to 600 (300 for print)") }
+                else { spec.dpi = dpi }
+            }
+            return spec
+        }
+        guard let kind = reader.choice(node, PlotKind.self, "plot") else { return nil }
+        return PlotSpec(kind: kind)
+    }
+
+    /// Combinations of settings that cannot work.
+    mutating func checkSettings(_ s: ResolvedSettings, at node: Node, what: String) {
+        let method = s.pooling.method
+        if method == .mh && !s.measure.isBinary {
+            reader.error(node, "\(what) uses method MH, which needs a binary measure (OR, RR or RD), but its measure is \(s.measure.rawValue); use an inverse-variance method such as DL")
+        }
+        if method == .peto && s.measure != .or {
+            reader.error(node, "\(what) uses method Peto, which gives odds ratios only, but its measure is \(s.measure.rawValue); use measure: OR or method: MH")
+        }
+        if method == .peto && s.pooling.model == .random {
+            reader.error(node, "\(what) uses Peto's method with a random-effects model; Peto is fixed-effect only: use model: fixed, or method: MH or DL")
+        }
+    }
+
+    /// Selects the rows and computes effect sizes, turning problems into located diagnostics.
+    mutating func check(_ selection: SelectionSpec, settings: ResolvedSettings, subgroups: [String], what: String,
+                        at node: Node, whereNode: Node?) -> [SelectedStudy] {
+        let plain = tables.mapValues(\.table)
+        let (studies, problems) = Selection.select(selection, tables: plain, measure: settings.measure, subgroupColumns: subgroups)
+        report(problems, at: node)
+        let (effects, dropped, effectProblems) = Selection.effectSizes(studies, spec: selection, tables: plain,
+                                                                       measure: settings.measure, smd: settings.smd)
+        report(effectProblems, at: node)
+        for d in dropped {
+            reader.warning(node, "in \(what), study '\(d.study)' is left out: \(d.reason)")
+        }
+        if problems.isEmpty && effectProblems.isEmpty {
+            let k = effects.count
+            if studies.isEmpty {
+                reader.error(whereNode ?? node, "\(what) selects no rows from \(selection.tables.joined(separator: ", ")); check its 'where' and 'exclude'")
+            } else if k == 0 {
+                reader.error(node, "\(what) has no study with an estimable effect (every study was left out)")
+            } else if k == 1 && settings.pooling.model == .random {
+                reader.error(node, "\(what) has a single study ('\(effects[0].1.study)'); a random-effects model needs at least 2: use model: fixed, or widen 'where'")
+            }
+        }
+        return studies
+    }
+
+    mutating func report(_ problems: [SelectionProblem], at node: Node, index: ((Int) -> Node?)? = nil) {
+        for problem in problems {
+            switch problem {
+            case let .cell(table, row, column, message):
+                if let t = tables[table] { extra.append(t.cellDiagnostic(row, column: column, message)) }
+            case let .row(table, row, message):
+                if let t = tables[table] { extra.append(t.rowDiagnostic(row, message)) }
+            case .overrideUnmatched(let i), .overrideColumn(let i, _, _):
+                reader.error(index?(i) ?? node, problem.message)
+            }
+        }
+    }
+
+    // MARK: Scenarios
+
+    mutating func readScenario(_ node: Node, index: Int, analysis: String, base: SelectionSpec, baseSettings: SettingsSpec,
+                               mainSettings: ResolvedSettings, columns: Set<String>, tablesDescription: String,
+                               subgroups: [String], checkRows: Bool) -> Scenario? {
+        let what = "scenario \(index + 1) of \(analysis)"
+        guard let pairs = reader.mapping(node, what) else { return nil }
+        reader.checkKeys(pairs, allowed: PipelineLoader.scenarioKeys, in: what)
+        reader.require(["name"], in: pairs, at: node, what: what)
+        func value(_ key: String) -> Node? { pairs.first { $0.key == key }?.value }
+        guard let nameNode = value("name"), let name = reader.name(nameNode, "the scenario name") else { return nil }
+        let named = "scenario '\(name)' of \(analysis)"
+        var selection = base
+        var changes: [String] = []
+        if let n = value("where") {
+            let overrides = readConditions(n, "'where' of \(named)", columns: columns, tablesDescription: tablesDescription)
+            for c in overrides {
+                selection.conditions.removeAll { $0.column == c.column }
+                selection.conditions.append(c)
+                changes.append("\(c.column) = \(c.values.joined(separator: " or "))")
+            }
+        }
+        if let n = value("exclude") {
+            let m = readMatches(n, "'exclude' of \(named)", columns: columns, tablesDescription: tablesDescription)
+            selection.exclude += m
+            changes += m.map { "excluding " + describe($0) }
+        }
+        if let n = value("include") {
+            let m = readMatches(n, "'include' of \(named)", columns: columns, tablesDescription: tablesDescription)
+            selection.include += m
+            changes += m.map { "including " + describe($0) }
+        }
+        var setNodes: [Node] = []
+        if let n = value("set") {
+            let items: [Node]
+            if case .mapping = n { items = [n] } else { items = reader.list(n, "'set' of \(named)") ?? [] }
+            for item in items {
+                guard let fields = reader.mapping(item, "each entry of 'set'") else { continue }
+                guard let whereField = fields.first(where: { $0.key == "where" }) else {
+                    reader.error(item, "each 'set' entry needs a 'where' mapping that picks the rows to change, e.g. {where: {study: Cheng 2019}, n2: 240}")
+                    continue
+                }
+                let match = readConditions(whereField.value, "'where' of a 'set' entry", columns: columns, tablesDescription: tablesDescription)
+                var values: [String: String] = [:]
+                for field in fields where field.key != "where" {
+                    checkColumn(field.key, node: field.keyNode, columns: columns, tablesDescription: tablesDescription)
+                    if let v = reader.string(field.value, "the new value of '\(field.key)'") { values[field.key] = v }
+                }
+                if values.isEmpty { reader.error(item, "this 'set' entry changes nothing; add column: value pairs beside 'where'") }
+                selection.overrides.append(Override(match: match, values: values))
+                setNodes.append(item)
+                changes += values.sorted(by: { $0.key < $1.key }).map { "\($0.key) = \($0.value) where \(describe(match))" }
+            }
+        }
+        let scenarioSpec = readSettings(pairs)
+        let settings = ResolvedSettings(baseSettings.overridden(by: scenarioSpec))
+        changes += settingChanges(from: mainSettings, to: settings)
+        checkSettings(settings, at: nameNode, what: named)
+        if changes.isEmpty { reader.warning(nameNode, "\(named) changes nothing; it repeats the main analysis") }
+        var studies: [SelectedStudy] = []
+        if checkRows {
+            let plain = tables.mapValues(\.table)
+            let (selected, problems) = Selection.select(selection, tables: plain, measure: settings.measure, subgroupColumns: [])
+            report(problems, at: nameNode, index: { setNodes.indices.contains($0) ? setNodes[$0] : nil })
+            let (effects, _, effectProblems) = Selection.effectSizes(selected, spec: selection, tables: plain,
+                                                                     measure: settings.measure, smd: settings.smd)
+            report(effectProblems, at: nameNode)
+            if problems.isEmpty && effectProblems.isEmpty {
+                if effects.isEmpty {
+                    reader.error(nameNode, "\(named) leaves no study to pool")
+                } else if effects.count == 1 && settings.pooling.model == .random {
+                    reader.error(nameNode, "\(named) leaves a single study ('\(effects[0].1.study)'); a random-effects model needs at least 2: add model: fixed to the scenario")
+                }
+            }
+            studies = selected
+        }
+        let description = value("description").flatMap { reader.string($0, "'description'") }
+        return Scenario(name: name, description: description, origin: reader.location(nameNode), selection: selection,
+                        settings: settings, changes: changes, studies: studies)
+    }
+
+    func describe(_ match: Match) -> String {
+        match.map { "\($0.column) = \($0.values.joined(separator: " or "))" }.joined(separator: ", ")
+    }
+
+    func settingChanges(from a: ResolvedSettings, to b: ResolvedSettings) -> [String] {
+        var changes: [String] = []
+        if a.profile != b.profile { changes.append("profile \(b.profile.rawValue)") }
+        if a.measure != b.measure { changes.append("measure \(b.measure.rawValue)") }
+        if a.smd != b.smd { changes.append("SMD convention \(b.smd.rawValue)") }
+        if a.pooling.model != b.pooling.model { changes.append("\(b.pooling.model.rawValue)-effect\(b.pooling.model == .random ? "s" : "") model") }
+        if a.pooling.method != b.pooling.method { changes.append("method \(b.pooling.method.rawValue)") }
+        if a.pooling.test != b.pooling.test { changes.append(b.pooling.test == .knha ? "Hartung–Knapp test" : "z test") }
+        if a.pooling.level != b.pooling.level { changes.append("\(Int(b.pooling.level))% intervals") }
+        if a.pooling.i2 != b.pooling.i2 { changes.append("I² \(b.pooling.i2.rawValue)-based") }
+        if a.pooling.convergence != b.pooling.convergence { changes.append("convergence \(b.pooling.convergence.rawValue)") }
+        return changes
+    }
+
+    // MARK: Syntheses, comparisons, pools not computed
+
+    mutating func readSyntheses(_ node: Node) -> [Synthesis] {
+        guard let pairs = reader.mapping(node, "'syntheses'") else { return [] }
+        var result: [Synthesis] = []
+        for pair in pairs {
+            let what = "synthesis '\(pair.key)'"
+            guard let fields = reader.mapping(pair.value, what) else { continue }
+            reader.checkKeys(fields, allowed: ["title", "description", "themes", "mapping", "study", "theme", "analytic-theme"], in: what)
+            reader.require(["themes", "mapping"], in: fields, at: pair.keyNode, what: what)
+            func value(_ key: String) -> Node? { fields.first { $0.key == key }?.value }
+            func table(_ key: String) -> String? {
+                guard let n = value(key), let t = reader.name(n, "'\(key)' of \(what)") else { return nil }
+                if !sources.contains(where: { $0.name == t }) {
+                    var message = "\(what) reads table '\(t)', which 'data' does not define"
+                    if let s = suggestion(for: t, among: sources.map(\.name)) { message += "; did you mean '\(s)'?" }
+                    reader.error(n, message)
+                    return nil
+                }
+                return t
+            }
+            let studyColumn = value("study").flatMap { reader.name($0, "'study'") } ?? "study"
+            let themeColumn = value("theme").flatMap { reader.name($0, "'theme'") } ?? "reported_theme"
+            let analyticColumn = value("analytic-theme").flatMap { reader.name($0, "'analytic-theme'") } ?? "analytic_theme"
+            guard let themes = table("themes"), let mapping = table("mapping") else { continue }
+            if let t = tables[themes]?.table {
+                for c in [studyColumn, themeColumn] where t.column(c) == nil {
+                    reader.error(pair.keyNode, "\(what): table '\(themes)' has no column '\(c)'")
+                }
+            }
+            if let t = tables[mapping]?.table {
+                for c in [studyColumn, themeColumn, analyticColumn] where t.column(c) == nil {
+                    reader.error(pair.keyNode, "\(what): mapping table '\(mapping)' has no column '\(c)'")
+                }
+            }
+            if let themeTable = tables[themes], let mapTable = tables[mapping] {
+                checkThemeMapping(themeTable, mapTable, study: studyColumn, theme: themeColumn, analytic: analyticColumn)
+            }
+            result.append(Synthesis(name: pair.key, title: value("title").flatMap { reader.string($0, "'title'") } ?? pair.key,
+                                    description: value("description").flatMap { reader.string($0, "'description'") },
+                                    origin: reader.location(pair.keyNode), themesTable: themes, mappingTable: mapping,
+                                    studyColumn: studyColumn, themeColumn: themeColumn, analyticColumn: analyticColumn))
+        }
+        return result
+    }
+
+    /// Every reported theme must be mapped exactly once, and every mapping row must name a reported theme.
+    mutating func checkThemeMapping(_ themes: LoadedTable, _ mapping: LoadedTable, study: String, theme: String, analytic: String) {
+        var mapped: [String: TableRow] = [:]
+        for row in mapping.table.rows {
+            let key = mapping.table.cell(row, study) + "\u{1F}" + mapping.table.cell(row, theme)
+            if mapping.table.cell(row, analytic).isEmpty {
+                extra.append(mapping.cellDiagnostic(row, column: analytic, "the analytic theme is empty"))
+            }
+            if let first = mapped[key] {
+                extra.append(mapping.rowDiagnostic(row, "this reported theme is mapped twice (also line \(first.line))"))
+            }
+            mapped[key] = row
+        }
+        var reported: Set<String> = []
+        for row in themes.table.rows {
+            let key = themes.table.cell(row, study) + "\u{1F}" + themes.table.cell(row, theme)
+            reported.insert(key)
+            if mapped[key] == nil {
+                extra.append(themes.cellDiagnostic(row, column: theme, "reported theme '\(themes.table.cell(row, theme))' of '\(themes.table.cell(row, study))' has no analytic theme in \(mapping.table.path); add a row for it"))
+            }
+        }
+        for (key, row) in mapped where !reported.contains(key) {
+            extra.append(mapping.rowDiagnostic(row, "this row maps a theme that \(themes.table.path) does not report; check the study name and theme text"))
+        }
+    }
+
+    mutating func readComparisons(_ node: Node, analyses: [Analysis]) -> [Comparison] {
+        guard let pairs = reader.mapping(node, "'comparisons'") else { return [] }
+        var result: [Comparison] = []
+        for pair in pairs {
+            let what = "comparison '\(pair.key)'"
+            guard let fields = reader.mapping(pair.value, what) else { continue }
+            reader.checkKeys(fields, allowed: ["title", "data", "rows"], in: what)
+            reader.require(["data", "rows"], in: fields, at: pair.keyNode, what: what)
+            guard let dataNode = fields.first(where: { $0.key == "data" })?.value,
+                  let tableName = reader.name(dataNode, "'data' of \(what)") else { continue }
+            guard let table = tables[tableName] else {
+                if !sources.contains(where: { $0.name == tableName }) {
+                    reader.error(dataNode, "\(what) reads table '\(tableName)', which 'data' does not define")
+                }
+                continue
+            }
+            for column in ["estimate", "ci_lower", "ci_upper"] where table.table.column(column) == nil {
+                reader.error(dataNode, "\(what): table '\(tableName)' needs a '\(column)' column")
+            }
+            let columns = Set(table.table.header)
+            var rows: [ComparisonRow] = []
+            if let rowsNode = fields.first(where: { $0.key == "rows" })?.value, let items = reader.list(rowsNode, "'rows' of \(what)") {
+                for item in items {
+                    guard let f = reader.mapping(item, "each row of \(what)") else { continue }
+                    reader.checkKeys(f, allowed: ["analysis", "subgroup", "group", "where"], in: "a row of \(what)")
+                    reader.require(["analysis", "where"], in: f, at: item, what: "a row of \(what)")
+                    guard let aNode = f.first(where: { $0.key == "analysis" })?.value,
+                          let analysisName = reader.name(aNode, "'analysis'") else { continue }
+                    guard let analysis = analyses.first(where: { $0.name == analysisName }) else {
+                        var message = "\(what) refers to analysis '\(analysisName)', which 'analyses' does not define"
+                        if let s = suggestion(for: analysisName, among: analyses.map(\.name)) { message += "; did you mean '\(s)'?" }
+                        reader.error(aNode, message)
+                        continue
+                    }
+                    let subgroup = f.first(where: { $0.key == "subgroup" }).flatMap { reader.name($0.value, "'subgroup'") }
+                    let group = f.first(where: { $0.key == "group" }).flatMap { reader.name($0.value, "'group'") }
+                    if let subgroup, !analysis.subgroups.contains(subgroup) {
+                        reader.error(item, "analysis '\(analysisName)' has no subgroup analysis by '\(subgroup)'")
+                    }
+                    if (subgroup == nil) != (group == nil) {
+                        reader.error(item, "give both 'subgroup' (the column) and 'group' (its value), or neither")
+                    }
+                    guard let whereNode = f.first(where: { $0.key == "where" })?.value else { continue }
+                    let match = readConditions(whereNode, "'where' of a row of \(what)", columns: columns,
+                                               tablesDescription: "table '\(tableName)'")
+                    if !table.table.rows.contains(where: { row in match.allSatisfy { Selection.matches(table.table, row, $0) } }) {
+                        reader.error(whereNode, "no row of table '\(tableName)' matches this 'where'")
+                    }
+                    rows.append(ComparisonRow(analysis: analysisName, subgroup: subgroup, group: group, match: match))
+                }
+            }
+            let title = fields.first(where: { $0.key == "title" }).flatMap { reader.string($0.value, "'title'") } ?? pair.key
+            result.append(Comparison(name: pair.key, title: title, origin: reader.location(pair.keyNode), table: tableName, rows: rows))
+        }
+        return result
+    }
+
+    mutating func readUnavailable(_ node: Node) -> [UnavailablePool] {
+        guard let items = reader.list(node, "'not-pooled'") else { return [] }
+        var result: [UnavailablePool] = []
+        for item in items {
+            guard let f = reader.mapping(item, "each entry of 'not-pooled'") else { continue }
+            reader.checkKeys(f, allowed: ["title", "reason"], in: "an entry of 'not-pooled'")
+            reader.require(["title", "reason"], in: f, at: item, what: "an entry of 'not-pooled'")
+            guard let t = f.first(where: { $0.key == "title" }).flatMap({ reader.name($0.value, "'title'") }),
+                  let r = f.first(where: { $0.key == "reason" }).flatMap({ reader.name($0.value, "'reason'") }) else { continue }
+            result.append(UnavailablePool(title: t, reason: r))
+        }
+        return result
+    }
+}

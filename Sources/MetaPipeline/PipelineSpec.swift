@@ -1,0 +1,210 @@
+import MetaStats
+
+/// Which side of the effect axis favours the experimental arm.
+public enum Direction: String, CaseIterable, Sendable, Codable, Hashable {
+    /// Higher values favour the experimental arm (plotted on the right).
+    case higher
+    /// Lower values favour the experimental arm (plotted on the left).
+    case lower
+}
+
+/// Kinds of data source a pipeline can name.
+public enum DataKind: String, CaseIterable, Sendable, Codable, Hashable {
+    case csv
+    case revman5
+    case revmanWeb = "revman-web"
+}
+
+/// Small-study checks.
+public enum BiasCheck: String, CaseIterable, Sendable, Codable, Hashable {
+    case egger, begg, trimfill
+}
+
+/// Figures an analysis can draw.
+public enum PlotKind: String, CaseIterable, Sendable, Codable, Hashable {
+    case forest, funnel
+    case leaveOneOut = "leave-one-out"
+}
+
+/// Image formats for figures.
+public enum ImageFormat: String, CaseIterable, Sendable, Codable, Hashable {
+    case png, svg, pdf
+}
+
+/// One equality condition on a column: the cell must equal one of `values`.
+public struct Condition: Sendable, Codable, Hashable {
+    public var column: String
+    public var values: [String]
+    public init(column: String, values: [String]) {
+        self.column = column
+        self.values = values
+    }
+}
+
+/// A conjunction of conditions (one `exclude` or `include` entry).
+public typealias Match = [Condition]
+
+/// A scenario's change to one value of matching rows (e.g. a corrected n).
+public struct Override: Sendable, Codable, Hashable {
+    public var match: Match
+    public var values: [String: String]
+}
+
+/// Settings that may be given at any level (profile defaults < `defaults` < analysis < scenario).
+/// Nil means "inherit".
+public struct SettingsSpec: Sendable, Codable, Hashable {
+    public var profile: Profile?
+    public var measure: EffectMeasure?
+    public var smd: SMDConvention?
+    public var model: PoolingModel?
+    public var method: PoolingMethod?
+    public var test: TestMethod?
+    public var level: Double?
+    public var i2: I2Definition?
+    public var predictionInterval: Bool?
+    public var tau2ConfidenceInterval: Bool?
+    public var convergence: Convergence?
+    public var direction: Direction?
+
+    public init() {}
+
+    static let keys = ["profile", "measure", "smd", "model", "method", "test", "level", "i2", "prediction-interval",
+                       "tau2-ci", "convergence", "direction"]
+
+    /// `other`'s settings where given, else these.
+    public func overridden(by other: SettingsSpec) -> SettingsSpec {
+        var s = self
+        s.profile = other.profile ?? profile
+        s.measure = other.measure ?? measure
+        s.smd = other.smd ?? smd
+        s.model = other.model ?? model
+        s.method = other.method ?? method
+        s.test = other.test ?? test
+        s.level = other.level ?? level
+        s.i2 = other.i2 ?? i2
+        s.predictionInterval = other.predictionInterval ?? predictionInterval
+        s.tau2ConfidenceInterval = other.tau2ConfidenceInterval ?? tau2ConfidenceInterval
+        s.convergence = other.convergence ?? convergence
+        s.direction = other.direction ?? direction
+        return s
+    }
+}
+
+/// Group and axis labels of figures and tables.
+public struct LabelsSpec: Sendable, Codable, Hashable {
+    public var experimental: String?
+    public var control: String?
+    public var favoursExperimental: String?
+    public var favoursControl: String?
+    public init() {}
+
+    static let keys = ["experimental", "control", "favours-experimental", "favours-control"]
+
+    public func overridden(by other: LabelsSpec) -> LabelsSpec {
+        var l = self
+        l.experimental = other.experimental ?? experimental
+        l.control = other.control ?? control
+        l.favoursExperimental = other.favoursExperimental ?? favoursExperimental
+        l.favoursControl = other.favoursControl ?? favoursControl
+        return l
+    }
+}
+
+/// Labels with every default filled in.
+public struct Labels: Sendable, Codable, Hashable {
+    public var experimental: String
+    public var control: String
+    public var favoursExperimental: String
+    public var favoursControl: String
+
+    public init(_ spec: LabelsSpec) {
+        experimental = spec.experimental ?? "Experimental"
+        control = spec.control ?? "Control"
+        favoursExperimental = spec.favoursExperimental ?? "Favours \(experimental.lowercasedFirstWordIfGeneric)"
+        favoursControl = spec.favoursControl ?? "Favours \(control.lowercasedFirstWordIfGeneric)"
+    }
+}
+
+extension String {
+    /// "Experimental" → "experimental" (RevMan's "Favours experimental"), names kept as written.
+    var lowercasedFirstWordIfGeneric: String {
+        ["Experimental", "Control", "Intervention", "Treatment"].contains(self) ? lowercased() : self
+    }
+}
+
+/// A data source named in `data:`.
+public struct DataSource: Sendable, Codable, Hashable {
+    public var name: String
+    /// Path relative to the working folder (the pipeline file's folder joined with the given path).
+    public var path: String
+    public var kind: DataKind
+}
+
+/// Rows of the pipeline's tables that make up an analysis (or a scenario of it).
+public struct SelectionSpec: Sendable, Codable, Hashable {
+    public var tables: [String]
+    public var conditions: [Condition]
+    public var exclude: [Match]
+    /// Rows the analysis excluded that a scenario brings back.
+    public var include: [Match]
+    public var overrides: [Override]
+    /// Role → column renames (`columns:`).
+    public var columns: [String: String]
+
+    public init(tables: [String], conditions: [Condition] = [], exclude: [Match] = [], include: [Match] = [],
+                overrides: [Override] = [], columns: [String: String] = [:]) {
+        self.tables = tables
+        self.conditions = conditions
+        self.exclude = exclude
+        self.include = include
+        self.overrides = overrides
+        self.columns = columns
+    }
+}
+
+/// A figure to draw.
+public struct PlotSpec: Sendable, Codable, Hashable {
+    public var kind: PlotKind
+    public var formats: [ImageFormat]
+    public var dpi: Double
+    public init(kind: PlotKind, formats: [ImageFormat] = [.png, .svg], dpi: Double = 150) {
+        self.kind = kind
+        self.formats = formats
+        self.dpi = dpi
+    }
+}
+
+/// Settings with every value decided.
+public struct ResolvedSettings: Sendable, Codable, Hashable {
+    public var profile: Profile
+    public var measure: EffectMeasure
+    public var smd: SMDConvention
+    public var pooling: PoolingOptions
+    public var direction: Direction
+
+    /// Resolves against the profile: an explicit setting wins, then the profile's default.
+    public init(_ spec: SettingsSpec) {
+        let profile = spec.profile ?? .metafor
+        let p = profile.settings
+        let measure = spec.measure ?? .smd
+        let model = spec.model ?? .random
+        var method: PoolingMethod
+        if let m = spec.method {
+            method = m
+        } else if model == .fixed {
+            method = measure.isBinary ? p.binaryFixedMethod : .iv
+        } else {
+            method = p.method
+        }
+        if model == .fixed, method.tauEstimator != nil { method = .iv }
+        self.profile = profile
+        self.measure = measure
+        self.smd = spec.smd ?? p.smd
+        self.pooling = PoolingOptions(model: model, method: method, test: spec.test ?? p.test, level: spec.level ?? 95,
+                                      i2: spec.i2 ?? p.i2, predictionInterval: spec.predictionInterval ?? p.predictionInterval,
+                                      tau2ConfidenceInterval: spec.tau2ConfidenceInterval ?? p.tau2ConfidenceInterval,
+                                      convergence: spec.convergence ?? p.convergence)
+        if model == .fixed { pooling.predictionInterval = false }
+        self.direction = spec.direction ?? (measure.isBinary ? .lower : .higher)
+    }
+}

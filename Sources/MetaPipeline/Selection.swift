@@ -1,0 +1,250 @@
+import Foundation
+import MetaStats
+
+/// A study selected for an analysis: what it reports, its subgroup labels, the rest of its row, and
+/// where the row is.
+public struct SelectedStudy: Sendable, Codable, Hashable {
+    public var input: StudyInput
+    /// Subgroup column → value.
+    public var groups: [String: String]
+    /// Every cell of the row by column name (sources, notes, flags…).
+    public var metadata: [String: String]
+    public var table: String
+    public var row: TableRow
+}
+
+/// Something wrong with the rows an analysis selects.
+public enum SelectionProblem: Error, Sendable, Hashable {
+    case cell(table: String, row: TableRow, column: String, message: String)
+    case row(table: String, row: TableRow, message: String)
+    /// `set` entry `index` matches no row.
+    case overrideUnmatched(index: Int)
+    /// An override names a column the matched row's table lacks.
+    case overrideColumn(index: Int, column: String, table: String)
+
+    public var message: String {
+        switch self {
+        case let .cell(_, _, column, message): return "column '\(column)': \(message)"
+        case let .row(_, _, message): return message
+        case let .overrideUnmatched(index): return "set entry \(index + 1) matches no row"
+        case let .overrideColumn(index, column, table): return "set entry \(index + 1) changes column '\(column)', which \(table) does not have"
+        }
+    }
+}
+
+/// The column roles a row can fill, by the input they describe.
+public enum Role {
+    public static let continuous = ["n1", "mean1", "sd1", "n2", "mean2", "sd2"]
+    public static let binary = ["events1", "total1", "events2", "total2"]
+    public static let nonevents = ["nonevents1", "nonevents2"]
+    public static let tStatistic = ["n1", "n2", "t"]
+    public static let generic = ["yi", "vi", "se"]
+    public static let interval = ["estimate", "ci_lower", "ci_upper"]
+    public static let all = ["study"] + continuous + binary + nonevents + ["t"] + generic + interval
+}
+
+/// Selection of rows and their conversion into studies — the same code for validation and for
+/// the effect-size and scenario stages.
+public enum Selection {
+    /// Applies `where`, `exclude`/`include` and `set`, and reads each remaining row as a study.
+    public static func select(_ spec: SelectionSpec, tables: [String: Table], measure: EffectMeasure,
+                              subgroupColumns: [String]) -> (studies: [SelectedStudy], problems: [SelectionProblem]) {
+        var studies: [SelectedStudy] = []
+        var problems: [SelectionProblem] = []
+        var overrideHits = [Int](repeating: 0, count: spec.overrides.count)
+        var seen: [String: (String, TableRow)] = [:]
+        for tableName in spec.tables {
+            guard let table = tables[tableName] else { continue }
+            for originalRow in table.rows {
+                guard spec.conditions.allSatisfy({ matches(table, originalRow, $0) }) else { continue }
+                let excluded = spec.exclude.contains { m in m.allSatisfy { matches(table, originalRow, $0) } }
+                let included = spec.include.contains { m in m.allSatisfy { matches(table, originalRow, $0) } }
+                if excluded && !included { continue }
+                var row = originalRow
+                for (index, override) in spec.overrides.enumerated()
+                where override.match.allSatisfy({ matches(table, originalRow, $0) }) {
+                    overrideHits[index] += 1
+                    for (column, value) in override.values.sorted(by: { $0.key < $1.key }) {
+                        guard let c = table.column(column) else {
+                            problems.append(.overrideColumn(index: index, column: column, table: table.path))
+                            continue
+                        }
+                        row.cells[c] = value
+                    }
+                }
+                switch study(from: row, in: table, spec: spec, measure: measure) {
+                case .failure(let problem):
+                    problems.append(problem)
+                case .success(let input):
+                    if let (firstTable, firstRow) = seen[input.study] {
+                        problems.append(.row(table: table.name, row: originalRow,
+                                             message: "study '\(input.study)' appears twice (also \(firstTable):\(firstRow.line)); keep one row with where or exclude, or give the rows distinct study names"))
+                        continue
+                    }
+                    seen[input.study] = (table.path, originalRow)
+                    var groups: [String: String] = [:]
+                    for column in subgroupColumns {
+                        let value = table.cell(row, column)
+                        if value.isEmpty {
+                            problems.append(.cell(table: table.name, row: originalRow, column: column,
+                                                  message: "study '\(input.study)' has no value for subgroup column '\(column)'; fill it in or exclude the study"))
+                        }
+                        groups[column] = value
+                    }
+                    var metadata: [String: String] = [:]
+                    for (i, name) in table.header.enumerated() where i < row.cells.count { metadata[name] = row.cells[i] }
+                    studies.append(SelectedStudy(input: input, groups: groups, metadata: metadata, table: table.name, row: originalRow))
+                }
+            }
+        }
+        for (index, hits) in overrideHits.enumerated() where hits == 0 { problems.append(.overrideUnmatched(index: index)) }
+        return (studies, problems)
+    }
+
+    /// A study label from a template such as "{author} {year}": each {column} replaced by the cell.
+    public static func label(_ template: String, table: Table, row: TableRow) -> String {
+        var out = ""
+        var name = ""
+        var inside = false
+        for ch in template {
+            if ch == "{" && !inside { inside = true; name = ""; continue }
+            if ch == "}" && inside { inside = false; out += table.cell(row, name); continue }
+            if inside { name.append(ch) } else { out.append(ch) }
+        }
+        return out.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The columns a label template names.
+    public static func templateColumns(_ template: String) -> [String] {
+        var names: [String] = []
+        var name = ""
+        var inside = false
+        for ch in template {
+            if ch == "{" { inside = true; name = ""; continue }
+            if ch == "}" && inside { inside = false; names.append(name); continue }
+            if inside { name.append(ch) }
+        }
+        return names
+    }
+
+    /// Cell equality: the same text, or the same number ("2020" = "2020.0").
+    public static func matches(_ table: Table, _ row: TableRow, _ condition: Condition) -> Bool {
+        let cell = table.cell(row, condition.column)
+        return condition.values.contains { value in
+            let v = value.trimmingCharacters(in: .whitespaces)
+            if v == cell { return true }
+            if let a = Double(v), let b = Double(cell) { return a == b }
+            return false
+        }
+    }
+
+    /// Reads one row as a study for the measure: the columns the row fills decide the input.
+    static func study(from row: TableRow, in table: Table, spec: SelectionSpec, measure: EffectMeasure)
+        -> Result<StudyInput, SelectionProblem>
+    {
+        func column(_ role: String) -> String { spec.columns[role] ?? role }
+        func text(_ role: String) -> String { table.cell(row, column(role)) }
+        func has(_ role: String) -> Bool { !text(role).isEmpty }
+        func cellProblem(_ role: String, _ message: String) -> SelectionProblem {
+            .cell(table: table.name, row: row, column: column(role), message: message)
+        }
+        let name: String
+        if let template = spec.columns["study"], template.contains("{") {
+            name = Selection.label(template, table: table, row: row)
+        } else {
+            name = text("study")
+        }
+        guard !name.isEmpty else {
+            return .failure(table.column(column("study")) == nil
+                ? .row(table: table.name, row: row, message: "\(table.path) has no '\(column("study"))' column to name the study; add one or map it with columns: {study: …}")
+                : cellProblem("study", "the study name is empty"))
+        }
+        func numbers(_ roles: [String]) -> Result<[Double], SelectionProblem> {
+            var values: [Double] = []
+            for role in roles {
+                let raw = text(role)
+                if raw.isEmpty {
+                    let present = roles.filter(has).map(column)
+                    return .failure(cellProblem(role, "study '\(name)' has \(present.joined(separator: ", ")) but no \(column(role)); this input needs \(roles.map(column).joined(separator: " "))"))
+                }
+                guard let value = Double(raw), value.isFinite else {
+                    let hint = raw.contains(",") ? " (use a decimal point)" : ""
+                    return .failure(cellProblem(role, "'\(raw)' is not a number\(hint)"))
+                }
+                values.append(value)
+            }
+            return .success(values)
+        }
+        func make(_ roles: [String], _ build: ([Double]) -> StudyData) -> Result<StudyInput, SelectionProblem> {
+            numbers(roles).map { StudyInput(study: name, data: build($0)) }
+        }
+
+        if measure == .smd || measure == .md, ["mean1", "sd1", "mean2", "sd2"].contains(where: has) {
+            return make(Role.continuous) {
+                .continuous(ContinuousArms(n1: $0[0], mean1: $0[1], sd1: $0[2], n2: $0[3], mean2: $0[4], sd2: $0[5]))
+            }
+        }
+        if measure.isBinary, has("events1") || has("events2") {
+            if has("nonevents1") || has("nonevents2") {
+                return make(["events1", "nonevents1", "events2", "nonevents2"]) {
+                    .binary(BinaryCounts(events1: $0[0], total1: $0[0] + $0[1], events2: $0[2], total2: $0[2] + $0[3]))
+                }
+            }
+            return make(Role.binary) { .binary(BinaryCounts(events1: $0[0], total1: $0[1], events2: $0[2], total2: $0[3])) }
+        }
+        if has("t") {
+            return make(Role.tStatistic) { .tStatistic(n1: $0[0], n2: $0[1], t: $0[2]) }
+        }
+        if has("yi") {
+            if has("vi") { return make(["yi", "vi"]) { .generic(yi: $0[0], vi: $0[1]) } }
+            return make(["yi", "se"]) { .genericSE(yi: $0[0], se: $0[1]) }
+        }
+        if has("estimate") {
+            return make(Role.interval) { .genericCI(estimate: $0[0], lower: $0[1], upper: $0[2]) }
+        }
+        let expected: String
+        switch measure {
+        case .smd: expected = "n1 mean1 sd1 n2 mean2 sd2, or n1 n2 t, or yi with vi or se"
+        case .md: expected = "n1 mean1 sd1 n2 mean2 sd2, or yi with vi or se"
+        case .or, .rr, .rd: expected = "events1 total1 events2 total2, or yi with vi or se, or estimate ci_lower ci_upper"
+        case .generic: expected = "yi with vi or se, or estimate ci_lower ci_upper"
+        }
+        return .failure(.row(table: table.name, row: row,
+                             message: "study '\(name)' has no data for measure \(measure.rawValue): give \(expected)"))
+    }
+
+    /// Computes effect sizes; a study's invalid input is reported on its cell.
+    public static func effectSizes(_ studies: [SelectedStudy], spec: SelectionSpec, tables: [String: Table],
+                                   measure: EffectMeasure, smd: SMDConvention)
+        -> (effects: [(SelectedStudy, EffectSize)], dropped: [DroppedStudy], problems: [SelectionProblem])
+    {
+        var effects: [(SelectedStudy, EffectSize)] = []
+        var dropped: [DroppedStudy] = []
+        var problems: [SelectionProblem] = []
+        for study in studies {
+            do {
+                switch try EffectSizes.compute(study.input, measure: measure, smd: smd) {
+                case .effect(let e): effects.append((study, e))
+                case .dropped(let reason): dropped.append(DroppedStudy(study: study.input.study, reason: reason))
+                }
+            } catch {
+                problems.append(problem(for: error, study: study, spec: spec, tables: tables))
+            }
+        }
+        return (effects, dropped, problems)
+    }
+
+    static func problem(for error: StatsError, study: SelectedStudy, spec: SelectionSpec, tables: [String: Table]) -> SelectionProblem {
+        switch error {
+        case let .invalidInput(_, field, _, _):
+            var column = spec.columns[field] ?? field
+            if field == "total1" || field == "total2", let table = tables[study.table],
+               table.column(spec.columns[field] ?? field) == nil {
+                column = spec.columns["non" + field.replacingOccurrences(of: "total", with: "events")] ?? "non" + field.replacingOccurrences(of: "total", with: "events")
+            }
+            return .cell(table: study.table, row: study.row, column: column, message: error.message)
+        default:
+            return .row(table: study.table, row: study.row, message: error.message)
+        }
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+
+/// The report as structure — sections of paragraphs, tables, lists and figures — rendered to HTML
+/// and to Markdown by the same code path, so the two never say different things.
+public struct ReportDocument: Sendable {
+    public var title: String
+    public var sections: [Section]
+
+    public struct Section: Sendable {
+        public var id: String
+        public var title: String
+        public var level: Int
+        public var blocks: [Block]
+    }
+
+    public enum Block: Sendable {
+        case paragraph([Inline])
+        case table(Table)
+        case list([[Inline]])
+        case figure(Figure)
+        /// A highlighted note (warnings, caveats).
+        case note([Inline])
+    }
+
+    public struct Table: Sendable {
+        public var caption: String?
+        public var header: [String]
+        public var rows: [[[Inline]]]
+        /// Columns to right-align (numbers).
+        public var numeric: Set<Int>
+    }
+
+    public enum Inline: Sendable, Hashable {
+        case text(String)
+        case strong(String)
+        case emphasis(String)
+        case code(String)
+        case link(String, url: String)
+    }
+}
+
+extension ReportDocument.Inline: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = .text(value) }
+}
+
+/// Text that becomes a link when it looks like one.
+func linked(_ text: String) -> ReportDocument.Inline {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    if trimmed.hasPrefix("http://") || trimmed.hasPrefix("https://") { return .link(trimmed, url: trimmed) }
+    if trimmed.hasPrefix("doi:") || trimmed.hasPrefix("10.") {
+        let doi = trimmed.hasPrefix("doi:") ? String(trimmed.dropFirst(4)) : trimmed
+        return .link(trimmed, url: "https://doi.org/\(doi)")
+    }
+    return .text(trimmed)
+}
+
+// MARK: HTML
+
+extension ReportDocument {
+    /// A self-contained HTML page: inline CSS, inline SVG figures, no scripts, no external requests.
+    public func html(generator: String) -> String {
+        var out = """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="generator" content="\(escape(generator))">
+        <title>\(escape(title))</title>
+        <style>
+        \(Self.css)
+        </style>
+        </head>
+        <body>
+        <header><h1>\(escape(title))</h1></header>
+        <nav><ol>
+        """
+        for section in sections where section.level == 2 {
+            out += "<li><a href=\"#\(section.id)\">\(escape(section.title))</a></li>"
+        }
+        out += "</ol></nav>\n<main>\n"
+        for section in sections {
+            let tag = "h\(min(6, section.level))"
+            out += "<section id=\"\(section.id)\">\n<\(tag)>\(escape(section.title))</\(tag)>\n"
+            for block in section.blocks { out += html(block) + "\n" }
+            out += "</section>\n"
+        }
+        out += "</main>\n<footer>\(escape(generator))</footer>\n</body>\n</html>\n"
+        return out
+    }
+
+    func html(_ block: Block) -> String {
+        switch block {
+        case .paragraph(let inlines): return "<p>\(html(inlines))</p>"
+        case .note(let inlines): return "<p class=\"note\">\(html(inlines))</p>"
+        case .list(let items): return "<ul>" + items.map { "<li>\(html($0))</li>" }.joined() + "</ul>"
+        case .figure(let f):
+            var s = "<figure>"
+            if let svg = f.svg { s += "<div class=\"svg\">\(svg)</div>" }
+            s += "<figcaption>\(escape(f.caption))"
+            if !f.files.isEmpty {
+                s += " <span class=\"files\">(" + f.files.map { "<a href=\"\(escapeAttribute($0))\">\(escape(($0 as NSString).pathExtension.uppercased()))</a>" }.joined(separator: " · ") + ")</span>"
+            }
+            return s + "</figcaption></figure>"
+        case .table(let t):
+            var s = "<div class=\"table\"><table>"
+            if let caption = t.caption { s += "<caption>\(escape(caption))</caption>" }
+            s += "<thead><tr>" + t.header.enumerated().map { i, h in
+                "<th\(t.numeric.contains(i) ? " class=\"num\"" : "")>\(escape(h))</th>"
+            }.joined() + "</tr></thead><tbody>"
+            for row in t.rows {
+                s += "<tr>" + row.enumerated().map { i, cell in
+                    "<td\(t.numeric.contains(i) ? " class=\"num\"" : "")>\(html(cell))</td>"
+                }.joined() + "</tr>"
+            }
+            return s + "</tbody></table></div>"
+        }
+    }
+
+    func html(_ inlines: [Inline]) -> String {
+        inlines.map { inline in
+            switch inline {
+            case .text(let t): return escape(t)
+            case .strong(let t): return "<strong>\(escape(t))</strong>"
+            case .emphasis(let t): return "<em>\(escape(t))</em>"
+            case .code(let t): return "<code>\(escape(t))</code>"
+            case let .link(t, url): return "<a href=\"\(escapeAttribute(url))\">\(escape(t))</a>"
+            }
+        }.joined()
+    }
+
+    func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    func escapeAttribute(_ s: String) -> String { escape(s).replacingOccurrences(of: "\"", with: "&quot;") }
+
+    static let css = """
+    body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;color:#1a1a1a;max-width:1180px;margin:0 auto;padding:0 1.5rem 3rem;line-height:1.45;font-size:15px}
+    header h1{font-size:1.7rem;margin:1.6rem 0 .6rem}
+    h2{font-size:1.35rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2.4rem}
+    h3{font-size:1.1rem;margin-top:1.8rem}
+    h4{font-size:1rem;margin-top:1.4rem}
+    nav ol{columns:2;font-size:.92rem;padding-left:1.2rem}
+    a{color:#1f5aa6}
+    .table{overflow-x:auto;margin:.6rem 0 1rem}
+    table{border-collapse:collapse;font-size:.88rem}
+    caption{text-align:left;font-weight:bold;padding:.3rem 0}
+    th,td{border-bottom:1px solid #e2e2e2;padding:.25rem .6rem;text-align:left;vertical-align:top}
+    th{border-bottom:2px solid #999;background:#f6f6f6}
+    td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+    figure{margin:1rem 0 1.6rem}
+    figure .svg svg{max-width:100%;height:auto;display:block}
+    figcaption{font-size:.88rem;color:#444;margin-top:.3rem}
+    .note{background:#fff6e0;border-left:4px solid #e0a800;padding:.4rem .7rem}
+    code{background:#f2f2f2;padding:0 .2rem}
+    footer{margin-top:3rem;font-size:.8rem;color:#666;border-top:1px solid #ddd;padding-top:.6rem}
+    """
+}
+
+// MARK: Markdown
+
+extension ReportDocument {
+    /// The same report in GitHub-flavoured Markdown; figures link to their PNG files.
+    public func markdown(generator: String) -> String {
+        var out = "# \(title)\n\n"
+        for section in sections where section.level == 2 {
+            out += "- [\(section.title)](#\(section.id))\n"
+        }
+        out += "\n"
+        for section in sections {
+            out += "<a id=\"\(section.id)\"></a>\n\n" + String(repeating: "#", count: section.level) + " \(section.title)\n\n"
+            for block in section.blocks { out += markdown(block) + "\n\n" }
+        }
+        out += "---\n\n\(generator)\n"
+        return out
+    }
+
+    func markdown(_ block: Block) -> String {
+        switch block {
+        case .paragraph(let inlines): return markdown(inlines)
+        case .note(let inlines): return "> **Note.** " + markdown(inlines)
+        case .list(let items): return items.map { "- " + markdown($0) }.joined(separator: "\n")
+        case .figure(let f):
+            let image = f.files.first { $0.hasSuffix(".png") } ?? f.files.first { $0.hasSuffix(".svg") }
+            var s = image.map { "![\(mdEscape(f.caption))](\($0))\n\n" } ?? ""
+            s += "*\(mdEscape(f.caption))*"
+            if !f.files.isEmpty { s += " (" + f.files.map { "[\(($0 as NSString).pathExtension.uppercased())](\($0))" }.joined(separator: " · ") + ")" }
+            return s
+        case .table(let t):
+            var s = t.caption.map { "**\(mdEscape($0))**\n\n" } ?? ""
+            s += "| " + t.header.map(cellEscape).joined(separator: " | ") + " |\n"
+            s += "|" + t.header.indices.map { t.numeric.contains($0) ? " ---: " : " --- " }.joined(separator: "|") + "|\n"
+            for row in t.rows {
+                s += "| " + row.map { cellEscape(markdown($0)) }.joined(separator: " | ") + " |\n"
+            }
+            return String(s.dropLast())
+        }
+    }
+
+    func markdown(_ inlines: [Inline]) -> String {
+        inlines.map { inline in
+            switch inline {
+            case .text(let t): return mdEscape(t)
+            case .strong(let t): return "**\(mdEscape(t))**"
+            case .emphasis(let t): return "*\(mdEscape(t))*"
+            case .code(let t): return "`\(t)`"
+            case let .link(t, url): return "[\(mdEscape(t))](\(url.replacingOccurrences(of: ")", with: "%29").replacingOccurrences(of: " ", with: "%20")))"
+            }
+        }.joined()
+    }
+
+    func mdEscape(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            if "\\`*_[]<>".contains(ch) { out.append("\\") }
+            out.append(ch)
+        }
+        return out
+    }
+
+    func cellEscape(_ s: String) -> String {
+        s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+}

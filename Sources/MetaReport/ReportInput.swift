@@ -1,0 +1,164 @@
+import Foundation
+import MetaStats
+
+/// Everything the report shows, gathered from the stages' artifacts.
+public struct ReportInput: Codable, Sendable {
+    public var pipeline: String
+    public var title: String
+    public var description: String?
+    /// The pipeline file, as named on the command line.
+    public var file: String
+    public var metapipeVersion: String
+    public var sources: [DataSourceRow]
+    public var analyses: [AnalysisReport]
+    public var syntheses: [SynthesisReport]
+    public var comparisons: [ComparisonReport]
+    public var unavailable: [Unavailable]
+    public var warnings: [String]
+
+    public init(pipeline: String, title: String, description: String?, file: String, metapipeVersion: String,
+                sources: [DataSourceRow], analyses: [AnalysisReport], syntheses: [SynthesisReport] = [],
+                comparisons: [ComparisonReport] = [], unavailable: [Unavailable] = [], warnings: [String] = []) {
+        self.pipeline = pipeline
+        self.title = title
+        self.description = description
+        self.file = file
+        self.metapipeVersion = metapipeVersion
+        self.sources = sources
+        self.analyses = analyses
+        self.syntheses = syntheses
+        self.comparisons = comparisons
+        self.unavailable = unavailable
+        self.warnings = warnings
+    }
+
+    public struct DataSourceRow: Codable, Sendable, Hashable {
+        public var name: String
+        public var path: String
+        public var kind: String
+        public var rows: Int
+        public init(name: String, path: String, kind: String, rows: Int) {
+            self.name = name; self.path = path; self.kind = kind; self.rows = rows
+        }
+    }
+
+    public struct Unavailable: Codable, Sendable, Hashable {
+        public var title: String
+        public var reason: String
+        public init(title: String, reason: String) { self.title = title; self.reason = reason }
+    }
+}
+
+/// One analysis in the report.
+public struct AnalysisReport: Codable, Sendable {
+    public var result: ResultDocument
+    public var description: String?
+    public var labels: [String: String]
+    public var tables: [String]
+    /// Per study: the row's source (URL or reference) and any flag, for the data-sources table.
+    public var studySources: [StudySource]
+    public var figures: [Figure]
+
+    public init(result: ResultDocument, description: String?, labels: [String: String], tables: [String],
+                studySources: [StudySource], figures: [Figure]) {
+        self.result = result
+        self.description = description
+        self.labels = labels
+        self.tables = tables
+        self.studySources = studySources
+        self.figures = figures
+    }
+
+    public struct StudySource: Codable, Sendable, Hashable {
+        public var study: String
+        public var table: String
+        public var line: Int
+        public var source: String?
+        public var flag: String?
+        public var note: String?
+        public init(study: String, table: String, line: Int, source: String?, flag: String?, note: String?) {
+            self.study = study; self.table = table; self.line = line; self.source = source; self.flag = flag; self.note = note
+        }
+    }
+}
+
+/// A figure: its SVG text (inlined in the HTML) and the files written for it.
+public struct Figure: Codable, Sendable, Hashable {
+    public var kind: String
+    public var caption: String
+    public var svg: String?
+    /// Output files relative to the pipeline's output folder ("empathy/forest.png").
+    public var files: [String]
+    public init(kind: String, caption: String, svg: String?, files: [String]) {
+        self.kind = kind; self.caption = caption; self.svg = svg; self.files = files
+    }
+}
+
+/// A qualitative meta-synthesis table and figure.
+public struct SynthesisReport: Codable, Sendable {
+    public var name: String
+    public var title: String
+    public var description: String?
+    public var themes: [Theme]
+    public var studies: [String]
+    public var figure: Figure?
+    public var table: String
+
+    public struct Theme: Codable, Sendable, Hashable {
+        public var name: String
+        public var studies: [String]
+        public var examples: [String]
+        public init(name: String, studies: [String], examples: [String]) {
+            self.name = name; self.studies = studies; self.examples = examples
+        }
+    }
+
+    public init(name: String, title: String, description: String?, themes: [Theme], studies: [String], figure: Figure?, table: String) {
+        self.name = name; self.title = title; self.description = description; self.themes = themes
+        self.studies = studies; self.figure = figure; self.table = table
+    }
+}
+
+/// Published pooled results beside the pipeline's own.
+public struct ComparisonReport: Codable, Sendable {
+    public var name: String
+    public var title: String
+    public var rows: [Row]
+
+    public struct Row: Codable, Sendable, Hashable {
+        public var analysis: String
+        public var label: String
+        public var measure: String
+        public var ours: Numbers?
+        public var published: [Published]
+        public init(analysis: String, label: String, measure: String, ours: Numbers?, published: [Published]) {
+            self.analysis = analysis; self.label = label; self.measure = measure; self.ours = ours; self.published = published
+        }
+    }
+
+    /// Numbers on the display scale.
+    public struct Numbers: Codable, Sendable, Hashable {
+        public var k: Int?
+        public var estimate: Double
+        public var ciLower: Double
+        public var ciUpper: Double
+        public var i2: Double?
+        public init(k: Int?, estimate: Double, ciLower: Double, ciUpper: Double, i2: Double?) {
+            self.k = k; self.estimate = estimate; self.ciLower = ciLower; self.ciUpper = ciUpper; self.i2 = i2
+        }
+    }
+
+    public struct Published: Codable, Sendable, Hashable {
+        public var review: String
+        public var comparison: String
+        public var numbers: Numbers
+        public var source: String?
+        public init(review: String, comparison: String, numbers: Numbers, source: String?) {
+            self.review = review; self.comparison = comparison; self.numbers = numbers; self.source = source
+        }
+    }
+
+    public init(name: String, title: String, rows: [Row]) {
+        self.name = name; self.title = title; self.rows = rows
+    }
+}

@@ -1,0 +1,274 @@
+import Foundation
+import MetaStats
+
+/// `result.json` of one analysis: every number on the analysis scale (log for OR and RR), keys in
+/// snake_case and sorted, numbers at full precision; a key that does not apply is absent.
+public struct ResultDocument: Codable, Sendable, Hashable {
+    public var analysis: String
+    public var title: String
+    public var measure: String
+    public var model: String
+    public var method: String
+    public var test: String
+    public var level: Double
+    public var k: Int
+    public var settings: Settings
+    public var studies: [Study]
+    public var dropped: [DroppedStudy]?
+    public var pooled: Pooled
+    public var heterogeneity: HeterogeneityStats?
+    public var subgroups: [String: Subgroups]?
+    public var leaveOneOut: [LeaveOneOut]?
+    public var cumulative: [LeaveOneOut]?
+    public var bias: Bias?
+    public var sensitivity: [Scenario]?
+    public var warnings: [String]
+    public var metapipeVersion: String
+
+    public init(analysis: String, title: String, measure: String, model: String, method: String, test: String, level: Double,
+                k: Int, settings: Settings, studies: [Study], dropped: [DroppedStudy]?, pooled: Pooled,
+                heterogeneity: HeterogeneityStats?, subgroups: [String: Subgroups]?, leaveOneOut: [LeaveOneOut]?,
+                cumulative: [LeaveOneOut]?, bias: Bias?, sensitivity: [Scenario]?, warnings: [String], metapipeVersion: String) {
+        self.analysis = analysis; self.title = title; self.measure = measure; self.model = model; self.method = method
+        self.test = test; self.level = level; self.k = k; self.settings = settings; self.studies = studies
+        self.dropped = dropped; self.pooled = pooled; self.heterogeneity = heterogeneity; self.subgroups = subgroups
+        self.leaveOneOut = leaveOneOut; self.cumulative = cumulative; self.bias = bias; self.sensitivity = sensitivity
+        self.warnings = warnings; self.metapipeVersion = metapipeVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case analysis, title, measure, model, method, test, level, k, settings, studies, dropped, pooled, heterogeneity,
+             subgroups, cumulative, bias, sensitivity, warnings
+        case leaveOneOut = "leave_one_out"
+        case metapipeVersion = "metapipe_version"
+    }
+
+    /// The conventions that produced the numbers.
+    public struct Settings: Codable, Sendable, Hashable {
+        public var profile: String
+        public var smd: String
+        public var i2: String
+        public var z: Double
+        public var predictionInterval: Bool
+        public var tau2CI: Bool
+        public var convergence: String
+        public var direction: String
+        public var iterations: Int?
+        public init(profile: String, smd: String, i2: String, z: Double, predictionInterval: Bool, tau2CI: Bool,
+                    convergence: String, direction: String, iterations: Int?) {
+            self.profile = profile; self.smd = smd; self.i2 = i2; self.z = z; self.predictionInterval = predictionInterval
+            self.tau2CI = tau2CI; self.convergence = convergence; self.direction = direction; self.iterations = iterations
+        }
+        enum CodingKeys: String, CodingKey {
+            case profile, smd, i2, z, convergence, direction, iterations
+            case predictionInterval = "prediction_interval"
+            case tau2CI = "tau2_ci"
+        }
+    }
+
+    public struct Study: Codable, Sendable, Hashable {
+        public var study: String
+        public var yi: Double
+        public var vi: Double
+        public var se: Double
+        public var ciLower: Double
+        public var ciUpper: Double
+        public var weight: Double
+        public var input: String
+        enum CodingKeys: String, CodingKey {
+            case study, yi, vi, se, weight, input
+            case ciLower = "ci_lower", ciUpper = "ci_upper"
+        }
+    }
+
+    public struct Pooled: Codable, Sendable, Hashable {
+        public var estimate: Double
+        public var se: Double
+        public var ciLower: Double
+        public var ciUpper: Double
+        public var statistic: Double
+        public var pValue: Double
+        public var df: Int?
+        public var piLower: Double?
+        public var piUpper: Double?
+        enum CodingKeys: String, CodingKey {
+            case estimate, se, statistic, df
+            case ciLower = "ci_lower", ciUpper = "ci_upper", pValue = "p_value", piLower = "pi_lower", piUpper = "pi_upper"
+        }
+        public init(_ p: PooledEstimate) {
+            estimate = p.estimate; se = p.se; ciLower = p.ciLower; ciUpper = p.ciUpper
+            statistic = p.statistic; pValue = p.pValue; df = p.df; piLower = p.piLower; piUpper = p.piUpper
+        }
+    }
+
+    public struct HeterogeneityStats: Codable, Sendable, Hashable {
+        public var tau2: Double
+        public var tau: Double
+        public var i2: Double
+        public var h2: Double
+        public var q: Double
+        public var df: Int
+        public var pValue: Double
+        public var tau2CILower: Double?
+        public var tau2CIUpper: Double?
+        enum CodingKeys: String, CodingKey {
+            case tau2, tau, i2, h2, q, df
+            case pValue = "p_value", tau2CILower = "tau2_ci_lower", tau2CIUpper = "tau2_ci_upper"
+        }
+        public init(_ h: Heterogeneity) {
+            tau2 = h.tau2; tau = h.tau; i2 = h.i2; h2 = h.h2; q = h.q; df = h.df; pValue = h.pValue
+            tau2CILower = h.tau2CILower; tau2CIUpper = h.tau2CIUpper
+        }
+    }
+
+    public struct Subgroups: Codable, Sendable, Hashable {
+        public struct Group: Codable, Sendable, Hashable {
+            public var name: String
+            public var k: Int
+            public var estimate: Double
+            public var se: Double
+            public var ciLower: Double
+            public var ciUpper: Double
+            public var tau2: Double
+            public var i2: Double
+            public var studies: [String]
+            public init(name: String, k: Int, estimate: Double, se: Double, ciLower: Double, ciUpper: Double, tau2: Double,
+                        i2: Double, studies: [String]) {
+                self.name = name; self.k = k; self.estimate = estimate; self.se = se; self.ciLower = ciLower
+                self.ciUpper = ciUpper; self.tau2 = tau2; self.i2 = i2; self.studies = studies
+            }
+            enum CodingKeys: String, CodingKey {
+                case name, k, estimate, se, tau2, i2, studies
+                case ciLower = "ci_lower", ciUpper = "ci_upper"
+            }
+        }
+        public var groups: [Group]
+        public var qBetween: Double?
+        public var df: Int?
+        public var pValue: Double?
+        public init(groups: [Group], qBetween: Double?, df: Int?, pValue: Double?) {
+            self.groups = groups; self.qBetween = qBetween; self.df = df; self.pValue = pValue
+        }
+        enum CodingKeys: String, CodingKey {
+            case groups, df
+            case qBetween = "q_between", pValue = "p_value"
+        }
+    }
+
+    public struct LeaveOneOut: Codable, Sendable, Hashable {
+        public var omitted: String
+        public var k: Int
+        public var estimate: Double
+        public var se: Double
+        public var ciLower: Double
+        public var ciUpper: Double
+        public var pValue: Double
+        public var tau2: Double
+        public var i2: Double
+        public var q: Double
+        enum CodingKeys: String, CodingKey {
+            case omitted, k, estimate, se, tau2, i2, q
+            case ciLower = "ci_lower", ciUpper = "ci_upper", pValue = "p_value"
+        }
+        public init(_ r: SensitivityRow) {
+            omitted = r.study; k = r.k; estimate = r.estimate; se = r.se; ciLower = r.ciLower; ciUpper = r.ciUpper
+            pValue = r.pValue; tau2 = r.tau2; i2 = r.i2; q = r.q
+        }
+    }
+
+    public struct Bias: Codable, Sendable, Hashable {
+        public struct Egger: Codable, Sendable, Hashable {
+            public var intercept: Double
+            public var bias: Double
+            public var biasSE: Double
+            public var statistic: Double
+            public var df: Int
+            public var pValue: Double
+            enum CodingKeys: String, CodingKey {
+                case intercept, bias, statistic, df
+                case biasSE = "bias_se", pValue = "p_value"
+            }
+        }
+        public struct Begg: Codable, Sendable, Hashable {
+            public var tau: Double
+            public var pValue: Double
+            public var exact: Bool
+            enum CodingKeys: String, CodingKey { case tau, exact; case pValue = "p_value" }
+        }
+        public struct TrimFill: Codable, Sendable, Hashable {
+            public var k0: Int
+            public var side: String
+            public var estimate: Double
+            public var ciLower: Double
+            public var ciUpper: Double
+            public var tau2: Double?
+            enum CodingKeys: String, CodingKey {
+                case k0, side, estimate, tau2
+                case ciLower = "ci_lower", ciUpper = "ci_upper"
+            }
+        }
+        public var egger: Egger?
+        public var begg: Begg?
+        public var trimfill: TrimFill?
+        /// Why a check could not be run (e.g. fewer than 3 studies).
+        public var unavailable: [String: String]?
+        public init(egger: Egger?, begg: Begg?, trimfill: TrimFill?, unavailable: [String: String]?) {
+            self.egger = egger; self.begg = begg; self.trimfill = trimfill; self.unavailable = unavailable
+        }
+    }
+
+    public struct Scenario: Codable, Sendable, Hashable {
+        public var name: String
+        public var description: String?
+        public var changes: [String]
+        public var k: Int
+        public var measure: String
+        public var model: String
+        public var method: String
+        public var test: String
+        public var studies: [String]
+        public var pooled: Pooled
+        public var heterogeneity: HeterogeneityStats?
+        public var warnings: [String]
+        public init(name: String, description: String?, changes: [String], k: Int, measure: String, model: String,
+                    method: String, test: String, studies: [String], pooled: Pooled, heterogeneity: HeterogeneityStats?,
+                    warnings: [String]) {
+            self.name = name; self.description = description; self.changes = changes; self.k = k; self.measure = measure
+            self.model = model; self.method = method; self.test = test; self.studies = studies; self.pooled = pooled
+            self.heterogeneity = heterogeneity; self.warnings = warnings
+        }
+    }
+}
+
+/// JSON as metapipe writes it: sorted keys, pretty-printed, slashes unescaped, a final newline.
+public func encodeJSON<T: Encodable>(_ value: T, pretty: Bool = true) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+    var data = try encoder.encode(value)
+    if pretty { data.append(0x0A) }
+    return data
+}
+
+extension ResultDocument.Bias.Egger {
+    public init(_ e: EggerTest) {
+        intercept = e.intercept; bias = e.bias; biasSE = e.biasSE; statistic = e.statistic; df = e.df; pValue = e.pValue
+    }
+}
+
+extension ResultDocument.Bias.Begg {
+    public init(_ b: BeggTest) { tau = b.tau; pValue = b.pValue; exact = b.exact }
+}
+
+extension ResultDocument.Bias.TrimFill {
+    public init(_ t: TrimAndFill) {
+        k0 = t.k0; side = t.side.rawValue; estimate = t.analysis.pooled.estimate
+        ciLower = t.analysis.pooled.ciLower; ciUpper = t.analysis.pooled.ciUpper; tau2 = t.analysis.heterogeneity?.tau2
+    }
+}
+
+extension ResultDocument.Study {
+    public init(_ s: StudyResult) {
+        study = s.study; yi = s.yi; vi = s.vi; se = s.se; ciLower = s.ciLower; ciUpper = s.ciUpper
+        weight = s.weight; input = s.input.rawValue
+    }
+}
