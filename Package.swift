@@ -51,5 +51,10 @@ let package = Package(
         .target(name: "MetaTestSupport", path: "Tests/MetaTestSupport"),
         .testTarget(name: "MetaStatsTests", dependencies: ["MetaStats", "MetaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaPlotTests", dependencies: ["MetaPlot", "MetaStats", "MetaTestSupport"]),
+        .testTarget(name: "MetaPipelineTests", dependencies: ["MetaPipeline", "MetaTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MetaRunnerTests", dependencies: ["MetaRunner"]),
+        .testTarget(name: "MetaReportTests", dependencies: ["MetaReport", "MetaFormat", "MetaStats"]),
+        // Runs the built `metapipe` binary on fixture pipelines.
+        .testTarget(name: "EndToEndTests", dependencies: ["metapipe", "MetaTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -187,7 +187,7 @@ public struct PipelineStages {
             }.joined(separator: "\n"))
         }
         if effects.isEmpty { throw StageFailure("no study with an estimable effect") }
-        return (effects, dropped)
+        return (effects, dropped.map(\.1))
     }
 
     static func bias(_ e: EffectsArtifact, checks: [BiasCheck], options: PoolingOptions) throws -> BiasArtifact {

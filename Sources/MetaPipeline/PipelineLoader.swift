@@ -25,7 +25,9 @@ public enum PipelineLoader {
         }
         var loader = Loader(file: path, text: text)
         let pipeline = loader.load()
-        let diagnostics = (loader.reader.diagnostics + loader.extra).sorted()
+        // The same data cell can be reached by several analyses; report it once.
+        var seen: Set<Diagnostic> = []
+        let diagnostics = (loader.reader.diagnostics + loader.extra).filter { seen.insert($0).inserted }.sorted()
         if let pipeline, !diagnostics.contains(where: { $0.severity == .error }) {
             var p = pipeline
             p.warnings = diagnostics
@@ -45,6 +47,8 @@ struct Loader {
     var extra: [Diagnostic] = []
     var tables: [String: LoadedTable] = [:]
     var sources: [DataSource] = []
+    /// Tables with problems of their own: analyses reading them skip checks those problems would distort.
+    var damagedTables: Set<String> = []
 
     init(file: String, text: String) {
         self.file = file
@@ -127,6 +131,7 @@ struct Loader {
             case .csv:
                 let (loaded, problems) = CSVTables.parse(bytes, name: pair.key, path: path)
                 extra += problems
+                if !problems.isEmpty { damagedTables.insert(pair.key) }
                 if let loaded { tables[pair.key] = loaded }
             case .revman5, .revmanWeb:
                 reader.error(pathNode, "data kind '\(kind.rawValue)' is read by 'metapipe import'; import the file and name the CSV tables it writes")
@@ -155,7 +160,7 @@ struct Loader {
             case "test": s.test = reader.choice(v, TestMethod.self, "test")
             case "level":
                 if let level = reader.number(v, "'level'") {
-                    if level <= 50 || level >= 100 { reader.error(v, "level \(Int(level)) is a confidence level in percent; use a value between 50 and 100, such as 95") }
+                    if level <= 50 || level >= 100 { reader.error(v, "level \(level.formatted) is a confidence level in percent; use a value between 50 and 100, such as 95") }
                     else { s.level = level }
                 }
             case "i2": s.i2 = reader.choice(v, I2Definition.self, "I² definition")
@@ -228,6 +233,7 @@ struct Loader {
             reader.error(keyNode, "analysis name '\(name)' names an output folder, so it may use only letters, digits, '-', '_' and '.'")
         }
         guard let pairs = reader.mapping(node, what) else { return nil }
+        let errorsBefore = errorCount
         reader.checkKeys(pairs, allowed: PipelineLoader.analysisKeys, in: what)
         reader.require(["data"], in: pairs, at: keyNode, what: what)
         func value(_ key: String) -> Node? { pairs.first { $0.key == key }?.value }
@@ -280,6 +286,17 @@ struct Loader {
                 selection.columns[pair.key] = column
             }
         }
+        // Every table must be able to name its studies.
+        var studiesNamed = true
+        let studyColumn = selection.columns["study"] ?? "study"
+        for t in loaded {
+            let needed = studyColumn.contains("{") ? Selection.templateColumns(studyColumn) : [studyColumn]
+            for column in needed where t.table.column(column) == nil {
+                studiesNamed = false
+                if studyColumn.contains("{") { continue }   // reported by the 'columns' check above
+                reader.error(value("data") ?? keyNode, "table '\(t.table.name)' has no '\(column)' column to name the studies; add one, or map one with columns: {study: …}")
+            }
+        }
         let settingsSpec = defaults.overridden(by: readSettings(pairs))
         let settings = ResolvedSettings(settingsSpec)
         checkSettings(settings, at: keyNode, what: what)
@@ -325,14 +342,15 @@ struct Loader {
 
         // Rows → studies → effect sizes, with every problem located.
         var studies: [SelectedStudy] = []
-        if allLoaded && !tableNames.isEmpty {
-            studies = check(selection, settings: settings, subgroups: subgroups, what: what, at: keyNode, whereNode: value("where"))
+        if allLoaded && !tableNames.isEmpty && studiesNamed {
+            studies = check(selection, settings: settings, subgroups: subgroups, what: what, at: keyNode, whereNode: value("where"),
+                            countChecks: errorCount == errorsBefore && damagedTables.isDisjoint(with: tableNames))
         }
         var scenarios: [Scenario] = []
         for (index, scenarioNode) in scenarioNodes.enumerated() {
             if let s = readScenario(scenarioNode, index: index, analysis: what, base: selection, baseSettings: settingsSpec,
                                     mainSettings: settings, columns: allLoaded ? columns : [], tablesDescription: tablesDescription,
-                                    subgroups: subgroups, checkRows: allLoaded && !tableNames.isEmpty) {
+                                    subgroups: subgroups, checkRows: allLoaded && !tableNames.isEmpty && studiesNamed) {
                 if scenarios.contains(where: { $0.name == s.name }) {
                     reader.error(scenarioNode, "two scenarios of \(what) are named '\(s.name)'; names must differ")
                 } else {
@@ -359,7 +377,7 @@ struct Loader {
                 if formats.isEmpty { reader.error(f.value, "'formats' is empty; give png, svg or pdf") } else { spec.formats = formats }
             }
             if let d = pairs.first(where: { $0.key == "dpi" }), let dpi = reader.number(d.value, "'dpi'") {
-                if dpi < 36 || dpi > 1200 { reader.error(d.value, "dpi \(Int(dpi)) is out of range; use 72 to 600 (300 for print)") }
+                if dpi < 36 || dpi > 1200 { reader.error(d.value, "dpi \(dpi.formatted) is out of range; use 72 to 600 (300 for print)") }
                 else { spec.dpi = dpi }
             }
             return spec
@@ -383,18 +401,32 @@ struct Loader {
     }
 
     /// Selects the rows and computes effect sizes, turning problems into located diagnostics.
+    /// YAML errors so far; a part with its own errors skips the checks its errors would only repeat.
+    var errorCount: Int { reader.diagnostics.filter { $0.severity == .error }.count }
+
     mutating func check(_ selection: SelectionSpec, settings: ResolvedSettings, subgroups: [String], what: String,
-                        at node: Node, whereNode: Node?) -> [SelectedStudy] {
+                        at node: Node, whereNode: Node?, countChecks: Bool) -> [SelectedStudy] {
         let plain = tables.mapValues(\.table)
         let (studies, problems) = Selection.select(selection, tables: plain, measure: settings.measure, subgroupColumns: subgroups)
         report(problems, at: node)
         let (effects, dropped, effectProblems) = Selection.effectSizes(studies, spec: selection, tables: plain,
                                                                        measure: settings.measure, smd: settings.smd)
         report(effectProblems, at: node)
-        for d in dropped {
-            reader.warning(node, "in \(what), study '\(d.study)' is left out: \(d.reason)")
+        for (study, d) in dropped {
+            if let t = tables[study.table] {
+                var w = t.rowDiagnostic(study.row, "in \(what), study '\(d.study)' is left out: \(d.reason)")
+                w.severity = .warning
+                extra.append(w)
+            }
         }
-        if problems.isEmpty && effectProblems.isEmpty {
+        for (study, e) in effects where e.input == .countsCorrected {
+            if let t = tables[study.table] {
+                var w = t.rowDiagnostic(study.row, "study '\(e.study)' has a zero cell; 0.5 is added to every cell of its 2×2 table for its own estimate")
+                w.severity = .warning
+                extra.append(w)
+            }
+        }
+        if problems.isEmpty && effectProblems.isEmpty && countChecks {
             let k = effects.count
             if studies.isEmpty {
                 reader.error(whereNode ?? node, "\(what) selects no rows from \(selection.tables.joined(separator: ", ")); check its 'where' and 'exclude'")
@@ -427,6 +459,7 @@ struct Loader {
                                subgroups: [String], checkRows: Bool) -> Scenario? {
         let what = "scenario \(index + 1) of \(analysis)"
         guard let pairs = reader.mapping(node, what) else { return nil }
+        let errorsBefore = errorCount
         reader.checkKeys(pairs, allowed: PipelineLoader.scenarioKeys, in: what)
         reader.require(["name"], in: pairs, at: node, what: what)
         func value(_ key: String) -> Node? { pairs.first { $0.key == key }?.value }
@@ -478,7 +511,8 @@ struct Loader {
         let settings = ResolvedSettings(baseSettings.overridden(by: scenarioSpec))
         changes += settingChanges(from: mainSettings, to: settings)
         checkSettings(settings, at: nameNode, what: named)
-        if changes.isEmpty { reader.warning(nameNode, "\(named) changes nothing; it repeats the main analysis") }
+        let clean = errorCount == errorsBefore && damagedTables.isDisjoint(with: selection.tables)
+        if changes.isEmpty && clean { reader.warning(nameNode, "\(named) changes nothing; it repeats the main analysis") }
         var studies: [SelectedStudy] = []
         if checkRows {
             let plain = tables.mapValues(\.table)
@@ -487,7 +521,7 @@ struct Loader {
             let (effects, _, effectProblems) = Selection.effectSizes(selected, spec: selection, tables: plain,
                                                                      measure: settings.measure, smd: settings.smd)
             report(effectProblems, at: nameNode)
-            if problems.isEmpty && effectProblems.isEmpty {
+            if problems.isEmpty && effectProblems.isEmpty && clean {
                 if effects.isEmpty {
                     reader.error(nameNode, "\(named) leaves no study to pool")
                 } else if effects.count == 1 && settings.pooling.model == .random {
@@ -661,4 +695,9 @@ struct Loader {
         }
         return result
     }
+}
+
+extension Double {
+    /// "95", "0.95".
+    var formatted: String { self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : "\(self)" }
 }

@@ -216,16 +216,16 @@ public enum Selection {
     /// Computes effect sizes; a study's invalid input is reported on its cell.
     public static func effectSizes(_ studies: [SelectedStudy], spec: SelectionSpec, tables: [String: Table],
                                    measure: EffectMeasure, smd: SMDConvention)
-        -> (effects: [(SelectedStudy, EffectSize)], dropped: [DroppedStudy], problems: [SelectionProblem])
+        -> (effects: [(SelectedStudy, EffectSize)], dropped: [(SelectedStudy, DroppedStudy)], problems: [SelectionProblem])
     {
         var effects: [(SelectedStudy, EffectSize)] = []
-        var dropped: [DroppedStudy] = []
+        var dropped: [(SelectedStudy, DroppedStudy)] = []
         var problems: [SelectionProblem] = []
         for study in studies {
             do {
                 switch try EffectSizes.compute(study.input, measure: measure, smd: smd) {
                 case .effect(let e): effects.append((study, e))
-                case .dropped(let reason): dropped.append(DroppedStudy(study: study.input.study, reason: reason))
+                case .dropped(let reason): dropped.append((study, DroppedStudy(study: study.input.study, reason: reason)))
                 }
             } catch {
                 problems.append(problem(for: error, study: study, spec: spec, tables: tables))

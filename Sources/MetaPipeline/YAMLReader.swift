@@ -122,7 +122,7 @@ struct YAMLReader {
     /// Reports missing required keys at the mapping node.
     mutating func require(_ keys: [String], in pairs: [(key: String, keyNode: Node, value: Node)], at node: Node, what: String) {
         for key in keys where !pairs.contains(where: { $0.key == key }) {
-            error(node, "\(what) needs a '\(key)' key")
+            error(node, "\(what) needs the key '\(key)'")
         }
     }
 

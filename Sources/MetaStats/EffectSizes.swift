@@ -365,10 +365,12 @@ public enum EffectSizes {
             }
         }
         if counts.events1 > counts.total1 {
-            throw .inconsistentInput(study: study, message: "events1 (\(formatValue(counts.events1))) exceeds total1 (\(formatValue(counts.total1)))")
+            throw .invalidInput(study: study, field: "events1", value: counts.events1,
+                                requirement: "events cannot exceed the arm's total (total1 = \(formatValue(counts.total1)))")
         }
         if counts.events2 > counts.total2 {
-            throw .inconsistentInput(study: study, message: "events2 (\(formatValue(counts.events2))) exceeds total2 (\(formatValue(counts.total2)))")
+            throw .invalidInput(study: study, field: "events2", value: counts.events2,
+                                requirement: "events cannot exceed the arm's total (total2 = \(formatValue(counts.total2)))")
         }
     }
 }

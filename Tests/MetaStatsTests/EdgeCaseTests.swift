@@ -85,7 +85,7 @@ import Testing
         #expect(error(.generic(yi: 0.2, vi: -0.01), .generic)?.message == "study 'Song 2022' has vi = -0.01; a sampling variance must be > 0")
         #expect(error(.generic(yi: .nan, vi: 0.01), .generic)?.message == "study 'Song 2022' has yi = NaN; it must be a finite number")
         #expect(error(.binary(BinaryCounts(events1: 12, total1: 10, events2: 1, total2: 10)), .or)?.message
-                == "study 'Song 2022': events1 (12) exceeds total1 (10)")
+                == "study 'Song 2022' has events1 = 12; events cannot exceed the arm's total (total1 = 10)")
         #expect(error(.tStatistic(n1: 18, n2: 18, t: -2.6), .md)?.message
                 == "study 'Song 2022' gives a t statistic, which cannot produce measure MD")
         #expect(error(.genericCI(estimate: 1.2, lower: 0, upper: 2), .or)?.message

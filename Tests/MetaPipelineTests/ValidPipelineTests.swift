@@ -1,0 +1,98 @@
+import Foundation
+import MetaStats
+import MetaTestSupport
+import Testing
+@testable import MetaPipeline
+
+@Suite struct ValidPipelineTests {
+    static let folder = Bundle.module.url(forResource: "valid/full", withExtension: nil, subdirectory: "Fixtures")!
+
+    func load() throws -> Pipeline {
+        switch PipelineLoader.load(Self.folder.appendingPathComponent("pipeline.yaml").path) {
+        case .success(let p): return p
+        case .failure(let list): throw list
+        }
+    }
+
+    @Test func resolvesEveryLevel() throws {
+        let p = try load()
+        #expect(p.name == "full")
+        #expect(p.analyses.map(\.name) == ["burnout", "events", "web", "web-dl"])
+        let burnout = p.analyses[0]
+        // rows: arms (Cheng, Quan; Song excluded by flag, Lemogne by outcome) then stats (Huang, t statistic)
+        #expect(burnout.studies.map(\.input.study) == ["Cheng 2019", "Quan 2017", "Huang L 2020"])
+        #expect(burnout.studies[2].input.data == .tStatistic(n1: 18, n2: 18, t: -2.662))
+        #expect(burnout.studies[0].groups == ["country": "China"])
+        #expect(burnout.settings.measure == .smd && burnout.settings.smd == .hedges && burnout.settings.profile == .metafor)
+        #expect(burnout.settings.pooling.method == .dl && burnout.settings.pooling.model == .random)
+        #expect(burnout.settings.direction == .lower)
+        #expect(burnout.labels.experimental == "Balint group" && burnout.labels.favoursControl == "Favours control")
+        #expect(burnout.leaveOneOut && burnout.bias == [.egger])
+        #expect(burnout.plots == [PlotSpec(kind: .forest), PlotSpec(kind: .funnel, formats: [.svg, .pdf], dpi: 300)])
+    }
+
+    @Test func scenarios() throws {
+        let s = try load().analyses[0].scenarios
+        #expect(s.map(\.name) == ["with doubtful SDs", "printed n", "REML + HK", "RevMan 5"])
+        #expect(s[0].studies.map(\.input.study) == ["Cheng 2019", "Song 2022", "Quan 2017", "Huang L 2020"])
+        #expect(s[0].changes == ["including flag = doubtful_sd"])
+        guard case .continuous(let arms) = s[1].studies[0].input.data else { Issue.record("Cheng is not continuous"); return }
+        #expect(arms.n2 == 240)
+        #expect(s[1].changes == ["n2 = 240 where study = Cheng 2019"])
+        #expect(s[2].settings.pooling.method == .reml && s[2].settings.pooling.test == .knha)
+        #expect(s[2].changes == ["method REML", "Hartung–Knapp test"])
+        // profile revman5 with a fixed model: RevMan's SMD and no prediction interval
+        #expect(s[3].settings.smd == .revman && s[3].settings.pooling.i2 == .q && !s[3].settings.pooling.predictionInterval)
+        #expect(s[3].changes == ["profile revman5", "SMD convention revman", "fixed-effect model", "method IV", "I² Q-based",
+                                 "convergence strict"])
+    }
+
+    @Test func profilesDecideDefaults() throws {
+        let p = try load()
+        let events = p.analyses[1], web = p.analyses[2]
+        #expect(events.studies.map(\.input.study) == ["Aronson 1948", "Ferguson 1949", "Rosenthal 1960"])
+        #expect(events.studies[0].input.data == .binary(BinaryCounts(events1: 4, total1: 123, events2: 11, total2: 139)))
+        #expect(events.settings.pooling.method == .mh && events.settings.pooling.model == .fixed)
+        #expect(events.settings.direction == .lower)
+        #expect(web.settings.pooling.method == .reml && web.settings.pooling.test == .knha)
+        #expect(web.settings.pooling.predictionInterval && web.settings.pooling.tau2ConfidenceInterval)
+        #expect(web.settings.pooling.i2 == .tau2 && web.settings.pooling.convergence == .strict)
+        // An explicit setting beats the profile's default.
+        let webDL = p.analyses[3]
+        #expect(webDL.settings.pooling.method == .dl && webDL.settings.pooling.test == .knha)
+    }
+}
+
+@Suite struct TableTests {
+    func parse(_ text: String) -> (LoadedTable?, [Diagnostic]) {
+        CSVTables.parse(Data(text.utf8), name: "t", path: "t.csv")
+    }
+
+    @Test func lineNumbersCountBreaksInsideQuotes() throws {
+        let (table, problems) = parse("study,note\nA,\"two\nlines\"\n\nB,plain\r\nC,\"x, y\"\n")
+        #expect(problems.isEmpty)
+        let rows = try #require(table).table.rows
+        #expect(rows.map(\.line) == [2, 5, 6])
+        #expect(rows.map { $0.cells[1] } == ["two\nlines", "plain", "x, y"])
+    }
+
+    @Test func byteOrderMarkAndMissingFinalNewline() throws {
+        let (table, problems) = parse("\u{FEFF}study,a,b\nA,1,")
+        #expect(problems.isEmpty)
+        #expect(table?.table.header == ["study", "a", "b"])
+        #expect(table?.table.rows.first?.cells == ["A", "1", ""])
+    }
+
+    @Test func templatesAndNumericEquality() throws {
+        let table = Table(name: "t", path: "t.csv", header: ["author", "year"], rows: [TableRow(line: 2, cells: ["Song", "2022"])])
+        #expect(Selection.label("{author} {year}", table: table, row: table.rows[0]) == "Song 2022")
+        #expect(Selection.templateColumns("{author} ({year})") == ["author", "year"])
+        #expect(Selection.matches(table, table.rows[0], Condition(column: "year", values: ["2022.0"])))
+        #expect(!Selection.matches(table, table.rows[0], Condition(column: "year", values: ["2021"])))
+    }
+
+    @Test func didYouMean() {
+        #expect(suggestion(for: "subgroup", among: ["subgroups", "sensitivity"]) == "subgroups")
+        #expect(suggestion(for: "xyz", among: ["subgroups", "sensitivity"]) == nil)
+    }
+}
