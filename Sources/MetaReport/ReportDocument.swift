@@ -214,7 +214,7 @@ extension ReportDocument {
     func mdEscape(_ s: String) -> String {
         var out = ""
         for ch in s {
-            if "\\`*_[]<>".contains(ch) { out.append("\\") }
+            if "\\`*_<>".contains(ch) { out.append("\\") }
             out.append(ch)
         }
         return out

@@ -15,6 +15,12 @@ public struct StudyResult: Sendable, Hashable, Codable {
     /// Weight in percent of the total (the weights the pooled estimate used).
     public var weight: Double
     public var input: InputMethod
+
+    public init(study: String, yi: Double, vi: Double, se: Double, ciLower: Double, ciUpper: Double, weight: Double,
+                input: InputMethod) {
+        self.study = study; self.yi = yi; self.vi = vi; self.se = se
+        self.ciLower = ciLower; self.ciUpper = ciUpper; self.weight = weight; self.input = input
+    }
 }
 
 /// The pooled estimate and its test.
@@ -30,6 +36,12 @@ public struct PooledEstimate: Sendable, Hashable, Codable {
     public var df: Int?
     public var piLower: Double?
     public var piUpper: Double?
+
+    public init(estimate: Double, se: Double, ciLower: Double, ciUpper: Double, statistic: Double, pValue: Double,
+                df: Int?, piLower: Double?, piUpper: Double?) {
+        self.estimate = estimate; self.se = se; self.ciLower = ciLower; self.ciUpper = ciUpper
+        self.statistic = statistic; self.pValue = pValue; self.df = df; self.piLower = piLower; self.piUpper = piUpper
+    }
 }
 
 /// Heterogeneity statistics.
@@ -45,6 +57,12 @@ public struct Heterogeneity: Sendable, Hashable, Codable {
     public var pValue: Double
     public var tau2CILower: Double?
     public var tau2CIUpper: Double?
+
+    public init(tau2: Double, tau: Double, i2: Double, h2: Double, q: Double, df: Int, pValue: Double,
+                tau2CILower: Double?, tau2CIUpper: Double?) {
+        self.tau2 = tau2; self.tau = tau; self.i2 = i2; self.h2 = h2; self.q = q; self.df = df; self.pValue = pValue
+        self.tau2CILower = tau2CILower; self.tau2CIUpper = tau2CIUpper
+    }
 }
 
 /// A pooled meta-analysis: the settings, the studies with their weights, the estimate and the
@@ -61,6 +79,12 @@ public struct MetaAnalysis: Sendable, Hashable, Codable {
     /// Iterations of the τ² estimator, for iterative ones.
     public var iterations: Int?
     public var warnings: [String]
+
+    public init(options: PoolingOptions, method: PoolingMethod, k: Int, studies: [StudyResult], pooled: PooledEstimate,
+                heterogeneity: Heterogeneity?, iterations: Int?, warnings: [String]) {
+        self.options = options; self.method = method; self.k = k; self.studies = studies; self.pooled = pooled
+        self.heterogeneity = heterogeneity; self.iterations = iterations; self.warnings = warnings
+    }
 }
 
 /// The intermediate inverse-variance fit shared by pooling, leave-one-out and trim-and-fill.

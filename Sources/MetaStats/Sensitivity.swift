@@ -20,6 +20,13 @@ public struct SensitivityRow: Sendable, Hashable, Codable {
     public var h2: Double
     public var q: Double
     public var qPValue: Double
+
+    public init(study: String, k: Int, estimate: Double, se: Double, ciLower: Double, ciUpper: Double, statistic: Double,
+                pValue: Double, tau2: Double, i2: Double, h2: Double, q: Double, qPValue: Double) {
+        self.study = study; self.k = k; self.estimate = estimate; self.se = se; self.ciLower = ciLower
+        self.ciUpper = ciUpper; self.statistic = statistic; self.pValue = pValue; self.tau2 = tau2; self.i2 = i2
+        self.h2 = h2; self.q = q; self.qPValue = qPValue
+    }
 }
 
 /// Leave-one-out and cumulative meta-analysis (cf. metafor's `leave1out` and `cumul`).
