@@ -27,7 +27,7 @@ let package = Package(
         // Number formatting shared by the plots and the report.
         .target(name: "MetaFormat"),
         // RevMan 5 (.rm5) files and RevMan Web data packages.
-        .target(name: "MetaRevMan", dependencies: ["MetaStats"]),
+        .target(name: "MetaRevMan", dependencies: ["MetaStats", .product(name: "SwiftCSV", package: "SwiftCSV")]),
         // YAML + CSV -> a validated pipeline, with file:line:column diagnostics.
         .target(name: "MetaPipeline", dependencies: [
             "MetaStats", "MetaRevMan", "Yams", .product(name: "SwiftCSV", package: "SwiftCSV"),
@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "MetaPlotTests", dependencies: ["MetaPlot", "MetaStats", "MetaTestSupport"]),
         .testTarget(name: "MetaPipelineTests", dependencies: ["MetaPipeline", "MetaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaRunnerTests", dependencies: ["MetaRunner"]),
+        .testTarget(name: "MetaRevManTests", dependencies: ["MetaRevMan"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaReportTests", dependencies: ["MetaReport", "MetaFormat", "MetaStats"]),
         // Runs the built `metapipe` binary on fixture pipelines.
         .testTarget(name: "EndToEndTests", dependencies: ["metapipe", "MetaTestSupport"], resources: [.copy("Fixtures")]),

@@ -38,16 +38,21 @@ public struct PipelineStages {
 
     // MARK: Loading
 
-    struct LoadParameters: Codable { var name: String; var path: String; var kind: DataKind }
+    struct LoadParameters: Codable { var source: DataSource }
 
     mutating func addLoads() {
         for source in pipeline.sources where pipeline.tables[source.name] != nil {
-            let p = LoadParameters(name: source.name, path: source.path, kind: source.kind)
-            stages.append(Stage(id: id("load:\(source.name)"), kind: "load", parameters: canonical(p), files: [source.path],
+            let p = LoadParameters(source: source)
+            let files = DataSources.files(DataSource(name: source.origin, path: source.path, kind: source.kind))
+            stages.append(Stage(id: id("load:\(source.name)"), kind: "load", parameters: canonical(p), files: files,
                                 origin: pipeline.file) { context in
-                let (loaded, problems) = CSVTables.parse(try context.file(p.path), name: p.name, path: p.path)
-                guard let loaded, problems.isEmpty else {
-                    throw StageFailure(problems.map(\.description).joined(separator: "\n"))
+                var contents: [String: Data] = [:]
+                for file in files { contents[file] = try context.file(file) }
+                let base = DataSource(name: p.source.origin, path: p.source.path, kind: p.source.kind)
+                let (tables, problems) = DataSources.tables(base, contents: contents)
+                let errors = problems.filter { $0.severity == .error }
+                guard errors.isEmpty, let loaded = tables.first(where: { $0.table.name == p.source.name }) else {
+                    throw StageFailure(errors.map(\.description).joined(separator: "\n"))
                 }
                 return StageOutput(artifacts: ["table.json": canonical(loaded.table)])
             })
@@ -163,6 +168,24 @@ public struct PipelineStages {
             resultInputs.append(ArtifactRef(scid, "scenario.json"))
         }
         addResult(a, inputs: resultInputs)
+        if let v = a.verify { addVerify(a, v) }
+    }
+
+    struct VerifyParameters: Codable { var spec: VerifySpec }
+
+    /// Every statistic RevMan stored for the analysis, beside ours: `verify.csv` and `verify.json`.
+    mutating func addVerify(_ a: Analysis, _ v: VerifySpec) {
+        let resultRef = ArtifactRef(id("result:\(a.name)"), "result.json")
+        let resultsRef = tableRef(v.resultsTable), settingsRef = tableRef(v.settingsTable)
+        let folder = out(a.name)
+        stages.append(Stage(id: id("verify:\(a.name)"), kind: "verify", parameters: canonical(VerifyParameters(spec: v)),
+                            inputs: [resultRef, resultsRef, settingsRef], origin: a.origin.description) { context in
+            let report = Verification.compare(try context.decode(ResultDocument.self, from: resultRef), outcome: v.outcome,
+                                              results: try context.decode(Table.self, from: resultsRef),
+                                              settings: try context.decode(Table.self, from: settingsRef))
+            return StageOutput(artifacts: ["verify.json": canonical(report)],
+                               published: ["\(folder)/verify.csv": Verification.csv(report)])
+        })
     }
 
     static func tables(_ context: StageContext, _ refs: [String: ArtifactRef]) throws -> [String: Table] {
@@ -291,6 +314,7 @@ public struct PipelineStages {
         for a in pipeline.analyses {
             collected.append(ArtifactRef(id("result:\(a.name)"), "result.json"))
             collected.append(ArtifactRef(id("effects:\(a.name)"), "studies.json"))
+            if a.verify != nil { collected.append(ArtifactRef(id("verify:\(a.name)"), "verify.json")) }
         }
         for s in pipeline.syntheses { collected.append(ArtifactRef(id("synthesis:\(s.name)"), "synthesis.json")) }
         for c in pipeline.comparisons where !collected.contains(tableRef(c.table)) { collected.append(tableRef(c.table)) }
@@ -303,14 +327,17 @@ public struct PipelineStages {
             var studies: [String: StudiesArtifact] = [:]
             var syntheses: [String: SynthesisArtifact] = [:]
             var tables: [String: Table] = [:]
+            var verifications: [String: VerificationReport] = [:]
             for ref in inputs {
                 let stage = ref.stage.rawValue.dropFirst(name.count + 1)
                 if stage.hasPrefix("result:") { results[String(stage.dropFirst(7))] = try context.decode(ResultDocument.self, from: ref) }
                 else if stage.hasPrefix("effects:") { studies[String(stage.dropFirst(8))] = try context.decode(StudiesArtifact.self, from: ref) }
                 else if stage.hasPrefix("synthesis:") { syntheses[String(stage.dropFirst(10))] = try context.decode(SynthesisArtifact.self, from: ref) }
                 else if stage.hasPrefix("load:") { tables[String(stage.dropFirst(5))] = try context.decode(Table.self, from: ref) }
+                else if stage.hasPrefix("verify:") { verifications[String(stage.dropFirst(7))] = try context.decode(VerificationReport.self, from: ref) }
             }
-            let input = ReportAssembly.input(p, results: results, studies: studies, syntheses: syntheses, tables: tables, figures: [:])
+            let input = ReportAssembly.input(p, results: results, studies: studies, syntheses: syntheses, tables: tables,
+                                             verifications: verifications, figures: [:])
             let document = ReportBuilder.document(input)
             let generator = ReportBuilder.generator(input)
             let all = AllResults(pipeline: p.name, title: p.title, metapipeVersion: Metapipe.version,

@@ -72,7 +72,8 @@ struct ReportParameters: Codable {
 /// Gathers the report's content from the artifacts.
 enum ReportAssembly {
     static func input(_ p: ReportParameters, results: [String: ResultDocument], studies: [String: StudiesArtifact],
-                      syntheses: [String: SynthesisArtifact], tables: [String: Table], figures svg: [String: String]) -> ReportInput {
+                      syntheses: [String: SynthesisArtifact], tables: [String: Table], verifications: [String: VerificationReport],
+                      figures svg: [String: String]) -> ReportInput {
         var analyses: [AnalysisReport] = []
         for info in p.analyses {
             guard let result = results[info.name] else { continue }
@@ -86,7 +87,8 @@ enum ReportAssembly {
             }
             analyses.append(AnalysisReport(result: result, description: info.description,
                                            labels: ["experimental": info.labels.experimental, "control": info.labels.control],
-                                           tables: info.tables, studySources: sources, figures: figures))
+                                           tables: info.tables, studySources: sources, figures: figures,
+                                           verification: verifications[info.name]))
         }
         let synthesisReports = p.syntheses.compactMap { info -> SynthesisReport? in
             guard let s = syntheses[info.name] else { return nil }

@@ -13,10 +13,10 @@ enum ResultAssembly {
         for (column, s) in subgroups {
             var groups: [ResultDocument.Subgroups.Group] = []
             for g in s.groups {
-                groups.append(.init(name: g.name, k: g.analysis.k, estimate: g.analysis.pooled.estimate, se: g.analysis.pooled.se,
-                                    ciLower: g.analysis.pooled.ciLower, ciUpper: g.analysis.pooled.ciUpper,
-                                    tau2: g.analysis.heterogeneity?.tau2 ?? 0, i2: g.analysis.heterogeneity?.i2 ?? 0,
-                                    studies: g.analysis.studies.map(\.study)))
+                let p = g.analysis.pooled, h = g.analysis.heterogeneity
+                groups.append(.init(name: g.name, k: g.analysis.k, estimate: p.estimate, se: p.se, ciLower: p.ciLower,
+                                    ciUpper: p.ciUpper, statistic: p.statistic, pValue: p.pValue, tau2: h?.tau2 ?? 0, i2: h?.i2 ?? 0,
+                                    q: h?.q, df: h?.df, qPValue: h?.pValue, studies: g.analysis.studies.map(\.study)))
             }
             subgroupDocs[column] = .init(groups: groups, qBetween: s.qBetween, df: s.df, pValue: s.pValue)
             warnings += s.warnings.map { "subgroups by \(column): \($0)" }

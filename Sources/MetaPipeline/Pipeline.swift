@@ -35,8 +35,18 @@ public struct Analysis: Sendable {
     public var scenarios: [Scenario]
     public var bias: [BiasCheck]
     public var plots: [PlotSpec]
+    /// Comparison with the statistics RevMan stored for the same analysis.
+    public var verify: VerifySpec?
     /// The studies as validation selected them (the stages select them again from the tables).
     public var studies: [SelectedStudy]
+}
+
+/// `verify: {outcome: "1.1", results: results, settings: outcomes}`: check every statistic RevMan
+/// stored for analysis 1.1 (in the results table, as `metapipe import` writes it) against ours.
+public struct VerifySpec: Sendable, Codable, Hashable {
+    public var outcome: String
+    public var resultsTable: String
+    public var settingsTable: String
 }
 
 /// A sensitivity scenario: the analysis refitted under other settings or rows.

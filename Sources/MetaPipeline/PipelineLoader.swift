@@ -1,4 +1,5 @@
 import Foundation
+import MetaRevMan
 import MetaStats
 import Yams
 
@@ -8,7 +9,7 @@ public enum PipelineLoader {
     static let topKeys = ["pipeline", "title", "description", "data", "defaults", "labels", "analyses",
                           "syntheses", "comparisons", "not-pooled"]
     static let analysisKeys = ["title", "description", "data", "where", "exclude", "columns", "labels", "subgroups",
-                               "sensitivity", "bias", "plots"] + SettingsSpec.keys
+                               "sensitivity", "bias", "plots", "verify"] + SettingsSpec.keys
     static let scenarioKeys = ["name", "description", "where", "exclude", "include", "set"] + SettingsSpec.keys
     static let sensitivityKeys = ["leave-one-out", "cumulative", "scenarios"]
     static let plotKeys = ["kind", "formats", "dpi"]
@@ -123,18 +124,27 @@ struct Loader {
             guard let relative = reader.name(pathNode, "the path of data source '\(pair.key)'") else { continue }
             let path = resolvePath(relative)
             sources.append(DataSource(name: pair.key, path: path, kind: kind))
-            guard let bytes = FileManager.default.contents(atPath: path) else {
-                reader.error(pathNode, "data file '\(path)' does not exist (paths are relative to \(directory.isEmpty ? "the pipeline's folder" : directory + "/"))")
+            if sources.filter({ $0.name == pair.key }).count > 1 {
+                reader.error(pair.keyNode, "table name '\(pair.key)' is already used (a RevMan source named 'x' also defines 'x-outcomes' and 'x-results')")
+            }
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            if !exists || (isDirectory.boolValue != (kind == .revmanWeb)) {
+                let what = kind == .revmanWeb ? "data package folder" : "data file"
+                reader.error(pathNode, exists
+                    ? (kind == .revmanWeb ? "'\(path)' is a file; a RevMan Web data package is a folder" : "'\(path)' is a folder, not a \(what)")
+                    : "\(what) '\(path)' does not exist (paths are relative to \(directory.isEmpty ? "the pipeline's folder" : directory + "/"))")
                 continue
             }
-            switch kind {
-            case .csv:
-                let (loaded, problems) = CSVTables.parse(bytes, name: pair.key, path: path)
-                extra += problems
-                if !problems.isEmpty { damagedTables.insert(pair.key) }
-                if let loaded { tables[pair.key] = loaded }
-            case .revman5, .revmanWeb:
-                reader.error(pathNode, "data kind '\(kind.rawValue)' is read by 'metapipe import'; import the file and name the CSV tables it writes")
+            let source = DataSource(name: pair.key, path: path, kind: kind)
+            let (loaded, problems) = DataSources.tables(source, contents: DataSources.contents(source))
+            extra += problems
+            if problems.contains(where: { $0.severity == .error }) { damagedTables.insert(pair.key) }
+            for t in loaded { tables[t.table.name] = t }
+            if kind != .csv {
+                for suffix in ["-outcomes", "-results"] {
+                    sources.append(DataSource(name: pair.key + suffix, path: path, kind: kind, origin: pair.key))
+                }
             }
         }
     }
@@ -340,6 +350,9 @@ struct Loader {
             }
         }
 
+        var verify: VerifySpec?
+        if let n = value("verify") { verify = readVerify(n, what: what) }
+
         // Rows → studies → effect sizes, with every problem located.
         var studies: [SelectedStudy] = []
         if allLoaded && !tableNames.isEmpty && studiesNamed {
@@ -362,7 +375,39 @@ struct Loader {
         let description = value("description").flatMap { reader.string($0, "'description'") }
         return Analysis(name: name, title: title, description: description, origin: origin, selection: selection,
                         settings: settings, labels: analysisLabels, subgroups: subgroups, leaveOneOut: leaveOneOut,
-                        cumulative: cumulative, scenarios: scenarios, bias: bias, plots: plots, studies: studies)
+                        cumulative: cumulative, scenarios: scenarios, bias: bias, plots: plots, verify: verify, studies: studies)
+    }
+
+    /// `verify: {outcome: "1.1", results: <table>, settings: <table>}`.
+    mutating func readVerify(_ node: Node, what: String) -> VerifySpec? {
+        guard let fields = reader.mapping(node, "'verify' of \(what)") else { return nil }
+        reader.checkKeys(fields, allowed: ["outcome", "results", "settings"], in: "'verify' of \(what)")
+        reader.require(["outcome", "results", "settings"], in: fields, at: node, what: "'verify' of \(what)")
+        func field(_ key: String) -> (String, Node)? {
+            guard let f = fields.first(where: { $0.key == key }), let v = reader.name(f.value, "'\(key)' of 'verify'") else { return nil }
+            return (v, f.value)
+        }
+        guard let (outcome, outcomeNode) = field("outcome"), let (results, resultsNode) = field("results"),
+              let (settings, settingsNode) = field("settings") else { return nil }
+        for (table, node, columns) in [(results, resultsNode, RevManTables.resultsHeader), (settings, settingsNode, ["outcome", "precision"])] {
+            guard let t = tables[table]?.table else {
+                if !sources.contains(where: { $0.name == table }) {
+                    var message = "'verify' reads table '\(table)', which 'data' does not define"
+                    if let s = suggestion(for: table, among: sources.map(\.name)) { message += "; did you mean '\(s)'?" }
+                    reader.error(node, message)
+                }
+                return nil
+            }
+            for c in columns where t.column(c) == nil {
+                reader.error(node, "table '\(table)' has no '\(c)' column; 'verify' reads the tables 'metapipe import' writes")
+                return nil
+            }
+        }
+        if let t = tables[settings]?.table, !t.rows.contains(where: { t.cell($0, "outcome") == outcome }) {
+            reader.error(outcomeNode, "table '\(settings)' has no analysis '\(outcome)'")
+            return nil
+        }
+        return VerifySpec(outcome: outcome, resultsTable: results, settingsTable: settings)
     }
 
     mutating func readPlot(_ node: Node) -> PlotSpec? {

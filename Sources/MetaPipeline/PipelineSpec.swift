@@ -134,10 +134,20 @@ extension String {
 
 /// A data source named in `data:`.
 public struct DataSource: Sendable, Codable, Hashable {
+    /// The table's name.
     public var name: String
     /// Path relative to the working folder (the pipeline file's folder joined with the given path).
     public var path: String
     public var kind: DataKind
+    /// The name the source has in `data:` (a RevMan source gives several tables).
+    public var origin: String
+
+    public init(name: String, path: String, kind: DataKind, origin: String? = nil) {
+        self.name = name
+        self.path = path
+        self.kind = kind
+        self.origin = origin ?? name
+    }
 }
 
 /// Rows of the pipeline's tables that make up an analysis (or a scenario of it).

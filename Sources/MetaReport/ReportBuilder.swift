@@ -257,10 +257,36 @@ public enum ReportBuilder {
                                   blocks: [.table(.init(caption: nil, header: ["Scenario", "Changes", "k", "Estimate [95% CI]", "P", "I²", "τ²"],
                                                         rows: rows, numeric: [2, 3, 4, 5, 6]))]))
         }
+        if let v = a.verification { sections.append(verification(v, analysis: r)) }
         if !r.warnings.isEmpty {
             sections[0].blocks.append(.note([.text(r.warnings.joined(separator: " "))]))
         }
         return sections
+    }
+
+    static func verification(_ v: VerificationReport, analysis r: ResultDocument) -> ReportDocument.Section {
+        var blocks: [ReportDocument.Block] = []
+        let checked = v.passed + v.failed
+        if !v.calculated {
+            blocks.append(.paragraph([.text("RevMan never calculated analysis \(v.outcome) (its file holds empty results). metapipe computed it under the \(r.settings.profile) profile; the values below have no RevMan counterpart.")]))
+        } else if v.failed == 0 {
+            blocks.append(.paragraph([.strong("All \(checked) statistics RevMan stored for analysis \(v.outcome) agree with metapipe's"),
+                                      .text(" within the tolerance: \(v.tolerance).")]))
+        } else {
+            blocks.append(.note([.strong("\(v.failed) of \(checked) statistics RevMan stored for analysis \(v.outcome) differ from metapipe's"),
+                                 .text(" beyond the tolerance (\(v.tolerance)).")]))
+        }
+        let rows: [[[ReportDocument.Inline]]] = v.rows.map { row in
+            let place = row.level == "study" ? row.study : (row.level == "subgroup" ? row.subgroup : row.level)
+            return [[.text(place)], [.text(row.statistic)], [.text(row.revman.map(CSVWriter.number) ?? "–")],
+                    [.text(row.metapipe.map(CSVWriter.number) ?? "–")],
+                    [.text(row.difference.map { $0 == 0 ? "0" : String(format: "%.1e", $0) } ?? "–")],
+                    [row.status == "FAIL" ? .strong("FAIL") : .text(row.status)]]
+        }
+        blocks.append(.table(.init(caption: nil, header: ["Where", "Statistic", "RevMan", "metapipe", "Difference", "Status"],
+                                   rows: rows, numeric: [2, 3, 4])))
+        blocks.append(.paragraph([.text("The same table is in "), .code("\(r.analysis)/verify.csv"), .text(".")]))
+        return .init(id: anchor(r.analysis) + "-verify", title: "\(r.title): check against RevMan", level: 3, blocks: blocks)
     }
 
     // MARK: Comparisons, syntheses, pools not computed

@@ -58,15 +58,18 @@ public struct AnalysisReport: Codable, Sendable {
     /// Per study: the row's source (URL or reference) and any flag, for the data-sources table.
     public var studySources: [StudySource]
     public var figures: [Figure]
+    /// The check against the statistics RevMan stored, when the analysis asks for one.
+    public var verification: VerificationReport?
 
     public init(result: ResultDocument, description: String?, labels: [String: String], tables: [String],
-                studySources: [StudySource], figures: [Figure]) {
+                studySources: [StudySource], figures: [Figure], verification: VerificationReport? = nil) {
         self.result = result
         self.description = description
         self.labels = labels
         self.tables = tables
         self.studySources = studySources
         self.figures = figures
+        self.verification = verification
     }
 
     public struct StudySource: Codable, Sendable, Hashable {
@@ -160,5 +163,37 @@ public struct ComparisonReport: Codable, Sendable {
 
     public init(name: String, title: String, rows: [Row]) {
         self.name = name; self.title = title; self.rows = rows
+    }
+}
+
+/// Every statistic RevMan stored for an analysis, beside metapipe's value (`verify.csv`).
+public struct VerificationReport: Codable, Sendable {
+    public struct Row: Codable, Sendable, Hashable {
+        /// overall, subgroup, test or study.
+        public var level: String
+        public var subgroup: String
+        public var study: String
+        public var statistic: String
+        public var revman: Double?
+        public var metapipe: Double?
+        public var difference: Double?
+        /// pass, FAIL, not calculated by RevMan, not stored by RevMan, or not computed by metapipe.
+        public var status: String
+        public init(level: String, subgroup: String, study: String, statistic: String, revman: Double?, metapipe: Double?,
+                    difference: Double?, status: String) {
+            self.level = level; self.subgroup = subgroup; self.study = study; self.statistic = statistic
+            self.revman = revman; self.metapipe = metapipe; self.difference = difference; self.status = status
+        }
+    }
+    public var outcome: String
+    public var precision: String
+    public var tolerance: String
+    public var calculated: Bool
+    public var rows: [Row]
+    public var passed: Int { rows.filter { $0.status == "pass" }.count }
+    public var failed: Int { rows.filter { $0.status == "FAIL" }.count }
+
+    public init(outcome: String, precision: String, tolerance: String, calculated: Bool, rows: [Row]) {
+        self.outcome = outcome; self.precision = precision; self.tolerance = tolerance; self.calculated = calculated; self.rows = rows
     }
 }

@@ -129,17 +129,23 @@ public struct ResultDocument: Codable, Sendable, Hashable {
             public var se: Double
             public var ciLower: Double
             public var ciUpper: Double
+            public var statistic: Double
+            public var pValue: Double
             public var tau2: Double
             public var i2: Double
+            public var q: Double?
+            public var df: Int?
+            public var qPValue: Double?
             public var studies: [String]
-            public init(name: String, k: Int, estimate: Double, se: Double, ciLower: Double, ciUpper: Double, tau2: Double,
-                        i2: Double, studies: [String]) {
+            public init(name: String, k: Int, estimate: Double, se: Double, ciLower: Double, ciUpper: Double, statistic: Double,
+                        pValue: Double, tau2: Double, i2: Double, q: Double?, df: Int?, qPValue: Double?, studies: [String]) {
                 self.name = name; self.k = k; self.estimate = estimate; self.se = se; self.ciLower = ciLower
-                self.ciUpper = ciUpper; self.tau2 = tau2; self.i2 = i2; self.studies = studies
+                self.ciUpper = ciUpper; self.statistic = statistic; self.pValue = pValue; self.tau2 = tau2; self.i2 = i2
+                self.q = q; self.df = df; self.qPValue = qPValue; self.studies = studies
             }
             enum CodingKeys: String, CodingKey {
-                case name, k, estimate, se, tau2, i2, studies
-                case ciLower = "ci_lower", ciUpper = "ci_upper"
+                case name, k, estimate, se, statistic, tau2, i2, q, df, studies
+                case ciLower = "ci_lower", ciUpper = "ci_upper", pValue = "p_value", qPValue = "q_p_value"
             }
         }
         public var groups: [Group]

@@ -27,7 +27,7 @@ struct Metapipe: ParsableCommand {
         65 invalid pipeline or data (nothing is run or written).
         """,
         version: MetaEngine.Metapipe.version,
-        subcommands: [Run.self, Validate.self, Plan.self, Clean.self],
+        subcommands: [Run.self, Validate.self, Plan.self, Clean.self, Import.self],
         defaultSubcommand: nil
     )
 }
@@ -198,6 +198,43 @@ extension Metapipe {
                 throw ExitCode(Status.stageFailed)
             }
             say("metapipe: removed \(cache)")
+        }
+    }
+}
+
+extension Metapipe {
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Turn a RevMan 5 file (.rm5) or RevMan Web data package (folder) into a pipeline.",
+            discussion: """
+            Writes <into>/<name>.yaml with one analysis per RevMan analysis (measure, method, model, CI level, \
+            group and graph labels as RevMan set them) and <into>/<name>/{studies,outcomes,results}.csv. Each \
+            analysis' 'verify' compares metapipe's numbers with every statistic RevMan stored; run the pipeline \
+            to see the check in its report and in <analysis>/verify.csv.
+            """)
+
+        @Argument(help: ArgumentHelp("The .rm5 file or the data package folder.", valueName: "FILE"))
+        var source: String
+
+        @Option(help: ArgumentHelp("Pipeline name (default: from the file name).", valueName: "NAME"))
+        var name: String?
+
+        @Option(help: ArgumentHelp("Folder the pipeline is written to.", valueName: "DIR"))
+        var into = "pipelines"
+
+        @Flag(help: "Replace an existing pipeline of the same name.")
+        var force = false
+
+        func run() throws {
+            do {
+                let result = try RevManImport.run(source: source, name: name, directory: into, force: force)
+                for note in result.notes { printError("\(note.file)\(note.line.map { ":\($0)" } ?? ""): warning: \(note.message)") }
+                say("metapipe: imported \(result.analyses) analys\(result.analyses == 1 ? "is" : "es") into \(result.pipeline)")
+                for file in result.files.dropFirst() { say("  \(file)") }
+            } catch {
+                printError("metapipe: \(error)")
+                throw ExitCode(Status.invalidInput)
+            }
         }
     }
 }
