@@ -51,6 +51,7 @@ struct ScenarioArtifact: Codable, Sendable {
 struct SynthesisArtifact: Codable, Sendable {
     struct Theme: Codable, Sendable {
         var name: String
+        var definition: String?
         var studies: [String]
         var reported: [String]
     }

@@ -288,20 +288,23 @@ public struct PipelineStages {
 
     mutating func addSynthesis(_ s: Synthesis) {
         struct SynthesisParameters: Codable {
-            var name: String, themes: String, mapping: String, study: String, theme: String, analytic: String
+            var name: String, themes: String, mapping: String, definitions: String?, study: String, theme: String, analytic: String
         }
-        let p = SynthesisParameters(name: s.name, themes: s.themesTable, mapping: s.mappingTable, study: s.studyColumn,
-                                    theme: s.themeColumn, analytic: s.analyticColumn)
-        let inputs = [tableRef(s.themesTable), tableRef(s.mappingTable)]
+        let p = SynthesisParameters(name: s.name, themes: s.themesTable, mapping: s.mappingTable, definitions: s.definitionsTable,
+                                    study: s.studyColumn, theme: s.themeColumn, analytic: s.analyticColumn)
+        let inputs = [tableRef(s.themesTable), tableRef(s.mappingTable)] + (s.definitionsTable.map { [tableRef($0)] } ?? [])
         let folder = out(s.name)
         stages.append(Stage(id: id("synthesis:\(s.name)"), kind: "synthesis", parameters: canonical(p), inputs: inputs,
                             origin: s.origin.description) { context in
             let themes = try context.decode(Table.self, from: inputs[0])
             let mapping = try context.decode(Table.self, from: inputs[1])
-            let artifact = Synthesize.themes(themes: themes, mapping: mapping, study: p.study, theme: p.theme, analytic: p.analytic)
-            var csv = CSVWriter(header: ["analytic_theme", "studies", "supporting_studies", "reported_themes"])
+            let definitions = inputs.count > 2 ? try context.decode(Table.self, from: inputs[2]) : nil
+            let artifact = Synthesize.themes(themes: themes, mapping: mapping, definitions: definitions, study: p.study,
+                                             theme: p.theme, analytic: p.analytic)
+            var csv = CSVWriter(header: ["analytic_theme", "definition", "studies", "supporting_studies", "reported_themes"])
             for t in artifact.themes {
-                csv.row([t.name, String(t.studies.count), t.studies.joined(separator: "; "), t.reported.joined(separator: "; ")])
+                csv.row([t.name, t.definition ?? "", String(t.studies.count), t.studies.joined(separator: "; "),
+                         t.reported.joined(separator: "; ")])
             }
             return StageOutput(artifacts: ["synthesis.json": canonical(artifact)], published: ["\(folder)/synthesis.csv": csv.data])
         })

@@ -94,7 +94,8 @@ enum ReportAssembly {
             guard let s = syntheses[info.name] else { return nil }
             let figure = info.figure.map { f in Figure(kind: f.kind, caption: f.caption, svg: f.svg.flatMap { svg[$0] }, files: f.files) }
             return SynthesisReport(name: info.name, title: info.title, description: info.description,
-                                   themes: s.themes.map { .init(name: $0.name, studies: $0.studies, examples: Array($0.reported.prefix(3))) },
+                                   themes: s.themes.map { .init(name: $0.name, definition: $0.definition, studies: $0.studies,
+                                                               examples: Array($0.reported.prefix(3))) },
                                    studies: s.studies, figure: figure, table: info.table)
         }
         let comparisons = p.comparisons.map { c in comparison(c, results: results, table: tables[c.table]) }
@@ -139,7 +140,7 @@ enum ReportAssembly {
                                            source: nonEmpty(table.cell(row, "source"))))
                 }
             }
-            rows.append(.init(analysis: spec.analysis, label: label, measure: measure, ours: ours, published: published))
+            rows.append(.init(analysis: spec.analysis, label: label, measure: measure, ours: ours, published: published, note: spec.note))
         }
         return ComparisonReport(name: c.name, title: c.title, rows: rows)
     }

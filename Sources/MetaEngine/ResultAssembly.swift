@@ -100,9 +100,12 @@ enum ResultAssembly {
     }
 }
 
-/// Groups reported themes into analytic themes.
+/// Groups reported themes into analytic themes: themes by the number of studies supporting them
+/// (most first), studies in the order of the themes table.
 enum Synthesize {
-    static func themes(themes: Table, mapping: Table, study: String, theme: String, analytic: String) -> SynthesisArtifact {
+    static func themes(themes: Table, mapping: Table, definitions: Table?, study: String, theme: String, analytic: String)
+        -> SynthesisArtifact
+    {
         var analyticOf: [String: String] = [:]
         var order: [String] = []
         for row in mapping.rows {
@@ -122,8 +125,16 @@ enum Synthesize {
             if !(studiesOf[a] ?? []).contains(s) { studiesOf[a, default: []].append(s) }
             reportedOf[a, default: []].append("\(t) (\(s))")
         }
-        let result = order.filter { studiesOf[$0] != nil }.map {
-            SynthesisArtifact.Theme(name: $0, studies: studiesOf[$0]!, reported: reportedOf[$0]!)
+        var definitionOf: [String: String] = [:]
+        if let definitions {
+            for row in definitions.rows { definitionOf[definitions.cell(row, analytic)] = definitions.cell(row, "definition") }
+        }
+        let ranked = order.filter { studiesOf[$0] != nil }.enumerated().sorted { a, b in
+            let na = studiesOf[a.element]!.count, nb = studiesOf[b.element]!.count
+            return na != nb ? na > nb : a.offset < b.offset
+        }.map(\.element)
+        let result = ranked.map {
+            SynthesisArtifact.Theme(name: $0, definition: definitionOf[$0], studies: studiesOf[$0]!, reported: reportedOf[$0]!)
         }
         return SynthesisArtifact(themes: result, studies: allStudies)
     }

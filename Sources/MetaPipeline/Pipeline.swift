@@ -70,6 +70,8 @@ public struct Synthesis: Sendable {
     /// The table of reported themes (one row per theme) and the mapping table.
     public var themesTable: String
     public var mappingTable: String
+    /// Optional table of analytic themes with a `definition` column.
+    public var definitionsTable: String?
     public var studyColumn: String
     public var themeColumn: String
     public var analyticColumn: String
@@ -91,6 +93,8 @@ public struct ComparisonRow: Sendable, Codable, Hashable {
     public var group: String?
     /// Rows of the published table to set beside it.
     public var match: Match
+    /// A caveat shown with the row (e.g. a different design or scale).
+    public var note: String?
 }
 
 /// A pool the pipeline does not compute, with the reason (`not-pooled:`).

@@ -606,7 +606,7 @@ struct Loader {
         for pair in pairs {
             let what = "synthesis '\(pair.key)'"
             guard let fields = reader.mapping(pair.value, what) else { continue }
-            reader.checkKeys(fields, allowed: ["title", "description", "themes", "mapping", "study", "theme", "analytic-theme"], in: what)
+            reader.checkKeys(fields, allowed: ["title", "description", "themes", "mapping", "definitions", "study", "theme", "analytic-theme"], in: what)
             reader.require(["themes", "mapping"], in: fields, at: pair.keyNode, what: what)
             func value(_ key: String) -> Node? { fields.first { $0.key == key }?.value }
             func table(_ key: String) -> String? {
@@ -623,6 +623,12 @@ struct Loader {
             let themeColumn = value("theme").flatMap { reader.name($0, "'theme'") } ?? "reported_theme"
             let analyticColumn = value("analytic-theme").flatMap { reader.name($0, "'analytic-theme'") } ?? "analytic_theme"
             guard let themes = table("themes"), let mapping = table("mapping") else { continue }
+            let definitions = value("definitions") == nil ? nil : table("definitions")
+            if let d = definitions, let t = tables[d]?.table {
+                for c in [analyticColumn, "definition"] where t.column(c) == nil {
+                    reader.error(pair.keyNode, "\(what): definitions table '\(d)' has no column '\(c)'")
+                }
+            }
             if let t = tables[themes]?.table {
                 for c in [studyColumn, themeColumn] where t.column(c) == nil {
                     reader.error(pair.keyNode, "\(what): table '\(themes)' has no column '\(c)'")
@@ -639,7 +645,7 @@ struct Loader {
             result.append(Synthesis(name: pair.key, title: value("title").flatMap { reader.string($0, "'title'") } ?? pair.key,
                                     description: value("description").flatMap { reader.string($0, "'description'") },
                                     origin: reader.location(pair.keyNode), themesTable: themes, mappingTable: mapping,
-                                    studyColumn: studyColumn, themeColumn: themeColumn, analyticColumn: analyticColumn))
+                                    definitionsTable: definitions, studyColumn: studyColumn, themeColumn: themeColumn, analyticColumn: analyticColumn))
         }
         return result
     }
@@ -694,7 +700,7 @@ struct Loader {
             if let rowsNode = fields.first(where: { $0.key == "rows" })?.value, let items = reader.list(rowsNode, "'rows' of \(what)") {
                 for item in items {
                     guard let f = reader.mapping(item, "each row of \(what)") else { continue }
-                    reader.checkKeys(f, allowed: ["analysis", "subgroup", "group", "where"], in: "a row of \(what)")
+                    reader.checkKeys(f, allowed: ["analysis", "subgroup", "group", "where", "note"], in: "a row of \(what)")
                     reader.require(["analysis", "where"], in: f, at: item, what: "a row of \(what)")
                     guard let aNode = f.first(where: { $0.key == "analysis" })?.value,
                           let analysisName = reader.name(aNode, "'analysis'") else { continue }
@@ -718,7 +724,8 @@ struct Loader {
                     if !table.table.rows.contains(where: { row in match.allSatisfy { Selection.matches(table.table, row, $0) } }) {
                         reader.error(whereNode, "no row of table '\(tableName)' matches this 'where'")
                     }
-                    rows.append(ComparisonRow(analysis: analysisName, subgroup: subgroup, group: group, match: match))
+                    let note = f.first(where: { $0.key == "note" }).flatMap { reader.string($0.value, "'note'") }
+                    rows.append(ComparisonRow(analysis: analysisName, subgroup: subgroup, group: group, match: match, note: note))
                 }
             }
             let title = fields.first(where: { $0.key == "title" }).flatMap { reader.string($0.value, "'title'") } ?? pair.key

@@ -129,9 +129,14 @@ public enum ReportBuilder {
             .paragraph([.text("Every number below was computed by metapipe \(input.metapipeVersion) from the pipeline "),
                         .code(input.file), .text(" and the data tables it names. The settings of each analysis:")]),
         ]
-        blocks.append(.list(input.analyses.map { a in
-            [.strong(a.result.title + ": "), .text(methodsText(a.result))]
-        }))
+        // Analyses with the same settings share one description.
+        var groups: [(text: String, titles: [String])] = []
+        for a in input.analyses {
+            let text = methodsText(a.result)
+            if let i = groups.firstIndex(where: { $0.text == text }) { groups[i].titles.append(a.result.title) }
+            else { groups.append((text, [a.result.title])) }
+        }
+        blocks.append(.list(groups.map { g in [.strong(g.titles.joined(separator: "; ") + ": "), .text(g.text)] }))
         blocks.append(.paragraph([.text("Small-study checks: Egger's regression test (weighted regression of the effects on their standard errors), Begg and Mazumdar's rank correlation test and Duval and Tweedie's trim and fill (L0 estimator). With fewer than 10 studies these checks have little power and are reported for completeness only.")]))
         return .init(id: "methods", title: "Methods", level: 2, blocks: blocks)
     }
@@ -301,7 +306,9 @@ public enum ReportBuilder {
                         [.text(Format.interval(n.estimate, n.ciLower, n.ciUpper, digits: digits))],
                         [.text(n.i2.map { Format.percent($0, 0) } ?? "–")]]
             }
-            rows.append([[.strong(row.label)]] + cells([.text("metapipe (this pipeline)")], "", row.ours).dropFirst())
+            var ourLabel: [ReportDocument.Inline] = [.strong(row.label)]
+            if let note = row.note { ourLabel += [.text(" — "), .emphasis(note)] }
+            rows.append([ourLabel] + cells([.text("metapipe (this pipeline)")], "", row.ours).dropFirst())
             for p in row.published {
                 let source: [ReportDocument.Inline] = p.source.map { [linked($0)] } ?? []
                 rows.append([[.text("")]] + [[.text(p.review)] + (source.isEmpty ? [] : [.text(" ")] + source)] + cells([], p.comparison, p.numbers).dropFirst())
@@ -317,11 +324,14 @@ public enum ReportBuilder {
         var blocks: [ReportDocument.Block] = []
         if let d = s.description { blocks.append(.paragraph([.text(d)])) }
         let rows: [[[ReportDocument.Inline]]] = s.themes.map { t in
-            [[.strong(t.name)], [.text("\(t.studies.count) of \(s.studies.count)")], [.text(t.studies.joined(separator: "; "))],
-             [.text(t.examples.map { "“\($0)”" }.joined(separator: "; "))]]
+            var name: [ReportDocument.Inline] = [.strong(t.name)]
+            if let d = t.definition, !d.isEmpty { name += [.text(". " + d)] }
+            return [name, [.text("\(t.studies.count) of \(s.studies.count)")], [.text(t.studies.joined(separator: "; "))],
+                    [.text(t.examples.map { "“\($0)”" }.joined(separator: "; "))]]
         }
         blocks.append(.table(.init(caption: "Analytic themes", header: ["Analytic theme", "Studies", "Supporting studies", "Example reported themes"],
                                    rows: rows, numeric: [1])))
+        blocks.append(.paragraph([.text("Every reported theme and its analytic theme: "), .code(s.table), .text(".")]))
         if let f = s.figure { blocks.append(.figure(f)) }
         return .init(id: "synthesis-\(anchor(s.name))", title: s.title, level: 2, blocks: blocks)
     }

@@ -109,10 +109,11 @@ public struct SynthesisReport: Codable, Sendable {
 
     public struct Theme: Codable, Sendable, Hashable {
         public var name: String
+        public var definition: String?
         public var studies: [String]
         public var examples: [String]
-        public init(name: String, studies: [String], examples: [String]) {
-            self.name = name; self.studies = studies; self.examples = examples
+        public init(name: String, definition: String?, studies: [String], examples: [String]) {
+            self.name = name; self.definition = definition; self.studies = studies; self.examples = examples
         }
     }
 
@@ -134,8 +135,10 @@ public struct ComparisonReport: Codable, Sendable {
         public var measure: String
         public var ours: Numbers?
         public var published: [Published]
-        public init(analysis: String, label: String, measure: String, ours: Numbers?, published: [Published]) {
+        public var note: String?
+        public init(analysis: String, label: String, measure: String, ours: Numbers?, published: [Published], note: String? = nil) {
             self.analysis = analysis; self.label = label; self.measure = measure; self.ours = ours; self.published = published
+            self.note = note
         }
     }
 
