@@ -56,6 +56,6 @@ let package = Package(
         .testTarget(name: "MetaRevManTests", dependencies: ["MetaRevMan"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaReportTests", dependencies: ["MetaReport", "MetaFormat", "MetaStats"]),
         // Runs the built `metapipe` binary on fixture pipelines.
-        .testTarget(name: "EndToEndTests", dependencies: ["metapipe", "MetaTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["metapipe", "MetaStats", "MetaTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

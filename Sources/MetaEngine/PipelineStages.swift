@@ -303,8 +303,8 @@ public struct PipelineStages {
                                              theme: p.theme, analytic: p.analytic)
             var csv = CSVWriter(header: ["analytic_theme", "definition", "studies", "supporting_studies", "reported_themes"])
             for t in artifact.themes {
-                csv.row([t.name, t.definition ?? "", String(t.studies.count), t.studies.joined(separator: "; "),
-                         t.reported.joined(separator: "; ")])
+                csv.row([t.name, t.definition ?? "", String(t.studies.count), t.studies.joined(separator: " | "),
+                         t.reported.joined(separator: " | ")])
             }
             return StageOutput(artifacts: ["synthesis.json": canonical(artifact)], published: ["\(folder)/synthesis.csv": csv.data])
         })

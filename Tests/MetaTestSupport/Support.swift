@@ -47,7 +47,12 @@ public func loadJSON(_ name: String, bundle: Bundle) throws -> [String: Any] {
 
 /// A minimal CSV reader for the fixtures (quoted fields without embedded newlines).
 public func loadCSV(_ name: String, bundle: Bundle) throws -> [[String: String]] {
-    let text = try String(contentsOf: fixtureURL(name, bundle: bundle), encoding: .utf8)
+    try loadCSV(at: fixtureURL(name, bundle: bundle))
+}
+
+/// A minimal CSV reader (quoted fields without embedded newlines).
+public func loadCSV(at url: URL) throws -> [[String: String]] {
+    let text = try String(contentsOf: url, encoding: .utf8)
     var lines = text.split(whereSeparator: \.isNewline).map(String.init)
     let header = splitCSVLine(lines.removeFirst())
     return lines.map { line in

@@ -1,0 +1,137 @@
+import Foundation
+import MetaStats
+import MetaTestSupport
+import Testing
+
+/// The Balint pipeline (pipelines/balint.yaml) run by the binary: its pools, leave-one-out rows and
+/// scenarios equal a direct computation with MetaStats on the same CSV rows, selected here by hand.
+@Suite(.serialized) struct BalintTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// Runs the pipeline once for all tests (a copy of pipelines/balint*, in a scratch folder).
+    nonisolated(unsafe) static let run: (project: URL, results: [String: [String: Any]]) = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("metapipe-balint-\(UUID().uuidString)")
+        let pipelines = root.appendingPathComponent("pipelines")
+        try! FileManager.default.createDirectory(at: pipelines, withIntermediateDirectories: true)
+        try! FileManager.default.copyItem(at: repository.appendingPathComponent("pipelines/balint.yaml"), to: pipelines.appendingPathComponent("balint.yaml"))
+        try! FileManager.default.copyItem(at: repository.appendingPathComponent("pipelines/balint"), to: pipelines.appendingPathComponent("balint"))
+        let result = try! CLI.run(["run", "--quiet"], in: root)
+        precondition(result.status == 0, result.stderr)
+        let data = try! Data(contentsOf: root.appendingPathComponent("outputs/balint/results.json"))
+        let all = try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+        var results: [String: [String: Any]] = [:]
+        for a in all["analyses"] as! [[String: Any]] { results[a["analysis"] as! String] = a }
+        return (root, results)
+    }()
+
+    static func rows(_ file: String) -> [[String: String]] {
+        try! loadCSV(at: repository.appendingPathComponent("pipelines/balint/\(file)"))
+    }
+
+    /// Means and SDs of a row as MetaStats input, with an optional corrected n2.
+    static func arms(_ r: [String: String], n2: Double? = nil) -> StudyInput {
+        StudyInput(study: r["study"]!, data: .continuous(ContinuousArms(
+            n1: Double(r["n1"]!)!, mean1: Double(r["mean1"]!)!, sd1: Double(r["sd1"]!)!,
+            n2: n2 ?? Double(r["n2"]!)!, mean2: Double(r["mean2"]!)!, sd2: Double(r["sd2"]!)!)))
+    }
+
+    static func compare(_ a: MetaAnalysis, _ json: [String: Any], _ label: String) {
+        let pooled = json["pooled"] as! [String: Any]
+        expectClose(pooled["estimate"] as? Double, a.pooled.estimate, rel: 1e-12, abs: 1e-15, "\(label) estimate")
+        expectClose(pooled["se"] as? Double, a.pooled.se, rel: 1e-12, "\(label) se")
+        expectClose(pooled["ci_lower"] as? Double, a.pooled.ciLower, rel: 1e-12, abs: 1e-15, "\(label) ci_lower")
+        expectClose(pooled["p_value"] as? Double, a.pooled.pValue, rel: 1e-12, "\(label) p")
+        if let h = a.heterogeneity, let hj = json["heterogeneity"] as? [String: Any] {
+            expectClose(hj["tau2"] as? Double, h.tau2, rel: 1e-12, abs: 1e-300, "\(label) tau2")
+            expectClose(hj["i2"] as? Double, h.i2, rel: 1e-12, abs: 1e-12, "\(label) I2")
+            expectClose(hj["q"] as? Double, h.q, rel: 1e-12, "\(label) Q")
+        }
+    }
+
+    @Test func empathyPoolLeaveOneOutAndScenarios() throws {
+        let controlled = Self.rows("controlled.csv").filter { $0["outcome"] == "empathy" && $0["comparator"] == "no intervention" }
+        let main = controlled.filter { !($0["study"] == "Buffel du Vaure 2017" && $0["timepoint"] == "change") }.map { Self.arms($0) }
+        #expect(main.map(\.study) == ["Lemogne 2020", "Buffel du Vaure 2017", "Song 2022"])
+        let effects = try EffectSizes.compute(main, measure: .smd).effects
+        let options = PoolingOptions(method: .dl)
+        let result = Self.run.results["empathy"]!
+        Self.compare(try Pooling.analyze(effects, measure: .smd, options: options), result, "empathy")
+        let heterogeneity = result["heterogeneity"] as! [String: Any]
+        #expect((heterogeneity["i2"] as! Double) > 90)
+
+        let loo = result["leave_one_out"] as! [[String: Any]]
+        let direct = try Sensitivity.leaveOneOut(effects, measure: .smd, options: options)
+        #expect(loo.map { $0["omitted"] as! String } == direct.map(\.study))
+        for (row, d) in zip(loo, direct) {
+            expectClose(row["estimate"] as? Double, d.estimate, rel: 1e-12, "omit \(d.study)")
+            expectClose(row["i2"] as? Double, d.i2, rel: 1e-12, abs: 1e-12, "omit \(d.study) I2")
+        }
+        // Omitting Song 2022 removes the heterogeneity: that is what leave-one-out shows.
+        #expect((loo.first { $0["omitted"] as! String == "Song 2022" }!["i2"] as! Double) < 1e-9)
+
+        let scenarios = Dictionary(uniqueKeysWithValues: (result["sensitivity"] as! [[String: Any]]).map { ($0["name"] as! String, $0) })
+        let withoutOverlap = effects.filter { $0.study != "Lemogne 2020" }
+        Self.compare(try Pooling.analyze(withoutOverlap, measure: .smd, options: options), scenarios["without the possibly overlapping trial"]!, "no overlap")
+        let change = controlled.filter { !($0["study"] == "Buffel du Vaure 2017" && $0["timepoint"] == "post") }.map { Self.arms($0) }
+        Self.compare(try Pooling.analyze(try EffectSizes.compute(change, measure: .smd).effects, measure: .smd, options: options),
+                     scenarios["change scores for Buffel du Vaure 2017"]!, "change scores")
+        Self.compare(try Pooling.analyze(effects, measure: .smd, options: PoolingOptions(model: .fixed, method: .iv)),
+                     scenarios["fixed effect"]!, "fixed effect")
+        Self.compare(try Pooling.analyze(effects, measure: .smd, options: PoolingOptions(method: .reml, test: .knha)),
+                     scenarios["REML with Hartung-Knapp"]!, "REML+HK")
+        let revman = try EffectSizes.compute(main, measure: .smd, smd: .revman).effects
+        Self.compare(try Pooling.analyze(revman, measure: .smd, options: PoolingOptions(method: .dl, i2: .q, predictionInterval: false,
+                                                                                     tau2ConfidenceInterval: false, convergence: .strict)),
+                     scenarios["RevMan 5 conventions"]!, "RevMan 5")
+    }
+
+    @Test(arguments: [("burnout-ee", "burnout_ee"), ("burnout-dp", "burnout_dp"), ("burnout-pa", "burnout_pa")])
+    func burnoutPoolsCombineMeansAndTStatistics(_ analysis: String, _ outcome: String) throws {
+        let arms = Self.rows("controlled.csv").filter { $0["outcome"] == outcome && $0["comparator"] == "no intervention" }
+        let stats = Self.rows("statistics.csv").filter { $0["outcome"] == outcome }
+        let tInputs = stats.map { StudyInput(study: $0["study"]!, data: .tStatistic(n1: Double($0["n1"]!)!, n2: Double($0["n2"]!)!,
+                                                                                     t: Double($0["value"]!)!)) }
+        let inputs = arms.map { Self.arms($0) } + tInputs
+        #expect(inputs.contains { $0.study == "Huang L 2020" } && inputs.contains { $0.study == "Cheng 2019" })
+        let effects = try EffectSizes.compute(inputs, measure: .smd).effects
+        let options = PoolingOptions(method: .dl)
+        let result = Self.run.results[analysis]!
+        Self.compare(try Pooling.analyze(effects, measure: .smd, options: options), result, analysis)
+        #expect((result["studies"] as! [[String: Any]]).map { $0["study"] as! String } == effects.map(\.study))
+
+        let loo = result["leave_one_out"] as! [[String: Any]]
+        for (row, d) in zip(loo, try Sensitivity.leaveOneOut(effects, measure: .smd, options: options)) {
+            expectClose(row["estimate"] as? Double, d.estimate, rel: 1e-12, "\(analysis) omit \(d.study)")
+            expectClose(row["tau2"] as? Double, d.tau2, rel: 1e-12, abs: 1e-300, "\(analysis) omit \(d.study) tau2")
+        }
+        let scenarios = Dictionary(uniqueKeysWithValues: (result["sensitivity"] as! [[String: Any]]).map { ($0["name"] as! String, $0) })
+        let doubtful = Set(arms.filter { ["doubtful_sd", "ambiguous_direction"].contains($0["flag"]!) && ($0["flag"] == "doubtful_sd" || analysis == "burnout-pa") }.map { $0["study"]! })
+        let withoutDoubtful = effects.filter { !doubtful.contains($0.study) }
+        let name = analysis == "burnout-pa" ? "without doubtful SDs or direction" : "without doubtful SDs"
+        Self.compare(try Pooling.analyze(withoutDoubtful, measure: .smd, options: options), scenarios[name]!, "\(analysis) \(name)")
+        // Cheng 2019 with the control n printed in its abstract (240), everything else unchanged.
+        let corrected = arms.map { Self.arms($0, n2: $0["study"] == "Cheng 2019" ? 240 : nil) } + tInputs
+        Self.compare(try Pooling.analyze(try EffectSizes.compute(corrected, measure: .smd).effects, measure: .smd, options: options),
+                     scenarios["Cheng 2019 with the printed control n of 240"]!, "\(analysis) n2 = 240")
+    }
+
+    @Test func reportListsEveryAnalysisAndTheRest() throws {
+        let html = try String(contentsOf: Self.run.project.appendingPathComponent("outputs/balint/index.html"), encoding: .utf8)
+        let yaml = try String(contentsOf: Self.repository.appendingPathComponent("pipelines/balint.yaml"), encoding: .utf8)
+        let analyses = yaml.components(separatedBy: "\nanalyses:\n")[1].components(separatedBy: "\ncomparisons:\n")[0]
+        let titles = analyses.split(separator: "\n").filter { $0.hasPrefix("    title: ") }.map { $0.dropFirst(11) }
+        #expect(titles.count == 4)
+        for title in titles { #expect(html.contains(String(title)), "\(title)") }
+        for text in ["Pools not computed", "Communication, Balint group vs control", "Qualitative meta-synthesis",
+                     "Our pools beside the published ones", "Xu 2025", "Gong 2024", "https://doi.org/10.1186/s12909-020-02316-w",
+                     "too little power", "metapipe 0.1.0"] {
+            #expect(html.contains(text), "\(text)")
+        }
+        let markdown = try String(contentsOf: Self.run.project.appendingPathComponent("outputs/balint/README.md"), encoding: .utf8)
+        for title in titles { #expect(markdown.contains(String(title)), "\(title)") }
+        let synthesis = try loadCSV(at: Self.run.project.appendingPathComponent("outputs/balint/themes/synthesis.csv"))
+        #expect(synthesis.count == 6)
+        #expect(synthesis.reduce(0) { $0 + ($1["reported_themes"]!.components(separatedBy: " | ").count) } == 42)
+    }
+}
