@@ -47,12 +47,13 @@ struct LayoutCanvas {
     }
 
     /// Places one line of text whose logical box has its top at `top`; `x` is the start, middle or
-    /// end of the line according to `align`. Returns the box.
+    /// end of the line according to `align`. Returns the box. An empty text adds no run.
     @discardableResult
     mutating func text(_ text: String, x: Double, top: Double, align: TextAnchor, style: TextStyle,
                        role: TextRole) throws(PlotError) -> PlotRect {
         let clean = Self.clean(text)
         let metrics = try engine.measure(clean, style)
+        guard !clean.isEmpty else { return PlotRect(x: x, y: top, width: 0, height: metrics.height) }
         let left: Double
         switch align {
         case .start: left = x
@@ -80,6 +81,7 @@ struct LayoutCanvas {
         let clean = Self.clean(text)
         let metrics = try engine.measure(clean, style)
         let rect = PlotRect(x: left, y: centreY - metrics.width / 2, width: metrics.height, height: metrics.width)
+        guard !clean.isEmpty else { return rect }
         runs.append(TextRun(text: clean, anchor: PlotPoint(x: left + metrics.baseline, y: centreY), alignment: .middle,
                             style: style, rotated: true, box: TextBox(text: clean, rect: rect, role: role)))
         return rect

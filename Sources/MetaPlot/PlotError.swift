@@ -1,8 +1,8 @@
 /// Everything MetaPlot refuses to draw. Each case carries what was wrong and where; `message` says
 /// how to get out of it.
 public enum PlotError: Error, Sendable, Equatable {
-    /// Nothing to plot (k = 0; or, for leave-one-out, fewer than two studies).
-    case noStudies(plot: String)
+    /// Nothing to plot: no studies (k = 0), or a leave-one-out analysis without rows (k < 2).
+    case noStudies
     /// A value that must be a finite number is not; `what` names it, e.g. "yi of study 'Aronson'".
     case nonFinite(what: String)
     /// Parts of the input disagree, e.g. a different number of effects and analysed studies.
@@ -14,10 +14,8 @@ public enum PlotError: Error, Sendable, Equatable {
 
     public var message: String {
         switch self {
-        case .noStudies(let plot):
-            return plot == "leave-one-out"
-                ? "the leave-one-out plot has no rows; it needs an analysis of at least 2 studies"
-                : "the \(plot) plot has no studies to show (k = 0)"
+        case .noStudies:
+            return "there are no studies to plot (k = 0); a leave-one-out plot needs an analysis of at least 2 studies"
         case .nonFinite(let what):
             return "\(what) is not a finite number; check the input data and the analysis that produced it"
         case .inconsistentInput(let detail):

@@ -27,7 +27,7 @@ extension Plots {
     static func forestTable(_ input: ForestPlotInput) throws(PlotError) -> EffectTable {
         let effects = input.effects
         let analysis = input.analysis
-        guard !effects.isEmpty, !analysis.studies.isEmpty else { throw .noStudies(plot: "forest") }
+        guard !effects.isEmpty, !analysis.studies.isEmpty else { throw .noStudies }
         guard effects.count == analysis.studies.count else {
             throw .inconsistentInput(detail: "the forest plot got \(effects.count) effect sizes but the analysis has \(analysis.studies.count) studies; pass the effects that were pooled, in the same order")
         }
@@ -75,7 +75,7 @@ struct ForestTableBuilder {
 
         if let subgroups = input.subgroups {
             for group in subgroups.analysis.groups {
-                rows.append(.heading(group.name))
+                rows.append(.heading(group.name.trimmingCharacters(in: .whitespaces).isEmpty ? "(blank)" : group.name))
                 let members = subgroups.labels.indices.filter { subgroups.labels[$0] == group.name }
                 rows += members.map(studyRow)
                 rows += summaryRows(group.analysis, members: members, label: "Subtotal (\(level) CI)")

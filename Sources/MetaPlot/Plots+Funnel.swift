@@ -5,7 +5,7 @@ import MetaStats
 extension Plots {
     /// The funnel plot's content, checked; see `funnel(_:)`.
     static func funnelModel(_ input: FunnelPlotInput) throws(PlotError) -> FunnelModel {
-        guard !input.effects.isEmpty else { throw .noStudies(plot: "funnel") }
+        guard !input.effects.isEmpty else { throw .noStudies }
         let check = FiniteCheck()
         for effect in input.effects { try check.effect(effect) }
         try check.require(input.centre, "the funnel's centre (pooled estimate)")

@@ -7,7 +7,7 @@ extension Plots {
 
     /// The leave-one-out plot as a table; see `leaveOneOut(_:)`.
     static func leaveOneOutTable(_ input: LeaveOneOutPlotInput) throws(PlotError) -> EffectTable {
-        guard !input.rows.isEmpty else { throw .noStudies(plot: "leave-one-out") }
+        guard !input.rows.isEmpty else { throw .noStudies }
         let check = FiniteCheck()
         for row in input.rows {
             let name = "the refit omitting '\(row.study)'"

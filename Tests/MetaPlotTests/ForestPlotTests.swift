@@ -330,11 +330,23 @@ struct ForestPlotTests {
         #expect(headingY.allSatisfy { $0 < totalY })
     }
 
+    @Test func blankNamesStillLayOut() throws {
+        var effects = try TestData.effects(TestData.normandInputs(), .smd)
+        effects[0].study = ""
+        effects[1].study = "   "
+        let labels = effects.indices.map { $0 < 4 ? "" : "community" }
+        let input = try TestData.subgroupForest(effects, labels: labels, column: "setting", measure: .smd)
+        let layout = try Plots.forest(input)
+        LayoutChecks.expectClean(layout, "blank names")
+        #expect(LayoutChecks.texts(layout).contains("(blank)"), "a subgroup without a name gets a heading")
+        #expect(LayoutChecks.shapes(layout, .studySquare).count == effects.count)
+    }
+
     @Test func badInputIsAnError() throws {
         let input = try ForestScenario.bcgOddsRatio.input()
         var empty = input
         empty.effects = []
-        #expect(throws: PlotError.noStudies(plot: "forest")) { try Plots.forest(empty) }
+        #expect(throws: PlotError.noStudies) { try Plots.forest(empty) }
 
         var nan = input
         nan.effects[2].yi = .nan
@@ -352,6 +364,6 @@ struct ForestPlotTests {
             guard case PlotError.inconsistentInput = error else { return false }
             return true
         }
-        #expect(PlotError.noStudies(plot: "forest").message.contains("k = 0"))
+        #expect(PlotError.noStudies.message.contains("k = 0"))
     }
 }

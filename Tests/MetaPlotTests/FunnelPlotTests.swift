@@ -131,7 +131,7 @@ struct FunnelPlotTests {
         let input = try FunnelScenario.normandSMD.input()
         var empty = input
         empty.effects = []
-        #expect(throws: PlotError.noStudies(plot: "funnel")) { try Plots.funnel(empty) }
+        #expect(throws: PlotError.noStudies) { try Plots.funnel(empty) }
         var nan = input
         nan.effects[0].vi = .nan
         #expect(throws: PlotError.nonFinite(what: "vi of study 'Edinburgh'")) { try Plots.funnel(nan) }

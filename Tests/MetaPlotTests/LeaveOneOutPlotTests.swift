@@ -80,7 +80,7 @@ struct LeaveOneOutPlotTests {
         let input = try LeaveOneOutScenario.bcgRiskRatio.input()
         var empty = input
         empty.rows = []
-        #expect(throws: PlotError.noStudies(plot: "leave-one-out")) { try Plots.leaveOneOut(empty) }
+        #expect(throws: PlotError.noStudies) { try Plots.leaveOneOut(empty) }
         var nan = input
         nan.rows[1].ciLower = .nan
         #expect(throws: PlotError.nonFinite(what: "the lower confidence limit of the refit omitting 'Ferguson & Simes 1949'")) {
