@@ -50,13 +50,16 @@ enum CairoRenderer {
         return Raster(width: width, height: height, pixels: pixels)
     }
 
-    /// PDF bytes, one page of the layout's size in points, text embedded as text. Cairo's default
-    /// creation date (the current time) is removed so that the same layout gives the same bytes.
+    /// PDF bytes, one page of the layout's size in points (scaled down to `Plots.maxPDFPageSide`
+    /// if larger), text embedded as text. Cairo's default creation date (the current time) is
+    /// removed so that the same layout gives the same bytes.
     static func pdf(_ layout: PlotLayout) throws(PlotError) -> [UInt8] {
         let sink = ByteSink()
+        let scale = min(1, Plots.maxPDFPageSide / max(layout.width, layout.height))
         try withExtendedLifetime(sink) { () throws(PlotError) in
             let surface = try CairoSurface(
-                taking: cairo_pdf_surface_create_for_stream(ByteSink.write, sink.closure, layout.width, layout.height),
+                taking: cairo_pdf_surface_create_for_stream(ByteSink.write, sink.closure,
+                                                            layout.width * scale, layout.height * scale),
                 "creating a PDF")
             cairo_pdf_surface_set_metadata(surface.pointer, CAIRO_PDF_METADATA_CREATE_DATE, nil)
             cairo_pdf_surface_set_metadata(surface.pointer, CAIRO_PDF_METADATA_MOD_DATE, nil)
@@ -64,6 +67,7 @@ enum CairoRenderer {
             try surface.checkStatus("setting the PDF metadata")
             do {
                 let cairo = try CairoContext(surface: surface)
+                cairo_scale(cairo.pointer, scale, scale)
                 try draw(layout, on: cairo)
                 cairo_show_page(cairo.pointer)
                 try cairo.checkStatus("finishing the PDF page")

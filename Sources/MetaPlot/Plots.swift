@@ -46,6 +46,10 @@ public enum Plots {
         return (width, height, scale)
     }
 
+    /// The largest PDF page side in points (200 inches, the limit of Acrobat and most viewers);
+    /// larger figures are scaled down to fit, staying vector with their text.
+    public static let maxPDFPageSide = 14_400.0
+
     /// The layout as file bytes: PNG at `dpi` (points → pixels at dpi/72; each side capped at
     /// 32,000 pixels by lowering the scale), SVG from MetaPlot's own writer (text kept as text), or
     /// PDF through Cairo (text kept as text). The same layout always gives the same bytes.

@@ -102,6 +102,9 @@ struct RenderTests {
         #expect(size.width == Int((100 * 32_000 / 20_000.0).rounded(.up)), "the scale, not the aspect ratio, gives way")
         let small = try #require(LayoutChecks.pngSize(try Plots.render(tall, as: .png, dpi: 72)))
         #expect(small.width == 100 && small.height == 20_000)
+        // PDF pages larger than 200 inches are scaled down to fit.
+        let pdf = String(decoding: try Plots.render(tall, as: .pdf), as: UTF8.self)
+        #expect(pdf.contains("/MediaBox [ 0 0 72 14400 ]"), "\(pdf.firstMatch(of: /MediaBox[^\]]*\]/)?.output ?? "no MediaBox")")
     }
 
     @Test func specialCharactersAreEscaped() throws {
