@@ -17,6 +17,20 @@ struct ExampleFigures {
         }
     }
 
+    @Test func scenarios() throws {
+        for scenario in ForestScenario.allCases {
+            let layout = try Plots.forest(scenario.input())
+            try write(layout, "scenario-forest-\(scenario.rawValue)", dpi: scenario == .k1000 ? 20 : 110)
+        }
+        for scenario in FunnelScenario.allCases {
+            try write(Plots.funnel(scenario.input()), "scenario-funnel-\(scenario.rawValue)", dpi: 110)
+        }
+        for scenario in LeaveOneOutScenario.allCases {
+            let layout = try Plots.leaveOneOut(scenario.input())
+            try write(layout, "scenario-loo-\(scenario.rawValue)", dpi: scenario == .k1000LongLabels ? 20 : 110)
+        }
+    }
+
     @Test func figures() throws {
         let fixed = PoolingOptions(model: .fixed, method: .mh, i2: .q, predictionInterval: false)
         try write(Plots.forest(TestData.forest(TestData.aspirin, measure: .or, options: fixed,
