@@ -5,7 +5,7 @@ import MetaTestSupport
 import Testing
 
 enum FunnelScenario: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case hackshawTrimAndFillContours, hackshawPlain, normandSMD, bcgRiskRatioContours, k1, k1000
+    case hackshawTrimAndFillContours, hackshawPlain, normandSMD, bcgRiskRatioContours, k1, k3, k40, k1000
 
     var testDescription: String { rawValue }
 
@@ -29,6 +29,15 @@ enum FunnelScenario: String, CaseIterable, CustomTestStringConvertible, Sendable
         case .k1:
             let effects = try TestData.effects(Array(TestData.aspirin.prefix(1)), .or)
             return FunnelPlotInput(measure: .or, effects: effects, centre: effects[0].yi)
+        case .k3:
+            let effects = try TestData.effects(Array(TestData.aspirin.prefix(3)), .or)
+            let analysis = try Pooling.analyze(effects, measure: .or, options: PoolingOptions())
+            return FunnelPlotInput(measure: .or, effects: effects, centre: analysis.pooled.estimate, contours: true)
+        case .k40:
+            let effects = try TestData.effects(TestData.syntheticBinary(k: 40, seed: 40), .rr)
+            let analysis = try Pooling.analyze(effects, measure: .rr, options: PoolingOptions())
+            let fill = try SmallStudy.trimAndFill(effects, measure: .rr, options: PoolingOptions())
+            return FunnelPlotInput(measure: .rr, effects: effects, centre: analysis.pooled.estimate, trimAndFill: fill)
         case .k1000:
             let effects = try TestData.effects(TestData.syntheticContinuous(k: 1000, seed: 11), .md)
             let analysis = try Pooling.analyze(effects, measure: .md, options: PoolingOptions())

@@ -6,7 +6,7 @@ import MetaTestSupport
 import Testing
 
 enum LeaveOneOutScenario: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case bcgRiskRatio, normandSMDFixed, k2, k1000LongLabels
+    case bcgRiskRatio, normandSMDFixed, k2, k3, k40LongLabels, k1000LongLabels
 
     var testDescription: String { rawValue }
 
@@ -19,6 +19,11 @@ enum LeaveOneOutScenario: String, CaseIterable, CustomTestStringConvertible, Sen
             (effects, measure, options) = (try TestData.effects(TestData.normandInputs(), .smd), .smd, PoolingOptions(model: .fixed))
         case .k2:
             (effects, measure, options) = (try TestData.effects(Array(TestData.aspirin.prefix(2)), .or), .or, PoolingOptions())
+        case .k3:
+            (effects, measure, options) = (try TestData.effects(Array(TestData.aspirin.prefix(3)), .rr), .rr, PoolingOptions())
+        case .k40LongLabels:
+            (effects, measure, options) = (try TestData.effects(TestData.syntheticContinuous(k: 40, seed: 41, nameLength: 150), .md),
+                                           .md, PoolingOptions(method: .reml, test: .knha))
         case .k1000LongLabels:
             (effects, measure, options) = (try TestData.effects(TestData.syntheticContinuous(k: 1000, seed: 5, nameLength: 150), .smd),
                                            .smd, PoolingOptions(tau2ConfidenceInterval: false))
