@@ -10,7 +10,7 @@ enum SVGWriter {
         let width = number(layout.width), height = number(layout.height)
         out += "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(width)pt\" height=\"\(height)pt\" "
         out += "viewBox=\"0 0 \(width) \(height)\" font-family=\"\(TextStyle.family)\">\n"
-        out += "<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>\n"
+        out += "<rect x=\"0.00\" y=\"0.00\" width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>\n"
         for element in layout.elements {
             out += self.element(element)
             out += "\n"

@@ -59,7 +59,7 @@ struct RenderTests {
         // Numbers with fixed decimals.
         let text = String(decoding: bytes, as: UTF8.self)
         let numbers = text.matches(of: /(?:x|y|x1|y1|x2|y2|cx|cy|r|width|height)="(-?[0-9.]+)"/).map { String($0.output.1) }
-        #expect(!numbers.isEmpty && numbers.allSatisfy { $0 == "0" || $0.split(separator: ".").last?.count == 2 })
+        #expect(!numbers.isEmpty && numbers.allSatisfy { $0.split(separator: ".").count == 2 && $0.split(separator: ".").last?.count == 2 })
     }
 
     @Test(arguments: PlotKind.allCases)
