@@ -42,6 +42,8 @@ let package = Package(
         .target(name: "MetaEngine", dependencies: [
             "MetaStats", "MetaPipeline", "MetaRunner", "MetaPlot", "MetaReport", "MetaRevMan",
         ]),
+        // Times statistical tasks in-process for bench/run (make bench).
+        .executableTarget(name: "metapipe-bench", dependencies: ["MetaStats", "MetaPlot"]),
         // The thin CLI.
         .executableTarget(name: "metapipe", dependencies: [
             "MetaEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -50,7 +52,7 @@ let package = Package(
         // Tolerances, fixture loading and a seeded generator shared by the test suites.
         .target(name: "MetaTestSupport", path: "Tests/MetaTestSupport"),
         .testTarget(name: "MetaStatsTests", dependencies: ["MetaStats", "MetaTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MetaPlotTests", dependencies: ["MetaPlot", "MetaStats", "MetaTestSupport"]),
+        .testTarget(name: "MetaPlotTests", dependencies: ["MetaPlot", "MetaStats", "MetaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaPipelineTests", dependencies: ["MetaPipeline", "MetaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaRunnerTests", dependencies: ["MetaRunner"]),
         .testTarget(name: "MetaRevManTests", dependencies: ["MetaRevMan"], resources: [.copy("Fixtures")]),

@@ -1,0 +1,94 @@
+import Foundation
+import MetaFormat
+import MetaStats
+
+extension EffectMeasure {
+    /// The measure as RevMan titles its columns: "Odds Ratio", "Std. Mean Difference".
+    var plotTitle: String {
+        switch self {
+        case .smd: return "Std. Mean Difference"
+        case .md: return "Mean Difference"
+        case .or: return "Odds Ratio"
+        case .rr: return "Risk Ratio"
+        case .rd: return "Risk Difference"
+        case .generic: return "Estimate"
+        }
+    }
+
+    /// Header of the column that shows a study's own estimate for generic input: the analysis
+    /// scale, so "log[Odds Ratio]" for ratio measures.
+    var analysisScaleTitle: String { isRatio ? "log[\(plotTitle)]" : plotTitle }
+
+    /// The axis title of a funnel plot: "Odds ratio (log scale)".
+    var axisTitle: String { isRatio ? "\(displayName) (log scale)" : displayName }
+
+    /// A value on the analysis scale shown on the display scale (exponentiated for ratios).
+    func display(_ value: Double) -> Double { isRatio ? exp(value) : value }
+
+    /// "0.72 [0.49, 1.06]" on the display scale.
+    func intervalText(_ estimate: Double, _ lower: Double, _ upper: Double) -> String {
+        Format.interval(display(estimate), display(lower), display(upper))
+    }
+
+    /// "[0.49, 1.06]" on the display scale.
+    func boundsText(_ lower: Double, _ upper: Double) -> String {
+        "[\(Format.fixed(display(lower), 2)), \(Format.fixed(display(upper), 2))]"
+    }
+}
+
+extension MetaAnalysis {
+    /// RevMan's second header line: "M-H, Fixed, 95% CI", "IV, Random, 95% CI".
+    var methodHeading: String {
+        let method: String
+        switch self.method {
+        case .mh: method = "M-H"
+        case .peto: method = "Peto"
+        default: method = "IV"
+        }
+        let model = options.model == .fixed ? "Fixed" : "Random"
+        return "\(method), \(model), \(levelText) CI"
+    }
+
+    /// "95%".
+    var levelText: String { "\(Format.data(options.level))%" }
+}
+
+/// The sentences under a pooled result, in RevMan's wording.
+enum Sentences {
+    /// "Heterogeneity: Tau² = 0.31; Chi² = 152.23, df = 12 (P < 0.00001); I² = 92%"; Tau² only for
+    /// random effects. Nil when there is no heterogeneity to report (k = 1).
+    static func heterogeneity(_ analysis: MetaAnalysis) -> String? {
+        guard let h = analysis.heterogeneity else { return nil }
+        let chi = "Chi² = \(Format.fixed(h.q, 2)), df = \(h.df) (\(Format.p(h.pValue))); I² = \(Format.percent(h.i2, 0))"
+        if analysis.options.model == .random {
+            return "Heterogeneity: Tau² = \(tau2(h.tau2)); \(chi)"
+        }
+        return "Heterogeneity: \(chi)"
+    }
+
+    /// τ² with two decimals, or with as many as a small positive value needs to show (up to 4).
+    static func tau2(_ value: Double) -> String {
+        if value > 0, value < 0.005 { return Format.fixed(value, value < 0.0005 ? 4 : 3) }
+        return Format.fixed(value, 2)
+    }
+
+    /// "Test for overall effect: Z = 3.29 (P = 0.001)", or with "t = …, df = …" for Hartung–Knapp.
+    static func overallEffect(_ analysis: MetaAnalysis) -> String {
+        let pooled = analysis.pooled
+        let statistic = Format.fixed(abs(pooled.statistic), 2)
+        if let df = pooled.df {
+            return "Test for overall effect: t = \(statistic), df = \(df) (\(Format.p(pooled.pValue)))"
+        }
+        return "Test for overall effect: Z = \(statistic) (\(Format.p(pooled.pValue)))"
+    }
+
+    /// "Test for subgroup differences: Chi² = 1.23, df = 1 (P = 0.27), I² = 18.5%", with
+    /// I² = 100·max(0, (Q − df)/Q) as RevMan prints it; "Not applicable" without subgroups.
+    static func subgroupDifferences(_ subgroups: SubgroupAnalysis?) -> String {
+        guard let subgroups, let q = subgroups.qBetween, let df = subgroups.df, let p = subgroups.pValue else {
+            return "Test for subgroup differences: Not applicable"
+        }
+        let i2 = q > 0 ? max(0, 100 * (q - Double(df)) / q) : 0
+        return "Test for subgroup differences: Chi² = \(Format.fixed(q, 2)), df = \(df) (\(Format.p(p))), I² = \(Format.percent(i2, 1))"
+    }
+}

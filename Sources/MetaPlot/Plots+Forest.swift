@@ -1,0 +1,195 @@
+import Foundation
+import MetaFormat
+import MetaStats
+
+extension Plots {
+    /// Which data columns a forest plot shows.
+    enum ForestData: Equatable {
+        /// Events and Total per arm (every study has 2×2 counts).
+        case binary
+        /// Mean, SD and Total per arm (every study has arm summaries).
+        case continuous
+        /// The study's own estimate and SE; Total per arm too when every study gives arm sizes.
+        case generic(totals: Bool)
+
+        init(_ effects: [EffectSize]) {
+            if effects.allSatisfy({ $0.counts != nil }) {
+                self = .binary
+            } else if effects.allSatisfy({ $0.arms != nil }) {
+                self = .continuous
+            } else {
+                self = .generic(totals: effects.allSatisfy { $0.n1 != nil && $0.n2 != nil })
+            }
+        }
+    }
+
+    /// The forest plot as a table: rows, columns, marks and sentences; see `forest(_:)`.
+    static func forestTable(_ input: ForestPlotInput) throws(PlotError) -> EffectTable {
+        let effects = input.effects
+        let analysis = input.analysis
+        guard !effects.isEmpty, !analysis.studies.isEmpty else { throw .noStudies }
+        guard effects.count == analysis.studies.count else {
+            throw .inconsistentInput(detail: "the forest plot got \(effects.count) effect sizes but the analysis has \(analysis.studies.count) studies; pass the effects that were pooled, in the same order")
+        }
+        let check = FiniteCheck()
+        for effect in effects { try check.effect(effect) }
+        try check.analysis(analysis, "the analysis")
+        if let subgroups = input.subgroups {
+            guard subgroups.labels.count == effects.count else {
+                throw .inconsistentInput(detail: "subgroup column '\(subgroups.column)' has \(subgroups.labels.count) labels for \(effects.count) studies; give one label per study")
+            }
+            let names = Set(subgroups.analysis.groups.map(\.name))
+            if let stray = subgroups.labels.first(where: { !names.contains($0) }) {
+                throw .inconsistentInput(detail: "subgroup '\(stray)' of column '\(subgroups.column)' has no analysis; the subgroup analysis must come from the same labels")
+            }
+            for group in subgroups.analysis.groups { try check.analysis(group.analysis, "subgroup '\(group.name)'") }
+            try check.require(subgroups.analysis.qBetween, "Q between subgroups of '\(subgroups.column)'")
+            try check.require(subgroups.analysis.pValue, "the p-value of the test for subgroup differences")
+        }
+        return ForestTableBuilder(input: input, data: ForestData(effects)).table()
+    }
+}
+
+/// Builds the rows of a forest plot in RevMan's order.
+struct ForestTableBuilder {
+    let input: ForestPlotInput
+    let data: Plots.ForestData
+
+    var measure: EffectMeasure { input.measure }
+    var level: String { input.analysis.levelText }
+
+    /// The weight whose square has side `TableMetrics.maxSquare`: the heaviest study's, or 20% if
+    /// every study weighs less (so that many equal small weights do not all get the largest square).
+    /// Every square's area is proportional to its study's weight.
+    var referenceWeight: Double { max(input.analysis.studies.map(\.weight).max() ?? 0, 20) }
+
+    func table() -> EffectTable {
+        var rows: [EffectTable.Row] = []
+        var needed: [Double] = []
+        var desired: [Double] = []
+        let studies = input.analysis.studies
+        for study in studies {
+            needed.append(study.yi)
+            desired += [study.ciLower, study.ciUpper]
+        }
+
+        if let subgroups = input.subgroups {
+            for group in subgroups.analysis.groups {
+                rows.append(.heading(group.name.trimmingCharacters(in: .whitespaces).isEmpty ? "(blank)" : group.name))
+                let members = subgroups.labels.indices.filter { subgroups.labels[$0] == group.name }
+                rows += members.map(studyRow)
+                rows += summaryRows(group.analysis, members: members, label: "Subtotal (\(level) CI)")
+                if let sentence = Sentences.heterogeneity(group.analysis) { rows.append(.note(sentence)) }
+                rows.append(.note(Sentences.overallEffect(group.analysis)))
+                rows.append(.spacer)
+                needed += pooledValues(group.analysis)
+            }
+        } else {
+            rows += studies.indices.map(studyRow)
+        }
+        rows += summaryRows(input.analysis, members: Array(studies.indices), label: "Total (\(level) CI)")
+        needed += pooledValues(input.analysis)
+
+        var footer: [String] = []
+        if let sentence = Sentences.heterogeneity(input.analysis) { footer.append(sentence) }
+        footer.append(Sentences.overallEffect(input.analysis))
+        footer.append(Sentences.subgroupDifferences(input.subgroups?.analysis))
+
+        let (columns, groups) = columnsAndGroups()
+        return EffectTable(
+            title: input.title, labelHeader: "Study or Subgroup", columns: columns, groups: groups,
+            effectHeader: (measure.plotTitle, input.analysis.methodHeading), rows: rows, footer: footer,
+            axis: EffectAxis.make(measure: measure, needed: needed, desired: desired),
+            favours: input.labels.sides(input.direction), reference: nil)
+    }
+
+    /// The pooled estimate, its interval and its prediction interval: values the axis must show.
+    func pooledValues(_ analysis: MetaAnalysis) -> [Double] {
+        let pooled = analysis.pooled
+        return [pooled.estimate, pooled.ciLower, pooled.ciUpper] + [pooled.piLower, pooled.piUpper].compactMap { $0 }
+    }
+
+    func columnsAndGroups() -> ([EffectTable.Column], [EffectTable.ColumnGroup]) {
+        let labels = input.labels
+        let armColumns: [String]
+        var columns: [EffectTable.Column] = []
+        var groups: [EffectTable.ColumnGroup] = []
+        switch data {
+        case .binary: armColumns = ["Events", "Total"]
+        case .continuous: armColumns = ["Mean", "SD", "Total"]
+        case .generic(let totals):
+            columns = [.init(header: measure.analysisScaleTitle), .init(header: "SE")]
+            armColumns = totals ? ["Total"] : []
+        }
+        if !armColumns.isEmpty {
+            for title in [labels.experimental, labels.control] {
+                let start = columns.count
+                columns += armColumns.map { EffectTable.Column(header: $0) }
+                groups.append(.init(title: title, columns: start..<columns.count))
+            }
+        }
+        columns.append(.init(header: "Weight"))
+        return (columns, groups)
+    }
+
+    /// The data cells of study `index`, then its weight.
+    func cells(_ index: Int) -> [String?] {
+        let effect = input.effects[index]
+        let weight = Format.percent(input.analysis.studies[index].weight, 1)
+        switch data {
+        case .binary:
+            guard let c = effect.counts else { return [] }
+            return [Format.data(c.events1), Format.data(c.total1), Format.data(c.events2), Format.data(c.total2), weight]
+        case .continuous:
+            guard let a = effect.arms else { return [] }
+            return [Format.data(a.mean1), Format.data(a.sd1), Format.data(a.n1),
+                    Format.data(a.mean2), Format.data(a.sd2), Format.data(a.n2), weight]
+        case .generic(let totals):
+            var cells: [String?] = [Format.fixed(effect.yi, 4), Format.fixed(effect.se, 4)]
+            if totals { cells += [effect.n1.map(Format.data), effect.n2.map(Format.data)] }
+            return cells + [weight]
+        }
+    }
+
+    func studyRow(_ index: Int) -> EffectTable.Row {
+        let study = input.analysis.studies[index]
+        let side = TableMetrics.maxSquare * (max(0, study.weight) / referenceWeight).squareRoot()
+        return EffectTable.Row(
+            kind: .entry, label: input.effects[index].study, cells: cells(index),
+            effect: measure.intervalText(study.yi, study.ciLower, study.ciUpper),
+            mark: .square(estimate: study.yi, lower: study.ciLower, upper: study.ciUpper, side: side))
+    }
+
+    /// The (sub)total row with its diamond, the prediction interval and, for binary data, the
+    /// total events.
+    func summaryRows(_ analysis: MetaAnalysis, members: [Int], label: String) -> [EffectTable.Row] {
+        let pooled = analysis.pooled
+        let weight = Format.percent(members.reduce(0) { $0 + input.analysis.studies[$1].weight }, 1)
+        func sum(_ value: (EffectSize) -> Double?) -> String {
+            Format.data(members.reduce(0) { $0 + (value(input.effects[$1]) ?? 0) })
+        }
+        var cells: [String?]
+        switch data {
+        case .binary:
+            cells = [nil, sum { $0.counts?.total1 }, nil, sum { $0.counts?.total2 }, weight]
+        case .continuous:
+            cells = [nil, nil, sum { $0.arms?.n1 }, nil, nil, sum { $0.arms?.n2 }, weight]
+        case .generic(let totals):
+            cells = [nil, nil] + (totals ? [sum(\.n1), sum(\.n2)] : []) + [weight]
+        }
+        var rows = [EffectTable.Row(
+            kind: .entry, label: label, cells: cells,
+            effect: measure.intervalText(pooled.estimate, pooled.ciLower, pooled.ciUpper),
+            mark: .diamond(estimate: pooled.estimate, lower: pooled.ciLower, upper: pooled.ciUpper), bold: true)]
+        if let lower = pooled.piLower, let upper = pooled.piUpper {
+            rows.append(EffectTable.Row(kind: .entry, label: "Prediction interval", cells: [],
+                                        effect: measure.boundsText(lower, upper),
+                                        mark: .interval(lower: lower, upper: upper)))
+        }
+        if data == .binary {
+            rows.append(EffectTable.Row(kind: .entry, label: "Total events:",
+                                        cells: [sum { $0.counts?.events1 }, nil, sum { $0.counts?.events2 }, nil, nil]))
+        }
+        return rows
+    }
+}
