@@ -1,5 +1,6 @@
 import Foundation
 import MetaPipeline
+import MetaPlot
 import MetaReport
 import MetaRunner
 import MetaStats
@@ -30,9 +31,14 @@ public struct PipelineStages {
     public static func build(_ pipeline: Pipeline) -> [Stage] {
         var builder = PipelineStages(pipeline)
         builder.addLoads()
-        for analysis in pipeline.analyses { builder.addAnalysis(analysis) }
-        for synthesis in pipeline.syntheses { builder.addSynthesis(synthesis) }
-        builder.addReport()
+        var figures: [String: [ReportParameters.FigureInfo]] = [:]
+        for analysis in pipeline.analyses {
+            builder.addAnalysis(analysis)
+            figures[analysis.name] = builder.addPlots(analysis)
+        }
+        var synthesisFigures: [String: ReportParameters.FigureInfo] = [:]
+        for synthesis in pipeline.syntheses { synthesisFigures[synthesis.name] = builder.addSynthesis(synthesis) }
+        builder.addReport(figures: figures, synthesisFigures: synthesisFigures)
         return builder.stages
     }
 
@@ -286,15 +292,17 @@ public struct PipelineStages {
 
     // MARK: Syntheses
 
-    mutating func addSynthesis(_ s: Synthesis) {
+    mutating func addSynthesis(_ s: Synthesis) -> ReportParameters.FigureInfo {
         struct SynthesisParameters: Codable {
             var name: String, themes: String, mapping: String, definitions: String?, study: String, theme: String, analytic: String
+            var renderer: String
         }
         let p = SynthesisParameters(name: s.name, themes: s.themesTable, mapping: s.mappingTable, definitions: s.definitionsTable,
-                                    study: s.studyColumn, theme: s.themeColumn, analytic: s.analyticColumn)
+                                    study: s.studyColumn, theme: s.themeColumn, analytic: s.analyticColumn, renderer: rendererVersion)
+        let stageID = id("synthesis:\(s.name)")
         let inputs = [tableRef(s.themesTable), tableRef(s.mappingTable)] + (s.definitionsTable.map { [tableRef($0)] } ?? [])
         let folder = out(s.name)
-        stages.append(Stage(id: id("synthesis:\(s.name)"), kind: "synthesis", parameters: canonical(p), inputs: inputs,
+        stages.append(Stage(id: stageID, kind: "synthesis", parameters: canonical(p), inputs: inputs,
                             origin: s.origin.description) { context in
             let themes = try context.decode(Table.self, from: inputs[0])
             let mapping = try context.decode(Table.self, from: inputs[1])
@@ -306,14 +314,33 @@ public struct PipelineStages {
                 csv.row([t.name, t.definition ?? "", String(t.studies.count), t.studies.joined(separator: " | "),
                          t.reported.joined(separator: " | ")])
             }
-            return StageOutput(artifacts: ["synthesis.json": canonical(artifact)], published: ["\(folder)/synthesis.csv": csv.data])
+            let counts = artifact.themes.map { theme in
+                artifact.studies.map { study in theme.reported.filter { $0.hasSuffix("(\(study))") }.count }
+            }
+            let matrix = MatrixPlotInput(rows: artifact.themes.map(\.name), columns: artifact.studies, counts: counts,
+                                         legend: "A circle marks a study reporting at least one theme grouped under the analytic theme; larger circles, more such themes.")
+            let svg: [UInt8], png: [UInt8]
+            do {
+                let layout = try Plots.matrix(matrix)
+                svg = try Plots.render(layout, as: .svg)
+                png = try Plots.render(layout, as: .png, dpi: 150)
+            } catch {
+                throw StageFailure("cannot draw the theme matrix: \((error as? PlotError)?.message ?? "\(error)")")
+            }
+            return StageOutput(artifacts: ["synthesis.json": canonical(artifact), "figure.svg": Data(svg)],
+                               published: ["\(folder)/synthesis.csv": csv.data, "\(folder)/themes.png": Data(png),
+                                           "\(folder)/themes.svg": Data(svg)])
         })
+        return ReportParameters.FigureInfo(kind: "matrix", caption: "Studies × analytic themes.",
+                                           files: ["\(s.name)/themes.png", "\(s.name)/themes.svg"], svg: stageID.rawValue)
     }
 
     // MARK: Report
 
-    mutating func addReport() {
+    mutating func addReport(figures: [String: [ReportParameters.FigureInfo]], synthesisFigures: [String: ReportParameters.FigureInfo]) {
         var collected: [ArtifactRef] = []
+        for f in figures.values.flatMap({ $0 }) + synthesisFigures.values { if let svg = f.svg { collected.append(ArtifactRef(StageID(svg), "figure.svg")) } }
+        collected.sort()
         for a in pipeline.analyses {
             collected.append(ArtifactRef(id("result:\(a.name)"), "result.json"))
             collected.append(ArtifactRef(id("effects:\(a.name)"), "studies.json"))
@@ -322,7 +349,7 @@ public struct PipelineStages {
         for s in pipeline.syntheses { collected.append(ArtifactRef(id("synthesis:\(s.name)"), "synthesis.json")) }
         for c in pipeline.comparisons where !collected.contains(tableRef(c.table)) { collected.append(tableRef(c.table)) }
         let inputs = collected
-        let p = ReportParameters(pipeline: pipeline)
+        let p = ReportParameters(pipeline: pipeline, figures: figures, synthesisFigures: synthesisFigures)
         let folder = out("")
         let name = pipeline.name
         stages.append(Stage(id: id("report"), kind: "report", parameters: canonical(p), inputs: inputs, origin: pipeline.file) { context in
@@ -331,7 +358,13 @@ public struct PipelineStages {
             var syntheses: [String: SynthesisArtifact] = [:]
             var tables: [String: Table] = [:]
             var verifications: [String: VerificationReport] = [:]
-            for ref in inputs {
+            var svg: [String: String] = [:]
+            for ref in inputs where ref.name == "figure.svg" {
+                var text = String(decoding: try context.artifact(ref), as: UTF8.self)
+                if text.hasPrefix("<?xml"), let end = text.range(of: "?>\n") { text.removeSubrange(text.startIndex..<end.upperBound) }
+                svg[ref.stage.rawValue] = text
+            }
+            for ref in inputs where ref.name != "figure.svg" {
                 let stage = ref.stage.rawValue.dropFirst(name.count + 1)
                 if stage.hasPrefix("result:") { results[String(stage.dropFirst(7))] = try context.decode(ResultDocument.self, from: ref) }
                 else if stage.hasPrefix("effects:") { studies[String(stage.dropFirst(8))] = try context.decode(StudiesArtifact.self, from: ref) }
@@ -340,7 +373,7 @@ public struct PipelineStages {
                 else if stage.hasPrefix("verify:") { verifications[String(stage.dropFirst(7))] = try context.decode(VerificationReport.self, from: ref) }
             }
             let input = ReportAssembly.input(p, results: results, studies: studies, syntheses: syntheses, tables: tables,
-                                             verifications: verifications, figures: [:])
+                                             verifications: verifications, figures: svg)
             let document = ReportBuilder.document(input)
             let generator = ReportBuilder.generator(input)
             let all = AllResults(pipeline: p.name, title: p.title, metapipeVersion: Metapipe.version,

@@ -1,0 +1,115 @@
+import Foundation
+import MetaPipeline
+import MetaPlot
+import MetaRunner
+import MetaStats
+
+/// The renderer's identity: part of every figure stage's parameters, so a new Cairo, Pango or
+/// layout version redraws the figures.
+let rendererVersion = "metaplot 1; cairo \(MetaPlotVersion.cairo); pango \(MetaPlotVersion.pango)"
+
+struct PlotParameters: Codable {
+    var kind: String
+    var formats: [ImageFormat]
+    var dpi: Double
+    var labels: Labels
+    var direction: Direction
+    var column: String?
+    var renderer: String
+}
+
+extension PipelineStages {
+    /// One stage per figure the analysis asks for (and, for a forest plot, one per subgroup column).
+    /// Each publishes `<analysis>/<figure>.{png,svg,pdf}` and keeps the SVG as `figure.svg` for the
+    /// report, which inlines it.
+    mutating func addPlots(_ a: Analysis) -> [ReportParameters.FigureInfo] {
+        var figures: [ReportParameters.FigureInfo] = []
+        let effectsRef = ArtifactRef(id("effects:\(a.name)"), "effects.json")
+        let poolRef = ArtifactRef(id("pool:\(a.name)"), "pool.json")
+        let folder = out(a.name)
+        for plot in a.plots {
+            var variants: [(name: String, column: String?)] = [(plot.kind.rawValue, nil)]
+            if plot.kind == .forest { variants += a.subgroups.map { ("forest-\($0)", $0) } }
+            for (name, column) in variants {
+                let p = PlotParameters(kind: plot.kind.rawValue, formats: plot.formats, dpi: plot.dpi, labels: a.labels,
+                                       direction: a.settings.direction, column: column, renderer: rendererVersion)
+                var inputs = [effectsRef, poolRef]
+                switch plot.kind {
+                case .forest: if let column { inputs.append(ArtifactRef(id("subgroups:\(a.name):\(column)"), "subgroups.json")) }
+                case .funnel: inputs.append(ArtifactRef(id("bias:\(a.name)"), "bias.json"))
+                case .leaveOneOut: inputs.append(ArtifactRef(id("leave-one-out:\(a.name)"), "leave-one-out.json"))
+                }
+                let stageID = id("plot:\(a.name):\(name)")
+                let files = plot.formats.map { "\(folder)/\(name).\($0.rawValue)" }
+                let refs = inputs
+                stages.append(Stage(id: stageID, kind: "plot", parameters: canonical(p), inputs: refs,
+                                    origin: a.origin.description) { context in
+                    let layout = try Self.layout(p, context: context, refs: refs)
+                    var published: [String: Data] = [:]
+                    var svg = Data()
+                    for format in [ImageFormat.svg] + p.formats where svg.isEmpty || format != .svg {
+                        let bytes = Data(try Plots.render(layout, as: PlotFormat(rawValue: format.rawValue)!, dpi: p.dpi))
+                        if format == .svg && svg.isEmpty { svg = bytes }
+                        if p.formats.contains(format) { published["\(folder)/\(name).\(format.rawValue)"] = bytes }
+                    }
+                    return StageOutput(artifacts: ["figure.svg": svg], published: published)
+                })
+                figures.append(ReportParameters.FigureInfo(kind: name, caption: Self.caption(plot.kind, column: column, analysis: a),
+                                                           files: files.map { String($0.dropFirst(pipeline.name.count + 1)) },
+                                                           svg: stageID.rawValue))
+            }
+        }
+        return figures
+    }
+
+    static func caption(_ kind: PlotKind, column: String?, analysis a: Analysis) -> String {
+        switch kind {
+        case .forest:
+            return column.map { "Forest plot of \(a.title.lowercasedFirst), by \($0)." } ?? "Forest plot of \(a.title.lowercasedFirst)."
+        case .funnel:
+            return "Funnel plot of \(a.title.lowercasedFirst): pseudo 95% confidence limits around the pooled estimate, shading where a study would be significant at p < 0.10, 0.05 and 0.01, open circles for studies imputed by trim and fill."
+        case .leaveOneOut:
+            return "Leave-one-out analysis of \(a.title.lowercasedFirst): the pooled estimate, τ² and I² with each study omitted in turn."
+        }
+    }
+
+    static func layout(_ p: PlotParameters, context: StageContext, refs: [ArtifactRef]) throws -> PlotLayout {
+        let effects = try context.decode(EffectsArtifact.self, from: refs[0])
+        let pool = try context.decode(MetaAnalysis.self, from: refs[1])
+        let labels = PlotLabels(experimental: p.labels.experimental, control: p.labels.control,
+                                favoursExperimental: p.labels.favoursExperimental, favoursControl: p.labels.favoursControl)
+        let direction: FavourableDirection = p.direction == .higher ? .higher : .lower
+        do {
+            switch p.kind {
+            case "forest":
+                var subgroups: ForestSubgroups?
+                if let column = p.column {
+                    let analysis = try context.decode(SubgroupAnalysis.self, from: refs[2])
+                    subgroups = ForestSubgroups(column: column, labels: effects.groups.map { $0[column] ?? "" }, analysis: analysis)
+                }
+                return try Plots.forest(ForestPlotInput(measure: effects.measure, analysis: pool, effects: effects.effects,
+                                                        subgroups: subgroups, direction: direction, labels: labels))
+            case "funnel":
+                let bias = try context.decode(BiasArtifact.self, from: refs[2])
+                return try Plots.funnel(FunnelPlotInput(measure: effects.measure, effects: effects.effects,
+                                                        centre: pool.pooled.estimate, level: pool.options.level,
+                                                        trimAndFill: bias.trimfill, contours: true))
+            default:
+                let rows = try context.decode([SensitivityRow].self, from: refs[2])
+                return try Plots.leaveOneOut(LeaveOneOutPlotInput(measure: effects.measure, rows: rows, overall: pool,
+                                                                  direction: direction, labels: labels))
+            }
+        } catch let error as PlotError {
+            throw StageFailure("cannot draw the \(p.kind) plot: \(error.message)")
+        }
+    }
+}
+
+extension String {
+    /// "Empathy, Balint…" → "empathy, Balint…" (names and acronyms kept).
+    var lowercasedFirst: String {
+        guard let first = first, first.isUppercase else { return self }
+        let secondIsUpper = dropFirst().first?.isUppercase ?? false
+        return secondIsUpper ? self : first.lowercased() + dropFirst()
+    }
+}
