@@ -1,10 +1,22 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import MetaPipeline
 import MetaStats
 
-/// The program version: part of every cache key and named in every report.
+/// The program version: named in every report and part of every cache key.
 public enum Metapipe {
     public static let version = "0.1.0"
+
+    /// The version plus a fingerprint of this build of the executable (its size and modification
+    /// time), so that a rebuilt program never trusts results cached by an earlier build. Only the
+    /// cache key uses it; no output mentions it.
+    public static let cacheVersion: String = {
+        var info = stat()
+        guard stat("/proc/self/exe", &info) == 0 else { return version }
+        return "\(version) build \(info.st_size)-\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    }()
 }
 
 /// `effects.json`: the studies' effect sizes — numbers only, so that edits to notes or sources do

@@ -39,7 +39,7 @@ public enum Engine {
     /// A runner for the pipelines.
     public static func runner(_ pipelines: [Pipeline], output: String, cache: String, jobs: Int, force: Bool) throws(RunnerError) -> Runner {
         let options = RunOptions(jobs: jobs, force: force, outputRoot: URL(fileURLWithPath: output),
-                                 cacheRoot: URL(fileURLWithPath: cache), toolVersion: Metapipe.version,
+                                 cacheRoot: URL(fileURLWithPath: cache), toolVersion: Metapipe.cacheVersion,
                                  ownedOutputFolders: pipelines.map(\.name))
         return try Runner(stages: stages(pipelines), options: options)
     }

@@ -234,7 +234,7 @@ public struct PipelineStages {
                 case .trimfill: artifact.trimfill = try SmallStudy.trimAndFill(e.effects, measure: e.measure, options: options)
                 }
             } catch {
-                artifact.unavailable[check.rawValue] = error.message
+                artifact.unavailable[check.rawValue] = (error as? StatsError)?.message ?? "\(error)"
             }
         }
         return artifact

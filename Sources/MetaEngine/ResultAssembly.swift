@@ -10,7 +10,9 @@ enum ResultAssembly {
                          cumulative: [SensitivityRow]?, bias: BiasArtifact?, scenarios: [ScenarioArtifact]) -> ResultDocument {
         var warnings = effects.dropped.map { "study '\($0.study)' was left out: \($0.reason)" } + pool.warnings
         var subgroupDocs: [String: ResultDocument.Subgroups] = [:]
-        for (column, s) in subgroups {
+        // In the order the pipeline lists the columns (a dictionary's order changes from run to run).
+        for column in p.subgroups {
+            guard let s = subgroups[column] else { continue }
             var groups: [ResultDocument.Subgroups.Group] = []
             for g in s.groups {
                 let p = g.analysis.pooled, h = g.analysis.heterogeneity

@@ -227,8 +227,10 @@ public enum Selection {
                 case .effect(let e): effects.append((study, e))
                 case .dropped(let reason): dropped.append((study, DroppedStudy(study: study.input.study, reason: reason)))
                 }
-            } catch {
+            } catch let error as StatsError {
                 problems.append(problem(for: error, study: study, spec: spec, tables: tables))
+            } catch {
+                problems.append(.row(table: study.table, row: study.row, message: "\(error)"))
             }
         }
         return (effects, dropped, problems)

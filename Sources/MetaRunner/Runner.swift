@@ -487,7 +487,7 @@ public final class Runner: @unchecked Sendable {
             reasons.append("upstream \(ref) changed")
         }
         if reasons.isEmpty {
-            reasons.append(last.key == current.key ? "cache entry missing" : "metapipe version changed")
+            reasons.append(last.key == current.key ? "cache entry missing" : "metapipe was upgraded or rebuilt")
         }
         return reasons
     }

@@ -170,7 +170,7 @@ public enum EffectSizes {
 
     /// Computes every study's effect size; throws the first invalid input.
     public static func compute(_ studies: [StudyInput], measure: EffectMeasure, smd: SMDConvention = .hedges)
-        throws(StatsError) -> EffectSizeSet
+        throws -> EffectSizeSet
     {
         var effects: [EffectSize] = []
         var dropped: [DroppedStudy] = []
@@ -195,7 +195,7 @@ public enum EffectSizes {
 
     /// Computes one study's effect size, or says why the study cannot contribute.
     public static func compute(_ study: StudyInput, measure: EffectMeasure, smd: SMDConvention = .hedges)
-        throws(StatsError) -> Outcome
+        throws -> Outcome
     {
         let name = study.study
         switch study.data {
@@ -213,11 +213,11 @@ public enum EffectSizes {
                 return .effect(EffectSize(study: name, yi: yi, vi: vi, input: .meanDifference,
                                           arms: arms, n1: arms.n1, n2: arms.n2))
             default:
-                throw .unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+                throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
             }
         case let .tStatistic(n1, n2, t):
             guard measure == .smd else {
-                throw .unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+                throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
             }
             try checkSize(n1, field: "n1", study: name)
             try checkSize(n2, field: "n2", study: name)
@@ -229,7 +229,7 @@ public enum EffectSizes {
                                       n1: n1, n2: n2))
         case .binary(let counts):
             guard measure.isBinary else {
-                throw .unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+                throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
             }
             try checkCounts(counts, study: name)
             if measure != .rd && counts.isDoubleZero {
@@ -244,13 +244,13 @@ public enum EffectSizes {
         case let .generic(yi, vi):
             try checkFinite(yi, field: "yi", study: name)
             guard vi.isFinite, vi > 0 else {
-                throw .invalidInput(study: name, field: "vi", value: vi, requirement: "a sampling variance must be > 0")
+                throw StatsError.invalidInput(study: name, field: "vi", value: vi, requirement: "a sampling variance must be > 0")
             }
             return .effect(EffectSize(study: name, yi: yi, vi: vi, input: .variance))
         case let .genericSE(yi, se):
             try checkFinite(yi, field: "yi", study: name)
             guard se.isFinite, se > 0 else {
-                throw .invalidInput(study: name, field: "se", value: se, requirement: "a standard error must be > 0")
+                throw StatsError.invalidInput(study: name, field: "se", value: se, requirement: "a standard error must be > 0")
             }
             return .effect(EffectSize(study: name, yi: yi, vi: se * se, input: .standardError))
         case let .genericCI(estimate, lower, upper):
@@ -259,15 +259,15 @@ public enum EffectSizes {
             try checkFinite(upper, field: "ci_upper", study: name)
             if measure.isRatio {
                 for (field, value) in [("estimate", estimate), ("ci_lower", lower), ("ci_upper", upper)] where value <= 0 {
-                    throw .invalidInput(study: name, field: field, value: value,
+                    throw StatsError.invalidInput(study: name, field: field, value: value,
                                         requirement: "a ratio and its CI limits must be > 0")
                 }
             }
             guard lower < upper else {
-                throw .inconsistentInput(study: name, message: "ci_lower (\(formatValue(lower))) must be below ci_upper (\(formatValue(upper)))")
+                throw StatsError.inconsistentInput(study: name, message: "ci_lower (\(formatValue(lower))) must be below ci_upper (\(formatValue(upper)))")
             }
             guard lower <= estimate, estimate <= upper else {
-                throw .inconsistentInput(study: name, message: "the estimate \(formatValue(estimate)) lies outside its CI [\(formatValue(lower)), \(formatValue(upper))]")
+                throw StatsError.inconsistentInput(study: name, message: "the estimate \(formatValue(estimate)) lies outside its CI [\(formatValue(lower)), \(formatValue(upper))]")
             }
             let yi = measure.isRatio ? log(estimate) : estimate
             let width = measure.isRatio ? log(upper) - log(lower) : upper - lower
@@ -329,47 +329,47 @@ public enum EffectSizes {
 
     // MARK: Checks
 
-    static func checkFinite(_ value: Double, field: String, study: String) throws(StatsError) {
+    static func checkFinite(_ value: Double, field: String, study: String) throws {
         guard value.isFinite else {
-            throw .invalidInput(study: study, field: field, value: value, requirement: "it must be a finite number")
+            throw StatsError.invalidInput(study: study, field: field, value: value, requirement: "it must be a finite number")
         }
     }
 
-    static func checkSize(_ n: Double, field: String, study: String) throws(StatsError) {
+    static func checkSize(_ n: Double, field: String, study: String) throws {
         guard n.isFinite, n >= 2 else {
-            throw .invalidInput(study: study, field: field, value: n, requirement: "an arm needs n ≥ 2")
+            throw StatsError.invalidInput(study: study, field: field, value: n, requirement: "an arm needs n ≥ 2")
         }
     }
 
-    static func checkArms(_ arms: ContinuousArms, study: String) throws(StatsError) {
+    static func checkArms(_ arms: ContinuousArms, study: String) throws {
         try checkSize(arms.n1, field: "n1", study: study)
         try checkSize(arms.n2, field: "n2", study: study)
         try checkFinite(arms.mean1, field: "mean1", study: study)
         try checkFinite(arms.mean2, field: "mean2", study: study)
         for (field, sd) in [("sd1", arms.sd1), ("sd2", arms.sd2)] {
             guard sd.isFinite, sd > 0 else {
-                throw .invalidInput(study: study, field: field, value: sd, requirement: "an SD must be > 0")
+                throw StatsError.invalidInput(study: study, field: field, value: sd, requirement: "an SD must be > 0")
             }
         }
     }
 
-    static func checkCounts(_ counts: BinaryCounts, study: String) throws(StatsError) {
+    static func checkCounts(_ counts: BinaryCounts, study: String) throws {
         for (field, value) in [("events1", counts.events1), ("events2", counts.events2)] {
             guard value.isFinite, value >= 0 else {
-                throw .invalidInput(study: study, field: field, value: value, requirement: "event counts must be ≥ 0")
+                throw StatsError.invalidInput(study: study, field: field, value: value, requirement: "event counts must be ≥ 0")
             }
         }
         for (field, value) in [("total1", counts.total1), ("total2", counts.total2)] {
             guard value.isFinite, value >= 1 else {
-                throw .invalidInput(study: study, field: field, value: value, requirement: "an arm needs at least 1 participant")
+                throw StatsError.invalidInput(study: study, field: field, value: value, requirement: "an arm needs at least 1 participant")
             }
         }
         if counts.events1 > counts.total1 {
-            throw .invalidInput(study: study, field: "events1", value: counts.events1,
+            throw StatsError.invalidInput(study: study, field: "events1", value: counts.events1,
                                 requirement: "events cannot exceed the arm's total (total1 = \(formatValue(counts.total1)))")
         }
         if counts.events2 > counts.total2 {
-            throw .invalidInput(study: study, field: "events2", value: counts.events2,
+            throw StatsError.invalidInput(study: study, field: "events2", value: counts.events2,
                                 requirement: "events cannot exceed the arm's total (total2 = \(formatValue(counts.total2)))")
         }
     }

@@ -15,7 +15,7 @@ extension Heterogeneity {
     /// tenfold while the root lies beyond it. metafor stops at its bracket and prints "> bound"; metapipe reports the
     /// actual limit and says so in a warning.
     static func qProfileInterval(y: [Double], v: [Double], tau2: Double, level: Double, convergence: Convergence)
-        throws(StatsError) -> Tau2Interval
+        throws -> Tau2Interval
     {
         let k = y.count
         let df = Double(k - 1)
@@ -25,7 +25,7 @@ extension Heterogeneity {
         let q0 = q(0)
         var warnings: [String] = []
 
-        func limit(_ critical: Double, upperBracket: Double, name: String) throws(StatsError) -> Double {
+        func limit(_ critical: Double, upperBracket: Double, name: String) throws -> Double {
             if q0 < critical { return 0 }
             let f: (Double) -> Double = { q($0) - critical }
             var upper = upperBracket
@@ -38,7 +38,7 @@ extension Heterogeneity {
                 widened = true
                 guardCount += 1
                 if guardCount > 60 || !upper.isFinite {
-                    throw .noConvergence(method: "Q-profile", iterations: 0, detail: "no \(name) limit for τ² below \(formatValue(upper))")
+                    throw StatsError.noConvergence(method: "Q-profile", iterations: 0, detail: "no \(name) limit for τ² below \(formatValue(upper))")
                 }
             }
             if widened {
@@ -48,7 +48,7 @@ extension Heterogeneity {
                 return try Brent.root(0, upper, f(0), fUpper, tolerance: convergence.brentTolerance,
                                       maxIterations: 1000, f).root
             } catch {
-                throw .noConvergence(method: "Q-profile", iterations: 1000, detail: "Brent's method for the \(name) limit")
+                throw StatsError.noConvergence(method: "Q-profile", iterations: 1000, detail: "Brent's method for the \(name) limit")
             }
         }
 

@@ -23,7 +23,7 @@ enum MantelHaenszel {
     /// Mantel & Haenszel (1959) pooled OR, RR or RD with the variances of Robins, Breslow &
     /// Greenland (1986) for log OR and of Greenland & Robins (1985) for log RR and RD.
     /// Weights: OR bᵢcᵢ/Nᵢ, RR cᵢn₁ᵢ/Nᵢ, RD n₁ᵢn₂ᵢ/Nᵢ.
-    static func pool(_ tables: [BinaryCounts], measure: EffectMeasure) throws(StatsError) -> Result {
+    static func pool(_ tables: [BinaryCounts], measure: EffectMeasure) throws -> Result {
         switch measure {
         case .or:
             var sR = 0.0, sS = 0.0, sPR = 0.0, sPSQR = 0.0, sQS = 0.0
@@ -37,7 +37,7 @@ enum MantelHaenszel {
                 weights.append(s)
             }
             guard sR > 0, sS > 0 else {
-                throw .inconsistentInput(study: tables.isEmpty ? "" : "all studies",
+                throw StatsError.inconsistentInput(study: tables.isEmpty ? "" : "all studies",
                                          message: "the Mantel–Haenszel odds ratio is not estimable (no informative tables)")
             }
             let variance = sPR / (2 * sR * sR) + sPSQR / (2 * sR * sS) + sQS / (2 * sS * sS)
@@ -54,7 +54,7 @@ enum MantelHaenszel {
                 weights.append(s)
             }
             guard sR > 0, sS > 0 else {
-                throw .inconsistentInput(study: "all studies", message: "the Mantel–Haenszel risk ratio is not estimable (no events)")
+                throw StatsError.inconsistentInput(study: "all studies", message: "the Mantel–Haenszel risk ratio is not estimable (no events)")
             }
             return Result(estimate: log(sR / sS), se: (sP / (sR * sS)).squareRoot(), weights: weights,
                           studyEffects: [], studyVariances: [])
@@ -71,7 +71,7 @@ enum MantelHaenszel {
             }
             let variance = sV / (sW * sW)
             guard variance > 0 else {
-                throw .inconsistentInput(study: "all studies", message: "the Mantel–Haenszel risk difference has zero variance (every arm has 0% or 100% events)")
+                throw StatsError.inconsistentInput(study: "all studies", message: "the Mantel–Haenszel risk difference has zero variance (every arm has 0% or 100% events)")
             }
             return Result(estimate: sWD / sW, se: variance.squareRoot(), weights: weights,
                           studyEffects: [], studyVariances: [])
@@ -81,7 +81,7 @@ enum MantelHaenszel {
     /// Peto's one-step odds ratio (Yusuf et al. 1985): Oᵢ = aᵢ, Eᵢ = n₁ᵢ(aᵢ + cᵢ)/Nᵢ,
     /// Vᵢ = n₁ᵢn₂ᵢ(aᵢ + cᵢ)(bᵢ + dᵢ)/(Nᵢ²(Nᵢ − 1)); log OR = Σ(Oᵢ − Eᵢ)/ΣVᵢ, SE = 1/√ΣVᵢ,
     /// per-study log OR (Oᵢ − Eᵢ)/Vᵢ with variance 1/Vᵢ, weights Vᵢ.
-    static func peto(_ tables: [BinaryCounts]) throws(StatsError) -> Result {
+    static func peto(_ tables: [BinaryCounts]) throws -> Result {
         var sOE = 0.0, sV = 0.0
         var effects: [Double] = [], variances: [Double] = [], weights: [Double] = []
         for t in tables {
@@ -89,7 +89,7 @@ enum MantelHaenszel {
             let e = t.total1 * (t.a + t.c) / n
             let v = t.total1 * t.total2 * (t.a + t.c) * (t.b + t.d) / (n * n * (n - 1))
             guard v > 0 else {
-                throw .inconsistentInput(study: "all studies", message: "a table without events (or without non-events) has no information for Peto's method")
+                throw StatsError.inconsistentInput(study: "all studies", message: "a table without events (or without non-events) has no information for Peto's method")
             }
             sOE += t.a - e
             sV += v

@@ -111,14 +111,14 @@ public enum Pooling {
     /// Pools the studies under the options. k = 1 returns the study itself with a warning and no
     /// heterogeneity. Throws instead of returning a non-finite number.
     public static func analyze(_ effects: [EffectSize], measure: EffectMeasure, options: PoolingOptions)
-        throws(StatsError) -> MetaAnalysis
+        throws -> MetaAnalysis
     {
-        guard !effects.isEmpty else { throw .noStudies }
+        guard !effects.isEmpty else { throw StatsError.noStudies }
         var options = options
         var method = options.method
         if options.model == .fixed, method.tauEstimator != nil { method = .iv }
         if options.model == .random, method == .peto {
-            throw .inconsistentInput(study: effects[0].study, message: "Peto's method is fixed-effect only; use model: fixed or method: MH")
+            throw StatsError.inconsistentInput(study: effects[0].study, message: "Peto's method is fixed-effect only; use model: fixed or method: MH")
         }
         let crit = options.zCritical
         if effects.count == 1 {
@@ -146,11 +146,11 @@ public enum Pooling {
         switch method {
         case .mh, .peto:
             guard measure.isBinary, method == .mh || measure == .or else {
-                throw .inconsistentInput(study: effects[0].study,
+                throw StatsError.inconsistentInput(study: effects[0].study,
                                          message: "method \(method.rawValue) needs a binary measure (\(method == .peto ? "OR" : "OR, RR or RD")), not \(measure.rawValue)")
             }
-            let counts = try effects.map { (e: EffectSize) throws(StatsError) -> BinaryCounts in
-                guard let c = e.counts else { throw .needsCounts(study: e.study, method: method.rawValue) }
+            let counts = try effects.map { (e: EffectSize) throws -> BinaryCounts in
+                guard let c = e.counts else { throw StatsError.needsCounts(study: e.study, method: method.rawValue) }
                 return c
             }
             let fixed = try method == .peto ? MantelHaenszel.peto(counts) : MantelHaenszel.pool(counts, measure: measure)
@@ -245,7 +245,7 @@ public enum Pooling {
     }
 
     /// Inverse-variance fixed- or random-effects fit of yᵢ with variances vᵢ (k ≥ 2).
-    static func inverseVariance(y: [Double], v: [Double], options: PoolingOptions) throws(StatsError) -> InverseVarianceFit {
+    static func inverseVariance(y: [Double], v: [Double], options: PoolingOptions) throws -> InverseVarianceFit {
         let k = y.count
         // Cochran's Q around the fixed-effect estimate.
         let w = v.map { 1 / $0 }
@@ -277,7 +277,7 @@ public enum Pooling {
     /// Given τ² (0 for fixed effect) and Q: the weighted estimate, its test, CI, prediction interval,
     /// I² and H².
     static func finish(y: [Double], v: [Double], tau2: Double, q: Double, options: PoolingOptions, random: Bool,
-                       iterations: Int?) throws(StatsError) -> Finished {
+                       iterations: Int?) throws -> Finished {
         let k = y.count
         let df = k - 1
         let w = v.map { 1 / ($0 + tau2) }
@@ -337,23 +337,33 @@ public enum Pooling {
     }
 
     /// Refuses results with a non-finite number in them.
-    static func checked(_ analysis: MetaAnalysis) throws(StatsError) -> MetaAnalysis {
+    static func checked(_ analysis: MetaAnalysis) throws -> MetaAnalysis {
         let p = analysis.pooled
-        let values: [(String, Double?)] = [
-            ("pooled estimate", p.estimate), ("standard error", p.se), ("CI lower limit", p.ciLower),
-            ("CI upper limit", p.ciUpper), ("test statistic", p.statistic), ("p-value", p.pValue),
-            ("prediction interval", p.piLower), ("prediction interval", p.piUpper),
-            ("τ²", analysis.heterogeneity?.tau2), ("I²", analysis.heterogeneity?.i2), ("Q", analysis.heterogeneity?.q),
-            ("H²", analysis.heterogeneity?.h2),
-        ]
-        for (name, value) in values {
-            if let value, !value.isFinite {
-                throw .nonFinite(quantity: name, detail: "k = \(analysis.k), method \(analysis.method.rawValue)")
-            }
+        let detail = "k = \(analysis.k), method \(analysis.method.rawValue)"
+        try requireFinite(p.estimate, "pooled estimate", detail)
+        try requireFinite(p.se, "standard error", detail)
+        try requireFinite(p.ciLower, "CI lower limit", detail)
+        try requireFinite(p.ciUpper, "CI upper limit", detail)
+        try requireFinite(p.statistic, "test statistic", detail)
+        try requireFinite(p.pValue, "p-value", detail)
+        if let lower = p.piLower { try requireFinite(lower, "prediction interval", detail) }
+        if let upper = p.piUpper { try requireFinite(upper, "prediction interval", detail) }
+        if let h = analysis.heterogeneity {
+            try requireFinite(h.tau2, "τ²", detail)
+            try requireFinite(h.i2, "I²", detail)
+            try requireFinite(h.q, "Q", detail)
+            try requireFinite(h.h2, "H²", detail)
         }
-        for s in analysis.studies where !s.weight.isFinite || !s.yi.isFinite || !s.vi.isFinite {
-            throw .nonFinite(quantity: "weight of study '\(s.study)'", detail: "yi = \(formatValue(s.yi)), vi = \(formatValue(s.vi))")
+        for s in analysis.studies {
+            let values = "yi = \(formatValue(s.yi)), vi = \(formatValue(s.vi))"
+            try requireFinite(s.weight, "weight of study '\(s.study)'", values)
+            try requireFinite(s.yi, "estimate of study '\(s.study)'", values)
+            try requireFinite(s.vi, "variance of study '\(s.study)'", values)
         }
         return analysis
+    }
+
+    static func requireFinite(_ value: Double, _ quantity: String, _ detail: @autoclosure () -> String) throws {
+        if !value.isFinite { throw StatsError.nonFinite(quantity: quantity, detail: detail()) }
     }
 }

@@ -24,7 +24,7 @@ enum Brent {
         tolerance tol: Double,
         maxIterations: Int,
         _ f: (Double) -> Double
-    ) throws(Failure) -> Result {
+    ) throws -> Result {
         let fLower = f(lower)
         let fUpper = f(upper)
         return try root(lower, upper, fLower, fUpper, tolerance: tol, maxIterations: maxIterations, f)
@@ -35,14 +35,14 @@ enum Brent {
         tolerance tol: Double,
         maxIterations: Int,
         _ f: (Double) -> Double
-    ) throws(Failure) -> Result {
+    ) throws -> Result {
         let eps = Double.ulpOfOne
         var a = ax, b = bx
         var fa = fax, fb = fbx
         var c = a, fc = fa
         if fa == 0 { return Result(root: a, iterations: 0) }
         if fb == 0 { return Result(root: b, iterations: 0) }
-        if (fa > 0) == (fb > 0) { throw .notBracketed }
+        if (fa > 0) == (fb > 0) { throw Failure.notBracketed }
         var remaining = maxIterations + 1
         var used = 0
         while remaining > 0 {
@@ -94,6 +94,6 @@ enum Brent {
                 fc = fa
             }
         }
-        throw .iterationLimit(b)
+        throw Failure.iterationLimit(b)
     }
 }

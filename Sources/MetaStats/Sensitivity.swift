@@ -40,9 +40,9 @@ public enum Sensitivity {
     /// falling back to a direct sum for a study whose τ²₋ᵢ is too far from the centre for the series
     /// to converge quickly. Other methods refit directly.
     public static func leaveOneOut(_ effects: [EffectSize], measure: EffectMeasure, options: PoolingOptions)
-        throws(StatsError) -> [SensitivityRow]
+        throws -> [SensitivityRow]
     {
-        guard !effects.isEmpty else { throw .noStudies }
+        guard !effects.isEmpty else { throw StatsError.noStudies }
         let k = effects.count
         if k >= 3, let fast = try fastLeaveOneOut(effects, options: options) { return fast }
         var rows: [SensitivityRow] = []
@@ -58,9 +58,9 @@ public enum Sensitivity {
 
     /// Adds the studies one at a time in the given order and refits after each.
     public static func cumulative(_ effects: [EffectSize], measure: EffectMeasure, options: PoolingOptions)
-        throws(StatsError) -> [SensitivityRow]
+        throws -> [SensitivityRow]
     {
-        guard !effects.isEmpty else { throw .noStudies }
+        guard !effects.isEmpty else { throw StatsError.noStudies }
         var rows: [SensitivityRow] = []
         for i in 0..<effects.count {
             let subset = Array(effects[0...i])
@@ -84,7 +84,7 @@ public enum Sensitivity {
     }
 
     /// The O(k) path, or nil when the method needs refits.
-    static func fastLeaveOneOut(_ effects: [EffectSize], options: PoolingOptions) throws(StatsError) -> [SensitivityRow]? {
+    static func fastLeaveOneOut(_ effects: [EffectSize], options: PoolingOptions) throws -> [SensitivityRow]? {
         let random = options.model == .random
         let estimator = options.effectiveTauEstimator
         switch options.method {
@@ -166,7 +166,7 @@ public enum Sensitivity {
                                      qPValue: ChiSquared.ccdf(q, df: n - 1))
             for value in [row.estimate, row.se, row.ciLower, row.ciUpper, row.statistic, row.pValue, row.i2, row.q]
             where !value.isFinite {
-                throw .nonFinite(quantity: "leave-one-out estimate", detail: "omitting '\(effects[i].study)'")
+                throw StatsError.nonFinite(quantity: "leave-one-out estimate", detail: "omitting '\(effects[i].study)'")
             }
             rows.append(row)
         }

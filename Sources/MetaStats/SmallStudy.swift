@@ -73,10 +73,10 @@ public enum SmallStudy {
     /// Egger et al. (1997), classic form: weighted least squares of yᵢ on SEᵢ with weights 1/vᵢ and a
     /// multiplicative dispersion σ² = Σwᵢrᵢ²/(k − 2); the slope on SEᵢ is tested with t on k − 2 df
     /// (metafor's `regtest(model = "lm")`). Needs k ≥ 3.
-    public static func egger(_ effects: [EffectSize]) throws(StatsError) -> EggerTest {
+    public static func egger(_ effects: [EffectSize]) throws -> EggerTest {
         let k = effects.count
         guard k >= 3 else {
-            throw .inconsistentInput(study: effects.first?.study ?? "", message: "Egger's test needs at least 3 studies (k = \(k))")
+            throw StatsError.inconsistentInput(study: effects.first?.study ?? "", message: "Egger's test needs at least 3 studies (k = \(k))")
         }
         let y = effects.map(\.yi)
         let se = effects.map(\.se)
@@ -89,7 +89,7 @@ public enum SmallStudy {
         let sigma2 = rss / Double(df)
         let biasSE = (sigma2 * fit.inverse[1][1]).squareRoot()
         guard biasSE > 0, biasSE.isFinite else {
-            throw .nonFinite(quantity: "Egger's test statistic", detail: "the studies fit the regression line exactly or all SEs are equal")
+            throw StatsError.nonFinite(quantity: "Egger's test statistic", detail: "the studies fit the regression line exactly or all SEs are equal")
         }
         let t = fit.beta[1] / biasSE
         return EggerTest(intercept: fit.beta[0], bias: fit.beta[1], biasSE: biasSE, statistic: t, df: df,
@@ -99,10 +99,10 @@ public enum SmallStudy {
     /// Begg & Mazumdar (1994): Kendall's τ between the standardised deviates
     /// (yᵢ − μ̂_FE)/√(vᵢ − 1/Σwⱼ) and the variances vᵢ, with R's `cor.test` p-value (exact for
     /// k < 50 without ties).
-    public static func begg(_ effects: [EffectSize]) throws(StatsError) -> BeggTest {
+    public static func begg(_ effects: [EffectSize]) throws -> BeggTest {
         let k = effects.count
         guard k >= 3 else {
-            throw .inconsistentInput(study: effects.first?.study ?? "", message: "Begg's test needs at least 3 studies (k = \(k))")
+            throw StatsError.inconsistentInput(study: effects.first?.study ?? "", message: "Begg's test needs at least 3 studies (k = \(k))")
         }
         let y = effects.map(\.yi)
         let v = effects.map(\.vi)
@@ -125,11 +125,11 @@ public enum SmallStudy {
     /// (at most 100 rounds). The k₀ largest effects are then mirrored about the trimmed estimate and
     /// the model is refitted to all k + k₀ studies.
     public static func trimAndFill(_ effects: [EffectSize], measure: EffectMeasure, options: PoolingOptions,
-                                   side requested: FunnelSide? = nil) throws(StatsError) -> TrimAndFill
+                                   side requested: FunnelSide? = nil) throws -> TrimAndFill
     {
         let k = effects.count
         guard k >= 3 else {
-            throw .inconsistentInput(study: effects.first?.study ?? "", message: "trim and fill needs at least 3 studies (k = \(k))")
+            throw StatsError.inconsistentInput(study: effects.first?.study ?? "", message: "trim and fill needs at least 3 studies (k = \(k))")
         }
         var fitOptions = options
         fitOptions.tau2ConfidenceInterval = false
@@ -153,7 +153,7 @@ public enum SmallStudy {
         while k0 != previous {
             iterations += 1
             if iterations > 100 {
-                throw .noConvergence(method: "trim and fill", iterations: 100, detail: "k0 kept changing")
+                throw StatsError.noConvergence(method: "trim and fill", iterations: 100, detail: "k0 kept changing")
             }
             previous = k0
             let kept = k - k0
@@ -185,7 +185,7 @@ public enum SmallStudy {
     }
 
     /// Chooses the side from the slope on SEᵢ of the (mixed-effects) meta-regression.
-    static func chooseSide(_ effects: [EffectSize], options: PoolingOptions) throws(StatsError) -> FunnelSide {
+    static func chooseSide(_ effects: [EffectSize], options: PoolingOptions) throws -> FunnelSide {
         let k = effects.count
         let y = effects.map(\.yi)
         let v = effects.map(\.vi)

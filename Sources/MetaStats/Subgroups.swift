@@ -22,7 +22,7 @@ public enum Subgroups {
     /// differences). For an inverse-variance fixed-effect fit this equals Q − Σ Q_g.
     /// Subgroups appear in the order of their first study.
     public static func analyze(_ effects: [EffectSize], labels: [String], measure: EffectMeasure,
-                               options: PoolingOptions) throws(StatsError) -> SubgroupAnalysis
+                               options: PoolingOptions) throws -> SubgroupAnalysis
     {
         precondition(effects.count == labels.count, "one subgroup label per study")
         var order: [String] = []

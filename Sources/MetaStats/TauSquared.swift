@@ -133,7 +133,7 @@ enum TauSquared {
     /// Estimates τ² with the given estimator.
     static func estimate(
         _ method: TauEstimator, y: [Double], v: [Double], design: Design, convergence: Convergence
-    ) throws(StatsError) -> TauSquaredEstimate {
+    ) throws -> TauSquaredEstimate {
         switch method {
         case .dl: return TauSquaredEstimate(tau2: derSimonianLaird(y: y, v: v, design: design))
         case .he: return TauSquaredEstimate(tau2: hedges(y: y, v: v, design: design))
@@ -206,7 +206,7 @@ enum TauSquared {
     /// τ̂² = 0 when Q(0) < k − p. The root is bracketed in [0, max(100, 10·MAD(y)²)] (widened tenfold
     /// until it brackets) and found with Brent's method under the `convergence` rule.
     static func pauleMandel(y: [Double], v: [Double], design: Design, convergence: Convergence)
-        throws(StatsError) -> TauSquaredEstimate
+        throws -> TauSquaredEstimate
     {
         let target = Double(design.k - design.p)
         let f: (Double) -> Double = { generalizedQ($0, y: y, v: v, design: design) - target }
@@ -220,7 +220,7 @@ enum TauSquared {
             fUpper = f(upper)
             widenings += 1
             if widenings > 60 || !upper.isFinite {
-                throw .noConvergence(method: "PM", iterations: 0, detail: "no τ² up to \(formatValue(upper)) brings Q down to k − p")
+                throw StatsError.noConvergence(method: "PM", iterations: 0, detail: "no τ² up to \(formatValue(upper)) brings Q down to k − p")
             }
         }
         do {
@@ -228,7 +228,7 @@ enum TauSquared {
                                       maxIterations: convergence == .metafor ? 100 : 1000, f)
             return TauSquaredEstimate(tau2: root.root, iterations: root.iterations)
         } catch {
-            throw .noConvergence(method: "PM", iterations: convergence == .metafor ? 100 : 1000,
+            throw StatsError.noConvergence(method: "PM", iterations: convergence == .metafor ? 100 : 1000,
                                  detail: "Brent's method did not reach its tolerance")
         }
     }
@@ -245,7 +245,7 @@ enum TauSquared {
     /// iteration limit throws `StatsError.noConvergence` rather than returning the last iterate.
     static func fisherScoring(
         _ method: TauEstimator, y: [Double], v: [Double], design: Design, convergence: Convergence
-    ) throws(StatsError) -> TauSquaredEstimate {
+    ) throws -> TauSquaredEstimate {
         let k = design.k
         let kd = Double(k), pd = Double(design.p)
         var tau2 = hedges(y: y, v: v, design: design)
@@ -255,7 +255,7 @@ enum TauSquared {
         while true {
             iteration += 1
             if iteration > maxIterations {
-                throw .noConvergence(method: method.rawValue, iterations: maxIterations,
+                throw StatsError.noConvergence(method: method.rawValue, iterations: maxIterations,
                                      detail: "Fisher scoring, last τ² = \(formatValue(tau2))")
             }
             for i in 0..<k { w[i] = 1 / (v[i] + tau2) }
@@ -293,7 +293,7 @@ enum TauSquared {
             }
             if tau2 < 0 { tau2 = 0 }
             if !tau2.isFinite {
-                throw .nonFinite(quantity: "τ² (\(method.rawValue))", detail: "Fisher scoring diverged")
+                throw StatsError.nonFinite(quantity: "τ² (\(method.rawValue))", detail: "Fisher scoring diverged")
             }
             let change = tau2 - previous
             switch convergence {

@@ -116,6 +116,22 @@ import Testing
                      scenarios["Cheng 2019 with the printed control n of 240"]!, "\(analysis) n2 = 240")
     }
 
+    @Test func separateRunsWriteTheSameBytes() throws {
+        // Hash seeds differ from process to process, so any output that follows a dictionary's
+        // order would differ between these runs.
+        let reference = Project.tree(Self.run.project.appendingPathComponent("outputs"))
+        for jobs in ["1", "2", "4"] {
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("metapipe-balint-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: root) }
+            try FileManager.default.copyItem(at: Self.run.project.appendingPathComponent("pipelines"), to: root.appendingPathComponent("pipelines"))
+            let result = try CLI.run(["run", "--quiet", "--jobs", jobs], in: root)
+            #expect(result.status == 0)
+            let tree = Project.tree(root.appendingPathComponent("outputs"))
+            #expect(tree.keys.sorted() == reference.keys.sorted())
+            for (path, bytes) in reference { #expect(tree[path] == bytes, "\(path) differs with --jobs \(jobs)") }
+        }
+    }
+
     @Test func reportListsEveryAnalysisAndTheRest() throws {
         let html = try String(contentsOf: Self.run.project.appendingPathComponent("outputs/balint/index.html"), encoding: .utf8)
         let yaml = try String(contentsOf: Self.repository.appendingPathComponent("pipelines/balint.yaml"), encoding: .utf8)

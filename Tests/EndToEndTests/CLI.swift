@@ -69,8 +69,9 @@ final class Project: @unchecked Sendable {
     }
 
     /// Every file under a folder with its bytes, by relative path.
-    func tree(_ folder: String) -> [String: Data] {
-        let base = url(folder)
+    func tree(_ folder: String) -> [String: Data] { Self.tree(url(folder)) }
+
+    static func tree(_ base: URL) -> [String: Data] {
         var out: [String: Data] = [:]
         guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { return out }
         for case let file as URL in walker {

@@ -75,7 +75,7 @@ import Testing
     @Test func badInputIsANamedError() {
         func error(_ data: StudyData, _ measure: EffectMeasure = .smd) -> StatsError? {
             do { _ = try EffectSizes.compute(StudyInput(study: "Song 2022", data: data), measure: measure); return nil }
-            catch { return error }
+            catch { return error as? StatsError }
         }
         let arms = ContinuousArms(n1: 28, mean1: 2.02, sd1: 0, n2: 28, mean2: 4.08, sd2: 0.39)
         #expect(error(.continuous(arms)) == .invalidInput(study: "Song 2022", field: "sd1", value: 0, requirement: "an SD must be > 0"))
