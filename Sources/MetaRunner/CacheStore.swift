@@ -9,7 +9,14 @@ import Darwin
 
 /// SHA-256 of bytes, as lowercase hex.
 public func sha256Hex(_ data: Data) -> String {
-    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    let digits = Array("0123456789abcdef".utf8)
+    var hex: [UInt8] = []
+    hex.reserveCapacity(64)
+    for byte in SHA256.hash(data: data) {
+        hex.append(digits[Int(byte >> 4)])
+        hex.append(digits[Int(byte & 0x0f)])
+    }
+    return String(decoding: hex, as: UTF8.self)
 }
 
 /// The content-addressed cache under `--cache` (default `.metapipe/`). One place builds every path:
@@ -148,8 +155,14 @@ final class CacheStore: @unchecked Sendable {
         return try? JSONDecoder().decode(Record.self, from: data)
     }
 
+    /// Writes the record unless the file already holds the same bytes (a warm run writes nothing).
     func putRecord(_ record: Record) throws(RunnerError) {
-        try writeAtomically(canonicalJSON(record), to: recordURL(StageID(record.id)), tmpDir: tmpDirectory)
+        try writeIfChanged(canonicalJSON(record), to: recordURL(StageID(record.id)))
+    }
+
+    private func writeIfChanged(_ data: Data, to url: URL) throws(RunnerError) {
+        if let size = fileSize(url), size == data.count, (try? Data(contentsOf: url)) == data { return }
+        try writeAtomically(data, to: url, tmpDir: tmpDirectory)
     }
 
     func loadStamps() -> [String: Stamp] {
@@ -158,7 +171,7 @@ final class CacheStore: @unchecked Sendable {
     }
 
     func saveStamps(_ stamps: [String: Stamp]) throws(RunnerError) {
-        try writeAtomically(canonicalJSON(stamps), to: stampsFile, tmpDir: tmpDirectory)
+        try writeIfChanged(canonicalJSON(stamps), to: stampsFile)
     }
 }
 

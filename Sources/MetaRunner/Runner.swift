@@ -183,7 +183,10 @@ public final class Runner: @unchecked Sendable {
         let state = RunState(stamps: store.loadStamps())
 
         let scheduler = Scheduler(runner: self, files: files, fileHashes: fileHashes, state: state, progress: progress)
-        for id in order where scheduler.waiting[id] == 0 { scheduler.submit(id) }
+        // The roots are chosen before any is submitted: once a stage is running, its completion
+        // updates `waiting` on another thread, and a stage it makes ready is submitted from there.
+        let roots = order.filter { scheduler.waiting[$0] == 0 }
+        for id in roots { scheduler.submit(id) }
         scheduler.group.wait()
 
         let reports = order.map { state.reports[$0]! }

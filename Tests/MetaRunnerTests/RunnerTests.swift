@@ -70,6 +70,34 @@ import Testing
         #expect(plan.allSatisfy { $0.cached })
     }
 
+    /// Nothing changed, nothing written: a warm run leaves every cache and output file as it was.
+    @Test func warmRunWritesNothing() throws {
+        let s = try Scratch()
+        try s.write("alpha beta gamma")
+        _ = try Runner(stages: Self.graph(s), options: s.options()).run()
+        func snapshot() throws -> [String: Date] {
+            var files: [String: Date] = [:]
+            for root in [s.cache, s.output] {
+                let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.contentModificationDateKey])!
+                for case let url as URL in walker where url.lastPathComponent != "lock" {
+                    files[url.path] = try url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate
+                }
+            }
+            return files
+        }
+        let before = try snapshot()
+        Thread.sleep(forTimeInterval: 0.02)
+        let warm = try Runner(stages: Self.graph(s), options: s.options()).run()
+        #expect(warm.cachedCount == 4)
+        #expect(try snapshot() == before)
+    }
+
+    @Test func sha256HexMatchesTheStandardVector() {
+        // FIPS 180-2, appendix B.1: SHA-256("abc").
+        #expect(sha256Hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(sha256Hex(Data()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
     @Test func anEditRerunsOnlyWhatDependsOnIt() throws {
         let s = try Scratch()
         try s.write("alpha beta gamma")
@@ -161,6 +189,49 @@ import Testing
         #expect(outputs[0] == outputs[1])
     }
 
+    /// Counts a stage's executions across threads.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func increment() { lock.lock(); value += 1; lock.unlock() }
+        var count: Int { lock.lock(); defer { lock.unlock() }; return value }
+    }
+
+    /// A stage that becomes ready while the first stages are still being submitted runs once, and a
+    /// stage with two inputs waits for both. The graph: `a` → `zb`; `d` and `zb` → `zc`; and many
+    /// independent stages between them in submission order, so that `a` (instant when cached) is done
+    /// before the runner has looked at `zb`. Cold and warm runs; each stage must be reported once.
+    @Test func aStageThatBecomesReadyDuringSubmissionRunsOnce() throws {
+        let s = try Scratch()
+        let runs = Counter()
+        func stage(_ id: String, inputs: [String] = [], work: @escaping @Sendable () -> Void = {}) -> Stage {
+            Stage(id: StageID(id), kind: "t", parameters: Data(id.utf8), inputs: inputs.map { ArtifactRef(StageID($0), "out") }) { c in
+                work()
+                var bytes = Data(id.utf8)
+                for ref in inputs { bytes += try c.artifact(ArtifactRef(StageID(ref), "out")) }
+                return StageOutput(artifacts: ["out": bytes])
+            }
+        }
+        var stages = [stage("a"), stage("d", work: { Thread.sleep(forTimeInterval: 0.05) }),
+                      stage("zb", inputs: ["a"], work: { runs.increment() }), stage("zc", inputs: ["zb", "d"])]
+        for i in 0..<400 { stages.append(stage("m" + String(i).leftPadded(4))) }
+        for round in 0..<8 {
+            let events = Counter()
+            let seen = NSLock()
+            nonisolated(unsafe) var reported: [String: Int] = [:]
+            let report = try Runner(stages: stages, options: s.options(jobs: 2)).run { event in
+                guard case .finished(let r, _, _) = event else { return }
+                events.increment()
+                seen.lock(); reported[r.id.rawValue, default: 0] += 1; seen.unlock()
+            }
+            #expect(report.failures.map { "\($0.id): \($0.status)" } == [], "round \(round)")
+            #expect(events.count == stages.count, "round \(round)")
+            #expect(reported.filter { $0.value != 1 }.isEmpty, "round \(round): \(reported.filter { $0.value != 1 })")
+            #expect(round == 0 ? report.ranCount == stages.count : report.cachedCount == stages.count, "round \(round)")
+        }
+        #expect(runs.count == 1)
+    }
+
     @Test func graphErrors() throws {
         let s = try Scratch()
         let a = Stage(id: StageID("a"), kind: "k", parameters: Data(), inputs: [ArtifactRef(StageID("b"), "x")]) { _ in StageOutput() }
@@ -179,4 +250,8 @@ import Testing
         try s.write("a")
         #expect(throws: RunnerError.cacheLocked(s.cache.path)) { try Runner(stages: Self.graph(s), options: s.options()).run() }
     }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
