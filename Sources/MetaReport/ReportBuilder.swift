@@ -178,7 +178,7 @@ public enum ReportBuilder {
         if let dropped = r.dropped, !dropped.isEmpty {
             blocks.append(.note([.text("Left out: " + dropped.map { "\($0.study) (\($0.reason))" }.joined(separator: "; ") + ".")]))
         }
-        for f in a.figures where f.kind == "forest" || f.kind.hasPrefix("forest-") { blocks.append(.figure(f)) }
+        for f in a.figures where f.kind == "forest" { blocks.append(.figure(f)) }
         var sections = [ReportDocument.Section(id: anchor(r.analysis), title: r.title, level: 2, blocks: blocks)]
 
         if let subgroups = r.subgroups {
@@ -264,7 +264,7 @@ public enum ReportBuilder {
         }
         if let v = a.verification { sections.append(verification(v, analysis: r)) }
         if !r.warnings.isEmpty {
-            sections[0].blocks.append(.note([.text(r.warnings.joined(separator: " "))]))
+            sections[0].blocks.append(.note([.text(r.warnings.map(sentence).joined(separator: " "))]))
         }
         return sections
     }
@@ -341,6 +341,13 @@ public enum ReportBuilder {
             .paragraph([.text("These pools of the reviews cannot be rebuilt from the public data; the pipeline reports none rather than an invented one.")]),
             .list(items.map { [.strong($0.title + ": "), .text($0.reason)] }),
         ])
+    }
+
+    /// A warning as a sentence: capital first letter, closing full stop.
+    static func sentence(_ warning: String) -> String {
+        guard let first = warning.first else { return warning }
+        let text = first.uppercased() + warning.dropFirst()
+        return [".", "!", "?"].contains(text.last!) ? text : text + "."
     }
 
     // MARK: Data sources and warnings

@@ -203,12 +203,22 @@ extension ReportDocument {
         inlines.map { inline in
             switch inline {
             case .text(let t): return mdEscape(t)
-            case .strong(let t): return "**\(mdEscape(t))**"
-            case .emphasis(let t): return "*\(mdEscape(t))*"
+            case .strong(let t): return delimited(t, by: "**")
+            case .emphasis(let t): return delimited(t, by: "*")
             case .code(let t): return "`\(t)`"
             case let .link(t, url): return "[\(mdEscape(t))](\(url.replacingOccurrences(of: ")", with: "%29").replacingOccurrences(of: " ", with: "%20")))"
             }
         }.joined()
+    }
+
+    /// `**text**` with the text's outer spaces moved outside the delimiters: Markdown does not close
+    /// `**text: **`, so "Egger's test: " becomes `**Egger's test:** `.
+    func delimited(_ text: String, by mark: String) -> String {
+        let leading = text.prefix { $0 == " " }
+        let trailing = text.reversed().prefix { $0 == " " }
+        let core = text.trimmingCharacters(in: .init(charactersIn: " "))
+        if core.isEmpty { return text }
+        return leading + mark + mdEscape(core) + mark + String(trailing)
     }
 
     func mdEscape(_ s: String) -> String {

@@ -42,7 +42,8 @@ extension Heterogeneity {
                 }
             }
             if widened {
-                warnings.append("the \(name) limit of the τ² CI lies above \(formatValue(upperBracket)), where metafor stops searching (it prints '> \(formatValue(upperBracket))'); the limit reported is the actual root")
+                let bound = shortValue(upperBracket)
+                warnings.append("the \(name) limit of the τ² CI lies above \(bound), where metafor stops searching (it prints '> \(bound)'); the limit reported is the actual root")
             }
             do {
                 return try Brent.root(0, upper, f(0), fUpper, tolerance: convergence.brentTolerance,

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Everything the statistics core refuses to compute. Each case names the study (when there is one),
 /// the input it rejects and the bad value, so that the pipeline can point at the CSV cell.
 public enum StatsError: Error, Equatable, Sendable {
@@ -42,6 +48,17 @@ extension StatsError: CustomStringConvertible {
 }
 
 /// Shortest round-trip spelling of a number for messages (`0.5`, `12`, `-3.2e-07`).
+/// A value for a warning's prose: six significant digits ("2054.09", "100", "1.5e-07").
+func shortValue(_ value: Double) -> String {
+    guard value.isFinite else { return formatValue(value) }
+    let magnitude = value == 0 ? 0 : Int(floor(log10(abs(value))))
+    guard magnitude >= -4 && magnitude < 6 else { return formatValue(value) }
+    let scale = pow(10, Double(5 - magnitude))
+    var text = String((value * scale).rounded() / scale)
+    if text.hasSuffix(".0") { text.removeLast(2) }
+    return text
+}
+
 func formatValue(_ value: Double) -> String {
     if value.isNaN { return "NaN" }
     if value.isInfinite { return value > 0 ? "inf" : "-inf" }

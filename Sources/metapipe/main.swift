@@ -138,7 +138,7 @@ extension Metapipe {
             }
             if !quiet {
                 let failed = report.failures.count, skipped = report.skipped.count
-                say("metapipe: \(report.stages.count) stages: \(report.ranCount) ran, \(report.cachedCount) cached, \(failed) failed, \(skipped) skipped (\(String(format: "%.2f", report.duration)) s)")
+                say("metapipe: \(report.stages.count) stages: \(report.ranCount) ran, \(report.cachedCount) cached, \(failed) failed, \(skipped) skipped (\(durationText(report.duration)))")
             }
             if !report.succeeded { throw ExitCode(Status.stageFailed) }
         }
@@ -252,9 +252,14 @@ func printPlan(_ runner: Runner) throws {
     say("metapipe: \(entries.count) stages: \(entries.count - stale) cached, \(stale) to run")
 }
 
+/// "12 ms" under a second, "1.23 s" from a second on.
+func durationText(_ seconds: Double) -> String {
+    seconds >= 1 ? String(format: "%.2f s", seconds) : String(format: "%.0f ms", seconds * 1000)
+}
+
 func progressLine(_ r: StageReport, index: Int, total: Int) -> String {
     let counter = "[\(String(index).leftPadded(to: String(total).count))/\(total)]"
-    let time = r.duration >= 1 ? String(format: "%.2f s", r.duration) : String(format: "%.0f ms", r.duration * 1000)
+    let time = durationText(r.duration)
     switch r.status {
     case .ran: return "\(counter) ran     \(r.id) (\(time))"
     case .cached(let restored):
