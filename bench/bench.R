@@ -3,7 +3,8 @@
 # Times one task with metafor in-process, on the same data file metapipe-bench reads, and prints a
 # JSON line: {"tool", "task", "k", "reps", "median_s", "min_s"}. The first repetition is a warm-up
 # and is not counted; very short tasks are repeated inside each timing so that the clock's
-# resolution does not matter. Process start-up (R itself and loading metafor) is timed by bench/run.
+# resolution does not matter. REPS = 0 runs the task once, cold, and reports that run: bench/run
+# times such processes from start to exit (R itself, loading metafor, reading the data, one task).
 args <- commandArgs(trailingOnly = TRUE)
 task <- args[1]; k <- as.integer(args[2]); reps <- as.integer(args[3]); data <- args[4]
 suppressMessages(library(metafor))
@@ -28,10 +29,10 @@ work <- switch(task,
   },
   stop("unknown task ", task))
 inner <- 1L
-first <- system.time(work())[["elapsed"]]          # warm-up
+first <- system.time(work())[["elapsed"]]          # warm-up (or, with REPS = 0, the one run)
 if (first < 0.05) inner <- as.integer(ceiling(0.05 / max(first, 1e-4)))
 times <- numeric(0)
-if (first > 10 && reps == 1) {
+if (reps == 0 || (first > 10 && reps == 1)) {
   times <- first                                   # a task of minutes: its one run is the measurement
 } else for (i in seq_len(reps)) {
   t <- system.time(for (j in seq_len(inner)) work())[["elapsed"]]

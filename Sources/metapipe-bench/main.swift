@@ -7,7 +7,8 @@ import MetaStats
 //
 // Times one statistical task in-process, on the same data file R's bench/bench.R reads, and prints a
 // JSON line: {"tool", "task", "k", "reps", "median_s", "min_s"}. The first repetition is a warm-up
-// and is not counted. Process start-up is timed by the driver (bench/run), not here.
+// and is not counted. REPS = 0 runs the task once, cold, and reports that run: the driver (bench/run)
+// times such processes from start to exit, so that "process" time is one task, start-up included.
 //
 // Tasks: noop, pool-DL, pool-REML, loo-DL, trimfill-DL, forest-png, forest-svg.
 
@@ -57,11 +58,11 @@ func work() throws {
 
 var times: [Double] = []
 do {
-    for rep in 0...reps {
+    for rep in 0...max(reps, 0) {
         let start = DispatchTime.now()
         try work()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        if rep > 0 { times.append(seconds) }
+        if rep > 0 || reps <= 0 { times.append(seconds) }
     }
 } catch {
     fail("\(task) failed: \(error)")
