@@ -308,7 +308,7 @@ public enum ReportBuilder {
             }
             var ourLabel: [ReportDocument.Inline] = [.strong(row.label)]
             if let note = row.note { ourLabel += [.text(" — "), .emphasis(note)] }
-            rows.append([ourLabel] + cells([.text("metapipe (this pipeline)")], "", row.ours).dropFirst())
+            rows.append([ourLabel] + cells([.text("metapipe (this pipeline)")], "", row.ours))
             for p in row.published {
                 let source: [ReportDocument.Inline] = p.source.map { [linked($0)] } ?? []
                 rows.append([[.text("")]] + [[.text(p.review)] + (source.isEmpty ? [] : [.text(" ")] + source)] + cells([], p.comparison, p.numbers).dropFirst())

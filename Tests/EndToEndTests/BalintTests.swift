@@ -149,5 +149,18 @@ import Testing
         let synthesis = try loadCSV(at: Self.run.project.appendingPathComponent("outputs/balint/themes/synthesis.csv"))
         #expect(synthesis.count == 6)
         #expect(synthesis.reduce(0) { $0 + ($1["reported_themes"]!.components(separatedBy: " | ").count) } == 42)
+        // Every row of every table has as many cells as its header, in both formats.
+        for table in html.components(separatedBy: "<table").dropFirst() {
+            let rows = table.components(separatedBy: "</table>")[0].components(separatedBy: "<tr").dropFirst()
+            let widths = rows.map { $0.components(separatedBy: "<td").count + $0.components(separatedBy: "<th").count - 2 }
+            #expect(Set(widths).count == 1, "HTML table with rows of \(widths) cells: \(table.prefix(200))")
+        }
+        var header: Int?
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard line.hasPrefix("|") else { header = nil; continue }
+            let cells = line.replacingOccurrences(of: "\\|", with: "").filter { $0 == "|" }.count - 1
+            if let header { #expect(cells == header, "Markdown table row with \(cells) cells, header \(header): \(line)") }
+            else { header = cells }
+        }
     }
 }
