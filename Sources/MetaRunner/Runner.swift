@@ -74,7 +74,8 @@ public struct PlanEntry: Sendable {
     public var reasons: [String]
 }
 
-/// Progress events, delivered in completion order.
+/// Progress events, delivered one at a time in completion order (indexes 1, 2, 3, …). The handler
+/// must not call back into the runner.
 public enum RunEvent: Sendable {
     case finished(StageReport, index: Int, total: Int)
 }
@@ -259,11 +260,12 @@ public final class Runner: @unchecked Sendable {
                         }
                     }
                 }
-                self.runner.lock.unlock()
+                // Delivered under the lock, so that the events arrive in the order of their indexes.
                 self.progress(.finished(report, index: index, total: total))
                 for (offset, skip) in skippedNow.enumerated() {
                     self.progress(.finished(skip, index: index + 1 + offset, total: total))
                 }
+                self.runner.lock.unlock()
                 for next in ready.sorted() { self.submit(next) }
                 self.group.leave()
             }

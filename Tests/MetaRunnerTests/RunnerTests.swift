@@ -219,11 +219,13 @@ import Testing
             let events = Counter()
             let seen = NSLock()
             nonisolated(unsafe) var reported: [String: Int] = [:]
+            nonisolated(unsafe) var indexes: [Int] = []
             let report = try Runner(stages: stages, options: s.options(jobs: 2)).run { event in
-                guard case .finished(let r, _, _) = event else { return }
+                guard case .finished(let r, let index, _) = event else { return }
                 events.increment()
-                seen.lock(); reported[r.id.rawValue, default: 0] += 1; seen.unlock()
+                seen.lock(); reported[r.id.rawValue, default: 0] += 1; indexes.append(index); seen.unlock()
             }
+            #expect(indexes == Array(1...stages.count), "round \(round): progress out of order")
             #expect(report.failures.map { "\($0.id): \($0.status)" } == [], "round \(round)")
             #expect(events.count == stages.count, "round \(round)")
             #expect(reported.filter { $0.value != 1 }.isEmpty, "round \(round): \(reported.filter { $0.value != 1 })")
