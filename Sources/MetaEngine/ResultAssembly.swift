@@ -20,7 +20,7 @@ enum ResultAssembly {
                                     ciUpper: p.ciUpper, statistic: p.statistic, pValue: p.pValue, tau2: h?.tau2 ?? 0, i2: h?.i2 ?? 0,
                                     q: h?.q, df: h?.df, qPValue: h?.pValue, studies: g.analysis.studies.map(\.study)))
             }
-            subgroupDocs[column] = .init(groups: groups, qBetween: s.qBetween, df: s.df, pValue: s.pValue)
+            subgroupDocs[column] = .init(groups: groups, qBetween: s.qBetween, df: s.df, pValue: s.pValue, i2: s.i2)
             warnings += s.warnings.map { "subgroups by \(column): \($0)" }
         }
         var biasDoc: ResultDocument.Bias?

@@ -63,7 +63,7 @@ enum Verification {
                 add("test", "", "", "q_between", q)
                 add("test", "", "", "df_between", Double(df))
                 add("test", "", "", "p_between", s.pValue)
-                add("test", "", "", "i2_between", q > 0 ? max(0, 100 * (q - Double(df)) / q) : 0)
+                add("test", "", "", "i2_between", s.i2)
             }
         }
         let groupOf = Dictionary((result.subgroups?["subgroup"]?.groups ?? []).flatMap { g in g.studies.map { ($0, g.name) } },

@@ -25,14 +25,15 @@ extension EffectMeasure {
     /// A value on the analysis scale shown on the display scale (exponentiated for ratios).
     func display(_ value: Double) -> Double { isRatio ? exp(value) : value }
 
-    /// "0.72 [0.49, 1.06]" on the display scale.
+    /// "0.72 [0.49, 1.06]" on the display scale, with the report's decimals for the measure.
     func intervalText(_ estimate: Double, _ lower: Double, _ upper: Double) -> String {
-        Format.interval(display(estimate), display(lower), display(upper))
+        Format.interval(display(estimate), display(lower), display(upper), digits: Format.decimals(forMeasure: rawValue))
     }
 
-    /// "[0.49, 1.06]" on the display scale.
+    /// "[0.49, 1.06]" on the display scale, with the report's decimals for the measure.
     func boundsText(_ lower: Double, _ upper: Double) -> String {
-        "[\(Format.fixed(display(lower), 2)), \(Format.fixed(display(upper), 2))]"
+        let digits = Format.decimals(forMeasure: rawValue)
+        return "[\(Format.fixed(display(lower), digits)), \(Format.fixed(display(upper), digits))]"
     }
 }
 
@@ -82,13 +83,13 @@ enum Sentences {
         return "Test for overall effect: Z = \(statistic) (\(Format.p(pooled.pValue)))"
     }
 
-    /// "Test for subgroup differences: Chi² = 1.23, df = 1 (P = 0.27), I² = 18.5%", with
-    /// I² = 100·max(0, (Q − df)/Q) as RevMan prints it; "Not applicable" without subgroups.
+    /// "Test for subgroup differences: Chi² = 1.23, df = 1 (P = 0.27), I² = 18.5%" as RevMan prints
+    /// it; "Not applicable" without subgroups.
     static func subgroupDifferences(_ subgroups: SubgroupAnalysis?) -> String {
-        guard let subgroups, let q = subgroups.qBetween, let df = subgroups.df, let p = subgroups.pValue else {
+        guard let subgroups, let q = subgroups.qBetween, let df = subgroups.df, let p = subgroups.pValue,
+              let i2 = subgroups.i2 else {
             return "Test for subgroup differences: Not applicable"
         }
-        let i2 = q > 0 ? max(0, 100 * (q - Double(df)) / q) : 0
         return "Test for subgroup differences: Chi² = \(Format.fixed(q, 2)), df = \(df) (\(Format.p(p))), I² = \(Format.percent(i2, 1))"
     }
 }

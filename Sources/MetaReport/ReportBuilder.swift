@@ -192,9 +192,8 @@ public enum ReportBuilder {
                 }
                 var b: [ReportDocument.Block] = [.table(.init(caption: nil, header: ["Subgroup", "k", "\(measureName(m)) [95% CI]", "I²", "τ²", "Studies"],
                                                               rows: rows, numeric: [1, 2, 3, 4]))]
-                if let q = s.qBetween, let df = s.df, let p = s.pValue {
-                    let i2 = q > 0 ? max(0, 100 * (q - Double(df)) / q) : 0
-                    b.append(.paragraph([.text("Test for subgroup differences: Chi² = \(Format.fixed(q, 2)), df = \(df) (\(Format.p(p))), I² = \(Format.percent(i2, 0)).")]))
+                if let q = s.qBetween, let df = s.df, let p = s.pValue, let i2 = s.i2 {
+                    b.append(.paragraph([.text("Test for subgroup differences: Chi² = \(Format.fixed(q, 2)), df = \(df) (\(Format.p(p))), I² = \(Format.percent(i2, 1)).")]))
                 }
                 for f in a.figures where f.kind == "forest-\(column)" { b.append(.figure(f)) }
                 sections.append(.init(id: anchor(r.analysis) + "-subgroups-\(anchor(column))", title: "\(r.title): subgroups by \(column)", level: 3, blocks: b))

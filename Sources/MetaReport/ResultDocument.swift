@@ -152,12 +152,14 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public var qBetween: Double?
         public var df: Int?
         public var pValue: Double?
-        public init(groups: [Group], qBetween: Double?, df: Int?, pValue: Double?) {
-            self.groups = groups; self.qBetween = qBetween; self.df = df; self.pValue = pValue
+        /// I² of the test for subgroup differences, in percent.
+        public var i2: Double?
+        public init(groups: [Group], qBetween: Double?, df: Int?, pValue: Double?, i2: Double?) {
+            self.groups = groups; self.qBetween = qBetween; self.df = df; self.pValue = pValue; self.i2 = i2
         }
         enum CodingKeys: String, CodingKey {
             case groups, df
-            case qBetween = "q_between", pValue = "p_value"
+            case qBetween = "q_between", pValue = "p_value", i2 = "i2_between"
         }
     }
 

@@ -125,9 +125,14 @@ final class CacheStore: @unchecked Sendable {
         return sha
     }
 
-    /// The bytes stored under `sha`, if present and intact.
+    /// The bytes stored under `sha`, if present and intact. A damaged object is removed, so that
+    /// the next run sees a cache miss and recomputes it instead of failing again.
     func get(_ sha: String) -> Data? {
-        guard let data = try? Data(contentsOf: objectURL(sha)), sha256Hex(data) == sha else { return nil }
+        guard let data = try? Data(contentsOf: objectURL(sha)) else { return nil }
+        guard sha256Hex(data) == sha else {
+            try? fileManager.removeItem(at: objectURL(sha))
+            return nil
+        }
         return data
     }
 

@@ -140,6 +140,7 @@ public final class Runner: @unchecked Sendable {
     // MARK: Keys
 
     struct KeyMaterial: Encodable {
+        var id: String
         var kind: String
         var parameters: String
         var files: [String: String]
@@ -153,7 +154,7 @@ public final class Runner: @unchecked Sendable {
         for path in stage.files { files[path] = fileHashes[path] ?? "missing" }
         var inputs: [String: String] = [:]
         for ref in stage.inputs { inputs[ref.description] = inputHashes[ref] ?? "missing" }
-        let material = KeyMaterial(kind: stage.kind, parameters: parameters, files: files, inputs: inputs,
+        let material = KeyMaterial(id: stage.id.rawValue, kind: stage.kind, parameters: parameters, files: files, inputs: inputs,
                                    tool: options.toolVersion)
         let key = sha256Hex(canonicalJSON(material))
         return (key, Record(id: stage.id.rawValue, key: key, parameters: parameters, files: files, inputs: inputs))
@@ -293,7 +294,7 @@ public final class Runner: @unchecked Sendable {
             StageReport(id: stage.id, kind: stage.kind, origin: stage.origin, status: status, duration: seconds(since: started))
         }
         do {
-            if !options.force, let manifest = store.manifest(key), manifest.id == stage.id.rawValue,
+            if !options.force, let manifest = store.manifest(key),
                manifest.artifacts.values.allSatisfy(store.hasObject), manifest.published.values.allSatisfy(store.hasObject)
             {
                 let restored = try checkPublished(manifest, state: state)
@@ -309,7 +310,7 @@ public final class Runner: @unchecked Sendable {
                 let inMemory = state.memory[sha]
                 lock.unlock()
                 guard let data = inMemory ?? store.get(sha) else {
-                    throw RunnerError.io("the cache object for \(ref) is missing or damaged; run again with --force")
+                    throw RunnerError.io("the cache object for \(ref) was missing or damaged and has been removed; run again")
                 }
                 artifacts[ref] = data
             }
@@ -383,7 +384,7 @@ public final class Runner: @unchecked Sendable {
         for (path, entry) in manifest.published.sorted(by: { $0.key < $1.key }) {
             if isIntact(path, entry: entry, state: state) { continue }
             guard let data = store.get(entry.sha) else {
-                throw .io("the cached copy of \(path) is missing or damaged; run again with --force")
+                throw .io("the cached copy of \(path) was missing or damaged and has been removed; run again")
             }
             try publish(data, to: path, sha: entry.sha, state: state)
             restored.append(path)

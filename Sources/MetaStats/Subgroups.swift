@@ -12,6 +12,12 @@ public struct SubgroupAnalysis: Sendable, Hashable, Codable {
     public var qBetween: Double?
     public var df: Int?
     public var pValue: Double?
+    /// I² of the test for subgroup differences, in percent: 100·max(0, (Q − df)/Q), 0 when Q = 0
+    /// (Higgins and Thompson 2002 applied to Q between subgroups, as RevMan reports it).
+    public var i2: Double? {
+        guard let q = qBetween, let df else { return nil }
+        return q > 0 ? max(0, 100 * (q - Double(df)) / q) : 0
+    }
     public var warnings: [String]
 }
 

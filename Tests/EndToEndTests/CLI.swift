@@ -28,8 +28,16 @@ struct CLI {
     static func run(_ args: [String], in directory: URL) throws -> Result {
         let process = try start(args, in: directory)
         let out = process.standardOutput as! Pipe, err = process.standardError as! Pipe
+        // Standard error is drained on another thread, so that a child filling one pipe cannot block
+        // while this thread waits on the other.
+        nonisolated(unsafe) var stderr = Data()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            stderr = err.fileHandleForReading.readDataToEndOfFile()
+            drained.signal()
+        }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                       stderr: String(decoding: stderr, as: UTF8.self))

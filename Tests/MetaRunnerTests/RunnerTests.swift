@@ -169,6 +169,44 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: objects.path))
     }
 
+    /// Two stages that differ only by name (same kind, parameters and inputs) keep their own cache
+    /// entries: a second run runs neither.
+    @Test func stagesThatDifferOnlyByNameAreBothCached() throws {
+        let s = try Scratch()
+        try s.write("a b")
+        let input = s.input
+        func stage(_ id: String) -> Stage {
+            Stage(id: StageID(id), kind: "copy", parameters: Data("{}".utf8), files: [input]) { c in
+                StageOutput(published: ["\(id).txt": try c.file(input)])
+            }
+        }
+        let stages = [stage("p/one"), stage("p/two")]
+        _ = try Runner(stages: stages, options: s.options()).run()
+        let warm = try Runner(stages: stages, options: s.options()).run()
+        #expect(statuses(warm) == ["p/one": "cached", "p/two": "cached"])
+    }
+
+    /// A cache object with the right size but the wrong bytes: the stage that reads it fails once,
+    /// the object is removed, and the next run recomputes it.
+    @Test func aDamagedObjectIsRemovedAndRecomputed() throws {
+        let s = try Scratch()
+        func graph(_ version: String) -> [Stage] {
+            [Stage(id: StageID("p/a"), kind: "a", parameters: Data()) { _ in StageOutput(artifacts: ["out": Data("hello".utf8)]) },
+             Stage(id: StageID("p/b"), kind: "b", parameters: Data(version.utf8), inputs: [ArtifactRef(StageID("p/a"), "out")]) { c in
+                 StageOutput(published: ["p/b.txt": try c.artifact(ArtifactRef(StageID("p/a"), "out")) + Data(version.utf8)])
+             }]
+        }
+        _ = try Runner(stages: graph("1"), options: s.options()).run()
+        let object = CacheStore(root: s.cache).objectURL(sha256Hex(Data("hello".utf8)))
+        try Data("jello".utf8).write(to: object)
+        let failing = try Runner(stages: graph("2"), options: s.options()).run()
+        #expect(statuses(failing) == ["p/a": "cached", "p/b": "failed"])
+        #expect(!FileManager.default.fileExists(atPath: object.path))
+        let repaired = try Runner(stages: graph("2"), options: s.options()).run()
+        #expect(statuses(repaired) == ["p/a": "ran", "p/b": "ran"])
+        #expect(s.published("p/b.txt") == "hello2")
+    }
+
     @Test func forceRunsEverything() throws {
         let s = try Scratch()
         try s.write("x y")

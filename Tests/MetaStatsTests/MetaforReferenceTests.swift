@@ -149,5 +149,8 @@ import Testing
         expectClose(result.qBetween, ref.double("q_between"), rel: Tolerance.metafor, "\(name) Q between")
         #expect(Double(result.df!) == ref.double("df"))
         expectClose(result.pValue, ref.double("p_value"), rel: Tolerance.metafor, "\(name) subgroup p")
+        // RevMan's I² for the test, from metafor's Q and df: 100·max(0, (Q − df)/Q).
+        let q = try #require(ref.double("q_between")), df = try #require(ref.double("df"))
+        expectClose(result.i2, max(0, 100 * (q - df) / q), rel: Tolerance.metafor, abs: 1e-12, "\(name) subgroup I²")
     }
 }
