@@ -45,7 +45,7 @@ public enum DataSources {
             let lines: [String]
             if source.kind == .revman5, let data = contents[source.path] {
                 let text = String(data: data, encoding: .isoLatin1) ?? ""
-                lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.prefix(200)) }
+                lines = sourceLines(text).map { String($0.prefix(200)) }
             } else {
                 lines = []
             }

@@ -95,14 +95,21 @@ public struct DiagnosticList: Error, Sendable, CustomStringConvertible {
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 
-/// "Did you mean …?" for a misspelt name: the closest candidate within a small edit distance.
+/// The lines of a text file as diagnostics number them: "\n", "\r\n" and "\r" each end a line.
+/// (In Swift "\r\n" is a single Character, so splitting on "\n" alone leaves a CRLF file whole.)
+func sourceLines(_ text: String) -> [String] {
+    text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+}
+
+/// "Did you mean …?" for a misspelt name: the closest candidate within a small edit distance that
+/// keeps at least one of its characters (so "t" does not suggest "z").
 public func suggestion(for word: String, among candidates: [String]) -> String? {
     let lowered = word.lowercased()
     var best: (String, Int)?
     for candidate in candidates {
         let distance = editDistance(lowered, candidate.lowercased())
         let limit = max(1, min(3, candidate.count / 3))
-        if distance <= limit, best == nil || distance < best!.1 { best = (candidate, distance) }
+        if distance <= limit, distance < candidate.count, best == nil || distance < best!.1 { best = (candidate, distance) }
     }
     return best?.0
 }

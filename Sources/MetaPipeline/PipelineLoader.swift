@@ -252,6 +252,7 @@ struct Loader {
         // Tables.
         var tableNames: [String] = []
         if let dataNode = value("data"), let names = reader.names(dataNode, "'data' of \(what)") {
+            if names.isEmpty { reader.error(dataNode, "\(what) lists no table in 'data'; name one or more of \(quotedList(sources.map(\.name)))") }
             for (t, n) in names {
                 if sources.contains(where: { $0.name == t }) {
                     tableNames.append(t)
@@ -445,6 +446,19 @@ struct Loader {
         }
     }
 
+    /// Mantel–Haenszel and Peto pool 2×2 tables: a study given only as an estimate (yi/vi, se or a
+    /// CI) cannot enter them, which is an error at its row rather than a failure at run time.
+    mutating func requireCounts(_ effects: [(SelectedStudy, EffectSize)], settings: ResolvedSettings, what: String) {
+        let method = settings.pooling.method
+        // An MH or Peto analysis of another measure is already an error of its settings.
+        guard (method == .mh && settings.measure.isBinary) || (method == .peto && settings.measure == .or) else { return }
+        for (study, e) in effects where e.counts == nil {
+            if let t = tables[study.table] {
+                extra.append(t.rowDiagnostic(study.row, "in \(what), study '\(e.study)' has no 2×2 counts, which method \(method.rawValue) pools; give its events and totals, or use an inverse-variance method such as DL or IV"))
+            }
+        }
+    }
+
     /// Selects the rows and computes effect sizes, turning problems into located diagnostics.
     /// YAML errors so far; a part with its own errors skips the checks its errors would only repeat.
     var errorCount: Int { reader.diagnostics.filter { $0.severity == .error }.count }
@@ -471,6 +485,7 @@ struct Loader {
                 extra.append(w)
             }
         }
+        requireCounts(effects, settings: settings, what: what)
         if problems.isEmpty && effectProblems.isEmpty && countChecks {
             let k = effects.count
             if studies.isEmpty {
@@ -566,6 +581,7 @@ struct Loader {
             let (effects, _, effectProblems) = Selection.effectSizes(selected, spec: selection, tables: plain,
                                                                      measure: settings.measure, smd: settings.smd)
             report(effectProblems, at: nameNode)
+            requireCounts(effects, settings: settings, what: named)
             if problems.isEmpty && effectProblems.isEmpty && clean {
                 if effects.isEmpty {
                     reader.error(nameNode, "\(named) leaves no study to pool")

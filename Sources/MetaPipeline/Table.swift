@@ -71,9 +71,7 @@ public enum CSVTables {
             return (nil, [Diagnostic(at: start, "the file is not UTF-8 text; save it as UTF-8 CSV")])
         }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
-        }
+        let lines = sourceLines(text)
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             return (nil, [Diagnostic(at: start, "the file is empty; a data table needs a header row and at least one row")])
         }

@@ -10,9 +10,7 @@ struct YAMLReader {
 
     init(file: String, text: String) {
         self.file = file
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
-        }
+        self.lines = sourceLines(text)
     }
 
     /// Parses the text; a syntax error becomes a diagnostic and nil.

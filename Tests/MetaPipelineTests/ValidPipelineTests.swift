@@ -94,5 +94,15 @@ import Testing
     @Test func didYouMean() {
         #expect(suggestion(for: "subgroup", among: ["subgroups", "sensitivity"]) == "subgroups")
         #expect(suggestion(for: "xyz", among: ["subgroups", "sensitivity"]) == nil)
+        #expect(suggestion(for: "t", among: ["z", "knha"]) == nil)
+    }
+
+    /// A CRLF file (as Excel and RevMan Web write them) gets the same located, quoted diagnostics.
+    @Test func crlfFilesShowTheirSourceLines() throws {
+        let (_, problems) = parse("study,a\r\nA,\"x\r\nB,2\r\n")
+        let problem = try #require(problems.first)
+        #expect(problem.description.hasPrefix("t.csv:2: error: this quote is never closed"), "\(problem)")
+        #expect(problem.description.contains("\nA,\"x\n"), "\(problem)")
+        #expect(sourceLines("a\r\nb\nc\rd") == ["a", "b", "c", "d"])
     }
 }
