@@ -77,6 +77,12 @@ enum Verification {
             add("study", subgroup, s.study, "variance", s.vi)
             add("study", subgroup, s.study, "weight", s.weight)
         }
+        if calculated && stored.isEmpty {
+            // RevMan calculated the analysis, yet no stored statistic matches it (a results table edited
+            // or cut short): that is a failed check, not a pass with nothing checked.
+            rows.insert(VerificationReport.Row(level: "overall", subgroup: "", study: "", statistic: "stored statistics", revman: nil,
+                                               metapipe: nil, difference: nil, status: "FAIL"), at: 0)
+        }
         return VerificationReport(outcome: outcome, precision: precision, tolerance: tolerance(precision), calculated: calculated, rows: rows)
     }
 

@@ -86,9 +86,11 @@ struct EffectAxis: Sendable, Hashable {
                           logScale: true)
     }
 
-    /// A ratio tick label: integers plainly, fractions with as many decimals as they need.
+    /// A ratio tick label: integers plainly, fractions with as many decimals as they need, and
+    /// powers of ten below 0.001 as "1e-6" (a wide log axis).
     static func ratioLabel(_ value: Double) -> String {
         if value >= 1 { return Format.data(value.rounded()) }
+        if value < 0.001 { return Format.significant(value, 1) }
         return Format.fixed(value, decimals(value))
     }
 
@@ -96,6 +98,8 @@ struct EffectAxis: Sendable, Hashable {
     static func decimals(_ value: Double) -> Int {
         for digits in 0...10 {
             let scaled = abs(value) * pow(10, Double(digits))
+            // A nonzero value is never printed as 0.
+            if value != 0, scaled.rounded() == 0 { continue }
             if abs(scaled - scaled.rounded()) < 1e-6 * max(1, scaled) { return digits }
         }
         return 10

@@ -22,7 +22,9 @@ extension Plots {
     /// Row labels on the left, column labels rotated above, one circle per linked cell (its area
     /// growing with the count), and each row's number of linked columns on the right.
     public static func matrix(_ input: MatrixPlotInput) throws(PlotError) -> PlotLayout {
-        guard !input.rows.isEmpty, !input.columns.isEmpty else { throw .noStudies }
+        guard !input.rows.isEmpty, !input.columns.isEmpty else {
+            throw .inconsistentInput(detail: "the matrix has \(input.rows.count) rows and \(input.columns.count) columns; it needs at least one of each")
+        }
         guard input.counts.count == input.rows.count, input.counts.allSatisfy({ $0.count == input.columns.count }) else {
             throw .inconsistentInput(detail: "the matrix needs one count per row and column")
         }
@@ -58,6 +60,7 @@ extension Plots {
             for line in lines {
                 let rect = try canvas.text(line, x: margin, top: top, align: .start, style: titleStyle, role: .title)
                 top = rect.maxY
+                width = max(width, rect.maxX + margin)   // a narrow matrix widens to its title
             }
             top += gap
         }

@@ -151,6 +151,7 @@ public enum ReportBuilder {
         let r = a.result
         let m = r.measure
         let digits = Format.decimals(forMeasure: m)
+        let ci = "\(Format.data(r.level))% CI"   // the analysis' own confidence level
         var blocks: [ReportDocument.Block] = []
         if let d = a.description { blocks.append(.paragraph([.text(d)])) }
         var summary: [ReportDocument.Inline] = [
@@ -164,7 +165,7 @@ public enum ReportBuilder {
         blocks.append(.paragraph(summary))
         if let h = r.heterogeneity {
             var text = "Heterogeneity: τ² = \(Format.significant(h.tau2))"
-            if let lo = h.tau2CILower, let hi = h.tau2CIUpper { text += " (95% CI \(Format.significant(lo)) to \(Format.significant(hi)))" }
+            if let lo = h.tau2CILower, let hi = h.tau2CIUpper { text += " (\(ci) \(Format.significant(lo)) to \(Format.significant(hi)))" }
             text += "; Q = \(Format.fixed(h.q, 2)), df = \(h.df) (\(Format.p(h.pValue))); I² = \(Format.percent(h.i2, 0)); H² = \(Format.fixed(h.h2, 2))."
             blocks.append(.paragraph([.text(text)]))
         }
@@ -173,7 +174,7 @@ public enum ReportBuilder {
             studyRows.append([[.text(s.study)], [.text(s.input)],
                               [.text(interval(s.yi, s.ciLower, s.ciUpper, m))], [.text(Format.percent(s.weight, 1))]])
         }
-        blocks.append(.table(.init(caption: "Studies", header: ["Study", "Input", "\(measureName(m)) [95% CI]", "Weight"],
+        blocks.append(.table(.init(caption: "Studies", header: ["Study", "Input", "\(measureName(m)) [\(ci)]", "Weight"],
                                    rows: studyRows, numeric: [2, 3])))
         if let dropped = r.dropped, !dropped.isEmpty {
             blocks.append(.note([.text("Left out: " + dropped.map { "\($0.study) (\($0.reason))" }.joined(separator: "; ") + ".")]))
@@ -190,7 +191,7 @@ public enum ReportBuilder {
                                  [.text(g.k > 1 ? Format.percent(g.i2, 0) : "–")], [.text(g.k > 1 ? Format.significant(g.tau2) : "–")],
                                  [.text(g.studies.joined(separator: "; "))]])
                 }
-                var b: [ReportDocument.Block] = [.table(.init(caption: nil, header: ["Subgroup", "k", "\(measureName(m)) [95% CI]", "I²", "τ²", "Studies"],
+                var b: [ReportDocument.Block] = [.table(.init(caption: nil, header: ["Subgroup", "k", "\(measureName(m)) [\(ci)]", "I²", "τ²", "Studies"],
                                                               rows: rows, numeric: [1, 2, 3, 4]))]
                 if let q = s.qBetween, let df = s.df, let p = s.pValue, let i2 = s.i2 {
                     b.append(.paragraph([.text("Test for subgroup differences: Chi² = \(Format.fixed(q, 2)), df = \(df) (\(Format.p(p))), I² = \(Format.percent(i2, 1)).")]))
@@ -206,7 +207,7 @@ public enum ReportBuilder {
                              [.text(Format.p(row.pValue))], [.text(Format.significant(row.tau2))], [.text(Format.percent(row.i2, 0))],
                              [.text(Format.fixed(row.q, 2))]])
             }
-            var b: [ReportDocument.Block] = [.table(.init(caption: nil, header: ["Omitted study", "k", "\(measureName(m)) [95% CI]", "P", "τ²", "I²", "Q"],
+            var b: [ReportDocument.Block] = [.table(.init(caption: nil, header: ["Omitted study", "k", "\(measureName(m)) [\(ci)]", "P", "τ²", "I²", "Q"],
                                                           rows: rows, numeric: [1, 2, 3, 4, 5, 6]))]
             if let most = loo.min(by: { $0.i2 < $1.i2 }), let h = r.heterogeneity, h.i2 - most.i2 >= 10 {
                 b.insert(.paragraph([.text("Omitting \(most.omitted) lowers I² the most, from \(Format.percent(h.i2, 0)) to \(Format.percent(most.i2, 0)).")]), at: 0)
@@ -220,7 +221,7 @@ public enum ReportBuilder {
                  [.text(Format.p(row.pValue))], [.text(Format.percent(row.i2, 0))]]
             }
             sections.append(.init(id: anchor(r.analysis) + "-cumulative", title: "\(r.title): cumulative meta-analysis", level: 3,
-                                  blocks: [.table(.init(caption: nil, header: ["Study added", "k", "\(measureName(m)) [95% CI]", "P", "I²"],
+                                  blocks: [.table(.init(caption: nil, header: ["Study added", "k", "\(measureName(m)) [\(ci)]", "P", "I²"],
                                                         rows: rows, numeric: [1, 2, 3, 4]))]))
         }
         if let bias = r.bias {
@@ -258,7 +259,7 @@ public enum ReportBuilder {
                              [.text(s.heterogeneity.map { Format.significant($0.tau2) } ?? "–")]])
             }
             sections.append(.init(id: anchor(r.analysis) + "-scenarios", title: "\(r.title): sensitivity analyses", level: 3,
-                                  blocks: [.table(.init(caption: nil, header: ["Scenario", "Changes", "k", "Estimate [95% CI]", "P", "I²", "τ²"],
+                                  blocks: [.table(.init(caption: nil, header: ["Scenario", "Changes", "k", "Estimate [\(ci)]", "P", "I²", "τ²"],
                                                         rows: rows, numeric: [2, 3, 4, 5, 6]))]))
         }
         if let v = a.verification { sections.append(verification(v, analysis: r)) }
@@ -273,6 +274,9 @@ public enum ReportBuilder {
         let checked = v.passed + v.failed
         if !v.calculated {
             blocks.append(.paragraph([.text("RevMan never calculated analysis \(v.outcome) (its file holds empty results). metapipe computed it under the \(r.settings.profile) profile; the values below have no RevMan counterpart.")]))
+        } else if v.rows.contains(where: { $0.statistic == "stored statistics" && $0.status == "FAIL" }) {
+            blocks.append(.note([.strong("RevMan calculated analysis \(v.outcome), but the results table holds none of its statistics"),
+                                 .text(": nothing could be checked. Import the review again, or restore its rows in the results table.")]))
         } else if v.failed == 0 {
             blocks.append(.paragraph([.strong("All \(checked) statistics RevMan stored for analysis \(v.outcome) agree with metapipe's"),
                                       .text(" within the tolerance: \(v.tolerance).")]))

@@ -47,8 +47,8 @@ extension StatsError: CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Shortest round-trip spelling of a number for messages (`0.5`, `12`, `-3.2e-07`).
-/// A value for a warning's prose: six significant digits ("2054.09", "100", "1.5e-07").
+/// A value for a warning's prose: six significant digits, no trailing zeros ("2054.09", "100");
+/// outside 1e-4 ... 1e6 the round-trip spelling of `formatValue`.
 func shortValue(_ value: Double) -> String {
     guard value.isFinite else { return formatValue(value) }
     let magnitude = value == 0 ? 0 : Int(floor(log10(abs(value))))
@@ -59,6 +59,7 @@ func shortValue(_ value: Double) -> String {
     return text
 }
 
+/// Shortest round-trip spelling of a number for messages (`0.5`, `12`, `-3.2e-07`).
 func formatValue(_ value: Double) -> String {
     if value.isNaN { return "NaN" }
     if value.isInfinite { return value > 0 ? "inf" : "-inf" }

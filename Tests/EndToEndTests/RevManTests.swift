@@ -36,7 +36,15 @@ import Testing
         #expect(yaml.contains("labels: {experimental: \"Aspirin\", control: \"Control\", favours-experimental: \"Favours experimental\", favours-control: \"Favours control\"}"))
         let run = try p.metapipe("run", "pipelines/fleiss1993.yaml")
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(try p.read("outputs/fleiss1993/analysis-1.1/verify.csv").split(separator: "\n").dropFirst().allSatisfy { $0.hasSuffix(",pass") })
+        let checked = try p.read("outputs/fleiss1993/analysis-1.1/verify.csv").split(separator: "\n").dropFirst()
+        #expect(checked.count == 52 && checked.allSatisfy { $0.hasSuffix(",pass") })
+        // A results table that lost the analysis' rows fails the check instead of passing with nothing checked.
+        let results = try p.read("pipelines/fleiss1993/results.csv")
+        try p.write("pipelines/fleiss1993/results.csv", results.split(separator: "\n").filter { !$0.hasPrefix("1.1,") }.joined(separator: "\n") + "\n")
+        #expect(try p.metapipe("run", "pipelines/fleiss1993.yaml").status == 0)
+        #expect(try p.read("outputs/fleiss1993/analysis-1.1/verify.csv").contains("overall,,,stored statistics,,,,FAIL"))
+        #expect(try p.read("outputs/fleiss1993/index.html").contains("RevMan calculated analysis 1.1, but the results table holds none of its statistics"))
+        try p.write("pipelines/fleiss1993/results.csv", results)
         // The same review exported by RevMan Web, checked to its printed precision.
         let web = try p.metapipe("import", "source/webpackage", "--name", "fleiss-web", "--into", "pipelines")
         #expect(web.status == 0)

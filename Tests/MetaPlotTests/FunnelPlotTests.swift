@@ -1,5 +1,5 @@
 import Foundation
-import MetaPlot
+@testable import MetaPlot
 import MetaStats
 import MetaTestSupport
 import Testing
@@ -147,5 +147,18 @@ struct FunnelPlotTests {
         var centre = input
         centre.centre = .infinity
         #expect(throws: PlotError.nonFinite(what: "the funnel's centre (pooled estimate)")) { try Plots.funnel(centre) }
+        // A log-scale variance in the wrong units: finite, but exp() of the axis limits is not.
+        var huge = try FunnelScenario.hackshawPlain.input()
+        huge.effects[0].vi = 1e6
+        let error = #expect(throws: PlotError.self) { try Plots.funnel(huge) }
+        #expect(error?.message.contains("beyond what can be drawn") == true, "\(String(describing: error))")
+    }
+
+    /// Labels of a wide log axis: a power of ten far below 1 is never printed as "0".
+    @Test func tinyRatioTicksKeepTheirValue() {
+        #expect(EffectAxis.ratioLabel(1e-9) == "1e-9")
+        #expect(EffectAxis.ratioLabel(0.001) == "0.001")
+        #expect(EffectAxis.ratioLabel(0.2) == "0.2")
+        #expect(EffectAxis.decimals(1e-7) == 7)
     }
 }

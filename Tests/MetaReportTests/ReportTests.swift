@@ -96,4 +96,14 @@ import Testing
         #expect(html.contains("<p class=\"note\">Subgroups by country: subgroup &#39;China&#39; has a single study; its estimate is that study&#39;s own. Small-study checks")
                 || html.contains("<p class=\"note\">Subgroups by country: subgroup 'China' has a single study; its estimate is that study's own. Small-study checks"))
     }
+
+    /// An analysis at another confidence level says so in its own section's headers.
+    @Test func sectionsNameTheirConfidenceLevel() {
+        var r = Self.result()
+        r.level = 90
+        let md = ReportBuilder.document(Self.input(r)).markdown(generator: "g")
+        #expect(md.contains("| Study | Input | Odds ratio [90% CI] | Weight |"), "\(md)")
+        #expect(md.contains("(90% CI 0 to 2.50)"))
+        #expect(md.contains("Some analyses use a confidence level other than 95%"))
+    }
 }
