@@ -418,6 +418,8 @@ public final class Runner: @unchecked Sendable {
             for case let url as URL in walker {
                 let isDirectory = (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false
                 if isDirectory { emptyCandidates.append(url); continue }
+                // Only paths under the folder are considered; anything else is left alone.
+                guard url.path.hasPrefix(base.path + "/") else { continue }
                 let relative = folder + "/" + url.path.dropFirst(base.path.count + 1)
                 if !published.contains(relative) {
                     do { try fm.removeItem(at: url) } catch { throw .io("cannot remove stale output \(url.path)") }

@@ -9,6 +9,7 @@ import MetaRunner
 enum Status {
     static let stageFailed: Int32 = 1
     static let invalidInput: Int32 = 65
+    static let usage: Int32 = 64
 }
 
 struct Metapipe: ParsableCommand {
@@ -192,6 +193,13 @@ extension Metapipe {
             guard FileManager.default.fileExists(atPath: cache) else {
                 say("metapipe: no cache at \(cache)")
                 return
+            }
+            // Only a folder that a run made: never a project folder named by mistake.
+            let contents = Set((try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? [])
+            let cacheEntries: Set<String> = ["objects", "stages", "records", "tmp", "lock", "published.json"]
+            guard contents.contains("stages"), contents.isSubset(of: cacheEntries) else {
+                printError("metapipe: \(cache) does not look like a metapipe cache (it has no stages/ folder, or holds other files); nothing was removed")
+                throw ExitCode(Status.usage)
             }
             do { try FileManager.default.removeItem(atPath: cache) } catch {
                 printError("metapipe: cannot remove \(cache): \(error.localizedDescription)")

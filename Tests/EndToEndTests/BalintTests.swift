@@ -42,7 +42,9 @@ import Testing
         expectClose(pooled["se"] as? Double, a.pooled.se, rel: 1e-12, "\(label) se")
         expectClose(pooled["ci_lower"] as? Double, a.pooled.ciLower, rel: 1e-12, abs: 1e-15, "\(label) ci_lower")
         expectClose(pooled["p_value"] as? Double, a.pooled.pValue, rel: 1e-12, "\(label) p")
-        if let h = a.heterogeneity, let hj = json["heterogeneity"] as? [String: Any] {
+        let hj = json["heterogeneity"] as? [String: Any]
+        #expect((a.heterogeneity == nil) == (hj == nil), "\(label): heterogeneity present in one and not the other")
+        if let h = a.heterogeneity, let hj {
             expectClose(hj["tau2"] as? Double, h.tau2, rel: 1e-12, abs: 1e-300, "\(label) tau2")
             expectClose(hj["i2"] as? Double, h.i2, rel: 1e-12, abs: 1e-12, "\(label) I2")
             expectClose(hj["q"] as? Double, h.q, rel: 1e-12, "\(label) Q")
@@ -101,7 +103,9 @@ import Testing
         #expect((result["studies"] as! [[String: Any]]).map { $0["study"] as! String } == effects.map(\.study))
 
         let loo = result["leave_one_out"] as! [[String: Any]]
-        for (row, d) in zip(loo, try Sensitivity.leaveOneOut(effects, measure: .smd, options: options)) {
+        let direct = try Sensitivity.leaveOneOut(effects, measure: .smd, options: options)
+        #expect(loo.map { $0["omitted"] as! String } == direct.map(\.study))
+        for (row, d) in zip(loo, direct) {
             expectClose(row["estimate"] as? Double, d.estimate, rel: 1e-12, "\(analysis) omit \(d.study)")
             expectClose(row["tau2"] as? Double, d.tau2, rel: 1e-12, abs: 1e-300, "\(analysis) omit \(d.study) tau2")
         }
