@@ -27,6 +27,9 @@ struct EffectsArtifact: Codable, Sendable {
     /// Subgroup column → value, one entry per effect.
     var groups: [[String: String]]
     var dropped: [DroppedStudy]
+    /// Subgroup labels of the dropped studies, one entry per dropped study (absent without subgroups
+    /// or dropped studies): a subgroup whose studies are all dropped is reported as not estimable.
+    var droppedGroups: [[String: String]]?
 }
 
 /// `studies.json`: where each study's row is and what else it says.

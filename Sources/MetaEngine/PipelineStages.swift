@@ -34,7 +34,8 @@ public struct PipelineStages {
         var figures: [String: [ReportParameters.FigureInfo]] = [:]
         for analysis in pipeline.analyses {
             builder.addAnalysis(analysis)
-            figures[analysis.name] = builder.addPlots(analysis)
+            // An analysis without an estimable study has no figure; the report says "Not estimable".
+            figures[analysis.name] = analysis.estimable ? builder.addPlots(analysis) : []
         }
         var synthesisFigures: [String: ReportParameters.FigureInfo] = [:]
         for synthesis in pipeline.syntheses { synthesisFigures[synthesis.name] = builder.addSynthesis(synthesis) }
@@ -72,6 +73,8 @@ public struct PipelineStages {
         var measure: EffectMeasure
         var smd: SMDConvention
         var subgroups: [String]
+        /// nil under the metafor conventions, so their cache keys hold.
+        var zeroCells: ZeroCellRule?
     }
 
     struct FitParameters: Codable {
@@ -85,13 +88,16 @@ public struct PipelineStages {
         let effectsID = id("effects:\(a.name)")
         let effectsRef = ArtifactRef(effectsID, "effects.json")
         let studiesRef = ArtifactRef(effectsID, "studies.json")
-        let ep = EffectsParameters(selection: a.selection, measure: a.settings.measure, smd: a.settings.smd, subgroups: a.subgroups)
+        let ep = EffectsParameters(selection: a.selection, measure: a.settings.measure, smd: a.settings.smd, subgroups: a.subgroups,
+                                   zeroCells: a.settings.pooling.zeroCells)
         let tableRefs = Dictionary(uniqueKeysWithValues: a.selection.tables.map { ($0, tableRef($0)) })
         stages.append(Stage(id: effectsID, kind: "effects", parameters: canonical(ep), inputs: a.selection.tables.map(tableRef),
                             origin: origin) { context in
             let tables = try Self.tables(context, tableRefs)
-            let (effects, dropped) = try Self.effects(ep.selection, tables: tables, measure: ep.measure, smd: ep.smd, subgroups: ep.subgroups)
-            let artifact = EffectsArtifact(measure: ep.measure, effects: effects.map(\.1), groups: effects.map(\.0.groups), dropped: dropped)
+            let (effects, dropped, droppedGroups) = try Self.effects(ep.selection, tables: tables, measure: ep.measure, smd: ep.smd,
+                                                                     subgroups: ep.subgroups, zeroCells: ep.zeroCells)
+            var artifact = EffectsArtifact(measure: ep.measure, effects: effects.map(\.1), groups: effects.map(\.0.groups), dropped: dropped)
+            if !droppedGroups.isEmpty && !ep.subgroups.isEmpty { artifact.droppedGroups = droppedGroups }
             let studies = StudiesArtifact(rows: effects.map { s, e in
                 StudiesArtifact.Row(study: e.study, table: s.table, path: tables[s.table]?.path ?? s.table, line: s.row.line, metadata: s.metadata)
             })
@@ -103,7 +109,9 @@ public struct PipelineStages {
         stages.append(Stage(id: poolID, kind: "pool", parameters: canonical(FitParameters(settings: settings)),
                             inputs: [effectsRef], origin: origin) { context in
             let e = try context.decode(EffectsArtifact.self, from: effectsRef)
-            return StageOutput(artifacts: ["pool.json": canonical(try Pooling.analyze(e.effects, measure: e.measure, options: settings.pooling))])
+            // No estimable study: the analysis is "not estimable" (null), not a failure.
+            let pool: MetaAnalysis? = e.effects.isEmpty ? nil : try Pooling.analyze(e.effects, measure: e.measure, options: settings.pooling)
+            return StageOutput(artifacts: ["pool.json": canonical(pool)])
         })
         var resultInputs = [effectsRef, studiesRef, ArtifactRef(poolID, "pool.json")]
 
@@ -123,7 +131,7 @@ public struct PipelineStages {
             stages.append(Stage(id: lid, kind: "leave-one-out", parameters: canonical(FitParameters(settings: settings)),
                                 inputs: [effectsRef], origin: origin) { context in
                 let e = try context.decode(EffectsArtifact.self, from: effectsRef)
-                let rows = try Sensitivity.leaveOneOut(e.effects, measure: e.measure, options: settings.pooling)
+                let rows = e.effects.count < 2 ? [] : try Sensitivity.leaveOneOut(e.effects, measure: e.measure, options: settings.pooling)
                 return StageOutput(artifacts: ["leave-one-out.json": canonical(rows)])
             })
             resultInputs.append(ArtifactRef(lid, "leave-one-out.json"))
@@ -133,7 +141,7 @@ public struct PipelineStages {
             stages.append(Stage(id: cid, kind: "cumulative", parameters: canonical(FitParameters(settings: settings)),
                                 inputs: [effectsRef], origin: origin) { context in
                 let e = try context.decode(EffectsArtifact.self, from: effectsRef)
-                let rows = try Sensitivity.cumulative(e.effects, measure: e.measure, options: settings.pooling)
+                let rows = e.effects.isEmpty ? [] : try Sensitivity.cumulative(e.effects, measure: e.measure, options: settings.pooling)
                 return StageOutput(artifacts: ["cumulative.json": canonical(rows)])
             })
             resultInputs.append(ArtifactRef(cid, "cumulative.json"))
@@ -164,8 +172,9 @@ public struct PipelineStages {
             stages.append(Stage(id: scid, kind: "scenario", parameters: canonical(sp), inputs: scenario.selection.tables.map(tableRef),
                                 origin: scenario.origin.description) { context in
                 let tables = try Self.tables(context, refs)
-                let (effects, dropped) = try Self.effects(sp.selection, tables: tables, measure: sp.settings.measure,
-                                                          smd: sp.settings.smd, subgroups: [])
+                let (effects, dropped, _) = try Self.effects(sp.selection, tables: tables, measure: sp.settings.measure,
+                                                             smd: sp.settings.smd, subgroups: [], zeroCells: sp.settings.pooling.zeroCells)
+                if effects.isEmpty { throw StageFailure("scenario '\(sp.name)' leaves no study with an estimable effect") }
                 let analysis = try Pooling.analyze(effects.map(\.1), measure: sp.settings.measure, options: sp.settings.pooling)
                 let artifact = ScenarioArtifact(name: sp.name, description: sp.description, changes: sp.changes,
                                                 measure: sp.settings.measure, analysis: analysis, dropped: dropped)
@@ -201,10 +210,12 @@ public struct PipelineStages {
     }
 
     /// Selection and effect sizes; any problem (which validation should have caught) fails the stage.
+    /// Also returns the subgroup labels of the studies left out, for subgroups that are not estimable.
     static func effects(_ selection: SelectionSpec, tables: [String: Table], measure: EffectMeasure, smd: SMDConvention,
-                        subgroups: [String]) throws -> ([(SelectedStudy, EffectSize)], [DroppedStudy]) {
+                        subgroups: [String], zeroCells: ZeroCellRule? = nil) throws -> ([(SelectedStudy, EffectSize)], [DroppedStudy], [[String: String]]) {
         let (studies, problems) = Selection.select(selection, tables: tables, measure: measure, subgroupColumns: subgroups)
-        let (effects, dropped, effectProblems) = Selection.effectSizes(studies, spec: selection, tables: tables, measure: measure, smd: smd)
+        let (effects, dropped, effectProblems) = Selection.effectSizes(studies, spec: selection, tables: tables, measure: measure, smd: smd,
+                                                                       zeroCells: zeroCells)
         let all = problems + effectProblems
         if !all.isEmpty {
             throw StageFailure(all.map { problem -> String in
@@ -215,8 +226,7 @@ public struct PipelineStages {
                 }
             }.joined(separator: "\n"))
         }
-        if effects.isEmpty { throw StageFailure("no study with an estimable effect") }
-        return (effects, dropped.map(\.1))
+        return (effects, dropped.map(\.1), dropped.map(\.0.groups))
     }
 
     static func bias(_ e: EffectsArtifact, checks: [BiasCheck], options: PoolingOptions) throws -> BiasArtifact {
@@ -251,12 +261,16 @@ public struct PipelineStages {
         var cumulative: Bool
         var version: String
         var scenarios: [String]
+        /// nil for the defaults (overall totals, linear scale, exact normal tail), so older cache keys hold.
+        var totals: Totals?
+        var scale: EffectScale?
     }
 
     mutating func addResult(_ a: Analysis, inputs: [ArtifactRef]) {
         let p = ResultParameters(analysis: a.name, title: a.title, settings: a.settings, subgroups: a.subgroups,
                                  leaveOneOut: a.leaveOneOut, cumulative: a.cumulative, version: Metapipe.version,
-                                 scenarios: a.scenarios.map(\.name))
+                                 scenarios: a.scenarios.map(\.name), totals: a.totals == .overall ? nil : a.totals,
+                                 scale: a.scale == .linear ? nil : a.scale)
         let folder = out(a.name)
         let pipelineName = pipeline.name
         stages.append(Stage(id: id("result:\(a.name)"), kind: "result", parameters: canonical(p), inputs: inputs,
@@ -265,7 +279,7 @@ public struct PipelineStages {
                 inputs.first { $0.stage.rawValue.hasPrefix("\(pipelineName)/\(prefix)") && $0.name == name }
             }
             let effects = try context.decode(EffectsArtifact.self, from: find("effects:", "effects.json")!)
-            let pool = try context.decode(MetaAnalysis.self, from: find("pool:", "pool.json")!)
+            let pool = try context.decode(MetaAnalysis?.self, from: find("pool:", "pool.json")!)
             var subgroups: [String: SubgroupAnalysis] = [:]
             for column in p.subgroups {
                 let ref = inputs.first { $0.stage.rawValue == "\(pipelineName)/subgroups:\(p.analysis):\(column)" }!

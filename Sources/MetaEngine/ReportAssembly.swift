@@ -121,12 +121,13 @@ enum ReportAssembly {
             if let result {
                 if let column = spec.subgroup, let group = spec.group,
                    let g = result.subgroups?[column]?.groups.first(where: { $0.name == group }) {
-                    ours = .init(k: g.k, estimate: shown(g.estimate), ciLower: shown(g.ciLower), ciUpper: shown(g.ciUpper),
-                                 i2: g.k > 1 ? g.i2 : nil)
+                    if let e = g.estimate, let lo = g.ciLower, let hi = g.ciUpper {
+                        ours = .init(k: g.k, estimate: shown(e), ciLower: shown(lo), ciUpper: shown(hi), i2: g.k > 1 ? g.i2 : nil)
+                    }
                     label += " — \(column): \(group)"
-                } else if spec.subgroup == nil {
-                    ours = .init(k: result.k, estimate: shown(result.pooled.estimate), ciLower: shown(result.pooled.ciLower),
-                                 ciUpper: shown(result.pooled.ciUpper), i2: result.heterogeneity?.i2)
+                } else if spec.subgroup == nil, let pooled = result.pooled {
+                    ours = .init(k: result.k, estimate: shown(pooled.estimate), ciLower: shown(pooled.ciLower),
+                                 ciUpper: shown(pooled.ciUpper), i2: result.heterogeneity?.i2)
                 }
             }
             var published: [ComparisonReport.Published] = []

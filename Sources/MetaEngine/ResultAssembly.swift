@@ -5,10 +5,12 @@ import MetaStats
 
 /// Turns an analysis' stage artifacts into `result.json` and its CSV tables.
 enum ResultAssembly {
-    static func document(_ p: PipelineStages.ResultParameters, effects: EffectsArtifact, pool: MetaAnalysis,
+    static func document(_ p: PipelineStages.ResultParameters, effects: EffectsArtifact, pool: MetaAnalysis?,
                          subgroups: [String: SubgroupAnalysis], leaveOneOut: [SensitivityRow]?,
                          cumulative: [SensitivityRow]?, bias: BiasArtifact?, scenarios: [ScenarioArtifact]) -> ResultDocument {
-        var warnings = effects.dropped.map { "study '\($0.study)' was left out: \($0.reason)" } + pool.warnings
+        var warnings = effects.dropped.map { "study '\($0.study)' was left out: \($0.reason)" } + (pool?.warnings ?? [])
+        if pool == nil { warnings.append("no study has an estimable effect, so the analysis is not estimable") }
+        let totals = p.totals ?? .overall
         var subgroupDocs: [String: ResultDocument.Subgroups] = [:]
         // In the order the pipeline lists the columns (a dictionary's order changes from run to run).
         for column in p.subgroups {
@@ -20,16 +22,28 @@ enum ResultAssembly {
                                     ciUpper: p.ciUpper, statistic: p.statistic, pValue: p.pValue, tau2: h?.tau2 ?? 0, i2: h?.i2 ?? 0,
                                     q: h?.q, df: h?.df, qPValue: h?.pValue, studies: g.analysis.studies.map(\.study)))
             }
+            // Subgroups whose every study was left out: "Not estimable", as RevMan shows them.
+            if let labels = effects.droppedGroups {
+                for (d, label) in zip(effects.dropped, labels) {
+                    let name = label[column] ?? ""
+                    if let i = groups.firstIndex(where: { $0.name == name }) {
+                        if groups[i].notEstimable == true { groups[i].studies.append(d.study) }
+                    } else {
+                        groups.append(.notEstimable(name, studies: [d.study]))
+                    }
+                }
+            }
             subgroupDocs[column] = .init(groups: groups, qBetween: s.qBetween, df: s.df, pValue: s.pValue, i2: s.i2)
             warnings += s.warnings.map { "subgroups by \(column): \($0)" }
         }
         var biasDoc: ResultDocument.Bias?
+        let k = pool?.k ?? 0
         if let bias {
             biasDoc = .init(egger: bias.egger.map(ResultDocument.Bias.Egger.init), begg: bias.begg.map(ResultDocument.Bias.Begg.init),
                             trimfill: bias.trimfill.map(ResultDocument.Bias.TrimFill.init),
                             unavailable: bias.unavailable.isEmpty ? nil : bias.unavailable)
-            if pool.k < 10 && (bias.egger != nil || bias.begg != nil || bias.trimfill != nil) {
-                warnings.append("small-study checks with k = \(pool.k) (fewer than 10 studies) have too little power to judge small-study effects")
+            if k < 10 && (bias.egger != nil || bias.begg != nil || bias.trimfill != nil) {
+                warnings.append("small-study checks with k = \(k) (fewer than 10 studies) have too little power to judge small-study effects")
             }
         }
         let scenarioDocs = scenarios.map { s in
@@ -40,19 +54,31 @@ enum ResultAssembly {
                                     heterogeneity: s.analysis.heterogeneity.map(ResultDocument.HeterogeneityStats.init),
                                     warnings: s.dropped.map { "study '\($0.study)' was left out: \($0.reason)" } + s.analysis.warnings)
         }
-        let options = pool.options
+        let options = pool?.options ?? p.settings.pooling
         let settings = ResultDocument.Settings(profile: p.settings.profile.rawValue, smd: p.settings.smd.rawValue,
                                                i2: options.i2.rawValue, z: options.zCritical,
                                                predictionInterval: options.predictionInterval && options.model == .random,
                                                tau2CI: options.tau2ConfidenceInterval && options.model == .random,
                                                convergence: options.convergence.rawValue, direction: p.settings.direction.rawValue,
-                                               iterations: pool.iterations)
+                                               iterations: pool?.iterations, scale: p.scale?.rawValue,
+                                               totals: totals == .overall ? nil : totals.rawValue,
+                                               pNormal: options.normalTail == .as66 ? "AS66" : nil)
+        var studies = (pool?.studies ?? []).map(ResultDocument.Study.init)
+        if totals == .subgroups, let column = p.subgroups.first, let s = subgroups[column] {
+            // Weights are percentages within each subgroup (RevMan's TOTALS="SUB").
+            var within: [String: Double] = [:]
+            for g in s.groups { for st in g.analysis.studies { within[st.study] = st.weight } }
+            for i in studies.indices { if let w = within[studies[i].study] { studies[i].weight = w } }
+        }
+        let showTotals = totals == .overall
         return ResultDocument(
             analysis: p.analysis, title: p.title, measure: effects.measure.rawValue, model: options.model.rawValue,
-            method: pool.method.rawValue, test: options.test.rawValue, level: options.level, k: pool.k, settings: settings,
-            studies: pool.studies.map(ResultDocument.Study.init), dropped: effects.dropped.isEmpty ? nil : effects.dropped,
-            pooled: .init(pool.pooled), heterogeneity: pool.heterogeneity.map(ResultDocument.HeterogeneityStats.init),
-            subgroups: subgroupDocs.isEmpty ? nil : subgroupDocs,
+            method: pool?.method.rawValue ?? options.method.rawValue, test: options.test.rawValue, level: options.level, k: k,
+            settings: settings, studies: studies, dropped: effects.dropped.isEmpty ? nil : effects.dropped,
+            pooled: showTotals ? pool.map { .init($0.pooled) } : nil,
+            notEstimable: pool == nil ? "no study has an estimable effect" : nil,
+            heterogeneity: showTotals ? pool?.heterogeneity.map(ResultDocument.HeterogeneityStats.init) : nil,
+            subgroups: subgroupDocs.isEmpty || totals == .none ? nil : subgroupDocs,
             leaveOneOut: leaveOneOut?.map(ResultDocument.LeaveOneOut.init),
             cumulative: cumulative?.map(ResultDocument.LeaveOneOut.init),
             bias: biasDoc, sensitivity: scenarioDocs.isEmpty ? nil : scenarioDocs, warnings: warnings,

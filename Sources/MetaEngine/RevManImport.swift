@@ -120,14 +120,25 @@ public enum RevManImport {
         """
         for o in review.outcomes {
             guard let measure = o.measure else { continue }
-            let method: String
+            var method: String
             switch o.revmanMethod {
             case "MH": method = "MH"
             case "PETO": method = "Peto"
             default: method = o.random ? "DL" : "IV"
             }
+            if o.random, let estimator = o.tauEstimator, ["DL", "REML", "ML", "PM", "HE", "SJ", "EB", "HS"].contains(estimator) {
+                method = estimator
+            }
+            var extra = ""
+            switch o.ciMethod?.uppercased() {
+            case "HKSJ"?: extra += "    test: knha\n"
+            case "WALD"?: extra += "    test: z\n"
+            default: break
+            }
+            if let pi = o.predictionInterval, o.random { extra += "    prediction-interval: \(pi)\n" }
             let model = o.random ? "random" : "fixed"
-            let settings = "\(measureNames[o.revmanMeasure] ?? o.revmanMeasure), \(o.revmanMethod == "PETO" ? "Peto" : o.revmanMethod == "MH" ? "M-H" : "IV"), \(o.random ? "random effects" : "fixed effect"), \(Int(o.ciTotal))% CI"
+            let measureText = o.dataType == .generic ? (o.measureName.map { $0.lowercased() } ?? "generic inverse variance") : (measureNames[o.revmanMeasure] ?? o.revmanMeasure)
+            let settings = "\(measureText), \(o.revmanMethod == "PETO" ? "Peto" : o.revmanMethod == "MH" ? "M-H" : "IV"), \(o.random ? "random effects" : "fixed effect"), \(Int(o.ciTotal))% CI"
             var description = "Comparison \(o.id.split(separator: ".").first ?? ""): \(o.comparison). RevMan: \(settings)."
             if !o.calculated { description += " RevMan never calculated this analysis." }
             y += """
@@ -140,7 +151,7 @@ public enum RevManImport {
                 model: \(model)
                 method: \(method)
                 level: \(Int(o.ciTotal))
-                direction: lower
+            \(extra)\(o.dataType == .generic && o.logData ? "    scale: log\n" : "")\(o.totals == "SUB" && o.rows.contains { $0.subgroup != nil } ? "    totals: subgroups\n" : o.totals == "NO" ? "    totals: none\n" : "")    direction: lower
                 labels: {experimental: \(quoted(o.groupLabels.experimental)), control: \(quoted(o.groupLabels.control)), favours-experimental: \(quoted(o.graphLabels.left)), favours-control: \(quoted(o.graphLabels.right))}
 
             """

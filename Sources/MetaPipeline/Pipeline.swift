@@ -39,6 +39,30 @@ public struct Analysis: Sendable {
     public var verify: VerifySpec?
     /// The studies as validation selected them (the stages select them again from the tables).
     public var studies: [SelectedStudy]
+    /// Validation found at least one study with an estimable effect (false: the analysis is reported
+    /// as not estimable, as RevMan shows it, and has no figures).
+    public var estimable: Bool = true
+    /// `totals:` which pooled totals the analysis reports (RevMan's TOTALS attribute).
+    public var totals: Totals = .overall
+    /// `scale: log`: a generic measure whose yi are log ratios (hazard ratios, ratios of means…),
+    /// pooled on the log scale and shown exponentiated.
+    public var scale: EffectScale = .linear
+}
+
+/// Which pooled totals an analysis reports, as RevMan's "Totals" option.
+public enum Totals: String, Sendable, Codable, Hashable, CaseIterable {
+    /// An overall total (and subgroup subtotals when there are subgroups): RevMan's TOTALS="YES".
+    case overall
+    /// Subgroup subtotals only, study weights within each subgroup: TOTALS="SUB".
+    case subgroups
+    /// Study results only, no pooling shown: TOTALS="NO".
+    case none
+}
+
+/// The scale a generic measure's yi are on.
+public enum EffectScale: String, Sendable, Codable, Hashable, CaseIterable {
+    case linear
+    case log
 }
 
 /// `verify: {outcome: "1.1", results: results, settings: outcomes}`: check every statistic RevMan

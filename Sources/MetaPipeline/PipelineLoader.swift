@@ -9,7 +9,7 @@ public enum PipelineLoader {
     static let topKeys = ["pipeline", "title", "description", "data", "defaults", "labels", "analyses",
                           "syntheses", "comparisons", "not-pooled"]
     static let analysisKeys = ["title", "description", "data", "where", "exclude", "columns", "labels", "subgroups",
-                               "sensitivity", "bias", "plots", "verify"] + SettingsSpec.keys
+                               "sensitivity", "bias", "plots", "verify", "repeated-studies", "totals", "scale"] + SettingsSpec.keys
     static let scenarioKeys = ["name", "description", "where", "exclude", "include", "set"] + SettingsSpec.keys
     static let sensitivityKeys = ["leave-one-out", "cumulative", "scenarios"]
     static let plotKeys = ["kind", "formats", "dpi"]
@@ -46,6 +46,8 @@ struct Loader {
     let directory: String
     /// Diagnostics from data files (CSV), kept apart from the YAML ones.
     var extra: [Diagnostic] = []
+    /// Whether the analysis last checked has a study with an estimable effect.
+    var lastEstimable = true
     var tables: [String: LoadedTable] = [:]
     var sources: [DataSource] = []
     /// Tables with problems of their own: analyses reading them skip checks those problems would distort.
@@ -239,6 +241,7 @@ struct Loader {
 
     mutating func readAnalysis(_ name: String, keyNode: Node, node: Node, defaults: SettingsSpec, labels: LabelsSpec) -> Analysis? {
         let what = "analysis '\(name)'"
+        lastEstimable = true
         if name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
             reader.error(keyNode, "analysis name '\(name)' names an output folder, so it may use only letters, digits, '-', '_' and '.'")
         }
@@ -269,11 +272,21 @@ struct Loader {
         let allLoaded = loaded.count == tableNames.count
 
         var selection = SelectionSpec(tables: tableNames)
+        var entries = EntryNodes()
         if let n = value("where") {
             selection.conditions = readConditions(n, "'where' of \(what)", columns: allLoaded ? columns : [], tablesDescription: tablesDescription)
+            let valueNodes = EntryNodes.conditionValues(n)
+            if valueNodes.count == selection.conditions.count {
+                entries.conditions = Array(zip(selection.conditions, valueNodes))
+            }
         }
         if let n = value("exclude") {
             selection.exclude = readMatches(n, "'exclude' of \(what)", columns: allLoaded ? columns : [], tablesDescription: tablesDescription)
+            let nodes = EntryNodes.items(n)
+            if nodes.count == selection.exclude.count { entries.exclude = Array(nodes.enumerated()) }
+        }
+        if let n = value("repeated-studies"), let choice = reader.choice(n, RepeatedStudies.self, "'repeated-studies' setting") {
+            selection.repeatedStudies = choice
         }
         if let n = value("columns"), let map = reader.mapping(n, "'columns' of \(what)") {
             for pair in map {
@@ -358,7 +371,7 @@ struct Loader {
         var studies: [SelectedStudy] = []
         if allLoaded && !tableNames.isEmpty && studiesNamed {
             studies = check(selection, settings: settings, subgroups: subgroups, what: what, at: keyNode, whereNode: value("where"),
-                            countChecks: errorCount == errorsBefore && damagedTables.isDisjoint(with: tableNames))
+                            entries: entries, countChecks: errorCount == errorsBefore && damagedTables.isDisjoint(with: tableNames))
         }
         var scenarios: [Scenario] = []
         for (index, scenarioNode) in scenarioNodes.enumerated() {
@@ -374,9 +387,23 @@ struct Loader {
         }
         let title = value("title").flatMap { reader.string($0, "'title'") } ?? name
         let description = value("description").flatMap { reader.string($0, "'description'") }
-        return Analysis(name: name, title: title, description: description, origin: origin, selection: selection,
-                        settings: settings, labels: analysisLabels, subgroups: subgroups, leaveOneOut: leaveOneOut,
-                        cumulative: cumulative, scenarios: scenarios, bias: bias, plots: plots, verify: verify, studies: studies)
+        var analysis = Analysis(name: name, title: title, description: description, origin: origin, selection: selection,
+                                settings: settings, labels: analysisLabels, subgroups: subgroups, leaveOneOut: leaveOneOut,
+                                cumulative: cumulative, scenarios: scenarios, bias: bias, plots: plots, verify: verify, studies: studies)
+        analysis.estimable = lastEstimable
+        if let n = value("totals"), let t = reader.choice(n, Totals.self, "'totals' setting") {
+            analysis.totals = t
+            if t == .subgroups && subgroups.isEmpty {
+                reader.error(n, "\(what) asks for subgroup totals only but names no 'subgroups' column; add subgroups: [column] or use totals: overall")
+            }
+        }
+        if let n = value("scale"), let scale = reader.choice(n, EffectScale.self, "'scale' setting") {
+            if scale == .log && settings.measure != .generic {
+                reader.error(n, "scale: log is for a generic measure (GEN) whose yi are log ratios; \(settings.measure.rawValue) already has its own scale")
+            }
+            analysis.scale = scale
+        }
+        return analysis
     }
 
     /// `verify: {outcome: "1.1", results: <table>, settings: <table>}`.
@@ -464,12 +491,15 @@ struct Loader {
     var errorCount: Int { reader.diagnostics.filter { $0.severity == .error }.count }
 
     mutating func check(_ selection: SelectionSpec, settings: ResolvedSettings, subgroups: [String], what: String,
-                        at node: Node, whereNode: Node?, countChecks: Bool) -> [SelectedStudy] {
+                        at node: Node, whereNode: Node?, entries: EntryNodes, countChecks: Bool) -> [SelectedStudy] {
         let plain = tables.mapValues(\.table)
-        let (studies, problems) = Selection.select(selection, tables: plain, measure: settings.measure, subgroupColumns: subgroups)
+        let (studies, problems, hits) = Selection.selectCounting(selection, tables: plain, measure: settings.measure,
+                                                                 subgroupColumns: subgroups)
         report(problems, at: node)
+        if countChecks { reportUnmatched(selection, hits: hits, entries: entries, what: what) }
         let (effects, dropped, effectProblems) = Selection.effectSizes(studies, spec: selection, tables: plain,
-                                                                       measure: settings.measure, smd: settings.smd)
+                                                                       measure: settings.measure, smd: settings.smd,
+                                                                       zeroCells: settings.pooling.zeroCells)
         report(effectProblems, at: node)
         for (study, d) in dropped {
             if let t = tables[study.table] {
@@ -486,14 +516,13 @@ struct Loader {
             }
         }
         requireCounts(effects, settings: settings, what: what)
+        lastEstimable = !effects.isEmpty || !problems.isEmpty || !effectProblems.isEmpty
         if problems.isEmpty && effectProblems.isEmpty && countChecks {
             let k = effects.count
             if studies.isEmpty {
                 reader.error(whereNode ?? node, "\(what) selects no rows from \(selection.tables.joined(separator: ", ")); check its 'where' and 'exclude'")
             } else if k == 0 {
-                reader.error(node, "\(what) has no study with an estimable effect (every study was left out)")
-            } else if k == 1 && settings.pooling.model == .random {
-                reader.error(node, "\(what) has a single study ('\(effects[0].1.study)'); a random-effects model needs at least 2: use model: fixed, or widen 'where'")
+                reader.warning(node, "\(what) has no study with an estimable effect (every study was left out); it is reported as not estimable")
             }
         }
         return studies
@@ -508,6 +537,58 @@ struct Loader {
                 if let t = tables[table] { extra.append(t.rowDiagnostic(row, message)) }
             case .overrideUnmatched(let i), .overrideColumn(let i, _, _):
                 reader.error(index?(i) ?? node, problem.message)
+            }
+        }
+    }
+
+    /// `where` values and `exclude`/`include` entries that match no row: a silent no-op would make
+    /// the report describe an analysis that did not run, so each is an error at its YAML line.
+    mutating func reportUnmatched(_ spec: SelectionSpec, hits: Selection.Hits, entries: EntryNodes, what: String) {
+        let plain = tables.mapValues(\.table)
+        // Existing texts of a column (and the shown study labels), in the rows `where` keeps when `filtered`.
+        func existing(_ column: String, filtered: Bool) -> [String] {
+            var seen = Set<String>(), out: [String] = []
+            for name in spec.tables {
+                guard let t = plain[name] else { continue }
+                for row in t.rows {
+                    let label = Selection.shownLabel(t, row, spec: spec)
+                    if filtered, !spec.conditions.allSatisfy({ Selection.matches(t, row, $0, label: label) }) { continue }
+                    for v in [t.cell(row, column)] + (column == "study" ? [label].compactMap { $0 } : []) where !v.isEmpty {
+                        if seen.insert(v).inserted { out.append(v) }
+                    }
+                }
+            }
+            return out
+        }
+        func hint(_ value: String, among values: [String]) -> String {
+            if let s = suggestion(for: value, among: values) ?? values.first(where: { value.hasPrefix($0) || $0.hasPrefix(value) }) {
+                return "; did you mean '\(s)'?"
+            }
+            if values.isEmpty { return "" }
+            let shown = values.prefix(8).map { "'\($0)'" }.joined(separator: ", ")
+            return "; it has \(shown)\(values.count > 8 ? " and \(values.count - 8) more" : "")"
+        }
+        for (condition, nodes) in entries.conditions {
+            guard let c = spec.conditions.firstIndex(of: condition), c < hits.conditions.count else { continue }
+            for (v, value) in condition.values.enumerated() where v < nodes.count && hits.conditions[c][v] == 0 {
+                reader.error(nodes[v], "'where' of \(what) selects \(condition.column) = '\(value)', which no row has (text must match exactly)\(hint(value, among: existing(condition.column, filtered: false)))")
+            }
+        }
+        for (kind, list, counts, nodes) in [("exclude", spec.exclude, hits.exclude, entries.exclude),
+                                            ("include", spec.include, hits.include, entries.include)] {
+            for (index, node) in nodes where index < list.count && index < counts.count && counts[index] == 0 {
+                let match = list[index]
+                // Name the first key whose value no selected row has, with what the rows do have.
+                var detail = ""
+                for condition in match {
+                    let values = existing(condition.column, filtered: true)
+                    if let missing = condition.values.first(where: { !values.contains($0) }) {
+                        detail = ": no row of it has \(condition.column) = '\(missing)'\(hint(missing, among: values))"
+                        break
+                    }
+                }
+                if detail.isEmpty { detail = ": no single row has all of \(describe(match))" }
+                reader.error(node, "this '\(kind)' entry of \(what) matches no row the analysis selects\(detail)")
             }
         }
     }
@@ -527,21 +608,32 @@ struct Loader {
         let named = "scenario '\(name)' of \(analysis)"
         var selection = base
         var changes: [String] = []
+        var entries = EntryNodes()
         if let n = value("where") {
             let overrides = readConditions(n, "'where' of \(named)", columns: columns, tablesDescription: tablesDescription)
-            for c in overrides {
+            let valueNodes = EntryNodes.conditionValues(n)
+            for (i, c) in overrides.enumerated() {
                 selection.conditions.removeAll { $0.column == c.column }
                 selection.conditions.append(c)
                 changes.append("\(c.column) = \(c.values.joined(separator: " or "))")
+                if valueNodes.count == overrides.count { entries.conditions.append((c, valueNodes[i])) }
             }
         }
         if let n = value("exclude") {
             let m = readMatches(n, "'exclude' of \(named)", columns: columns, tablesDescription: tablesDescription)
+            let nodes = EntryNodes.items(n)
+            if nodes.count == m.count {
+                for (i, node) in nodes.enumerated() { entries.exclude.append((selection.exclude.count + i, node)) }
+            }
             selection.exclude += m
             changes += m.map { "excluding " + describe($0) }
         }
         if let n = value("include") {
             let m = readMatches(n, "'include' of \(named)", columns: columns, tablesDescription: tablesDescription)
+            let nodes = EntryNodes.items(n)
+            if nodes.count == m.count {
+                for (i, node) in nodes.enumerated() { entries.include.append((selection.include.count + i, node)) }
+            }
             selection.include += m
             changes += m.map { "including " + describe($0) }
         }
@@ -576,17 +668,18 @@ struct Loader {
         var studies: [SelectedStudy] = []
         if checkRows {
             let plain = tables.mapValues(\.table)
-            let (selected, problems) = Selection.select(selection, tables: plain, measure: settings.measure, subgroupColumns: [])
+            let (selected, problems, hits) = Selection.selectCounting(selection, tables: plain, measure: settings.measure,
+                                                                      subgroupColumns: [])
             report(problems, at: nameNode, index: { setNodes.indices.contains($0) ? setNodes[$0] : nil })
+            if clean { reportUnmatched(selection, hits: hits, entries: entries, what: named) }
             let (effects, _, effectProblems) = Selection.effectSizes(selected, spec: selection, tables: plain,
-                                                                     measure: settings.measure, smd: settings.smd)
+                                                                     measure: settings.measure, smd: settings.smd,
+                                                                       zeroCells: settings.pooling.zeroCells)
             report(effectProblems, at: nameNode)
             requireCounts(effects, settings: settings, what: named)
             if problems.isEmpty && effectProblems.isEmpty && clean {
                 if effects.isEmpty {
                     reader.error(nameNode, "\(named) leaves no study to pool")
-                } else if effects.count == 1 && settings.pooling.model == .random {
-                    reader.error(nameNode, "\(named) leaves a single study ('\(effects[0].1.study)'); a random-effects model needs at least 2: add model: fixed to the scenario")
                 }
             }
             studies = selected
@@ -768,4 +861,32 @@ struct Loader {
 extension Double {
     /// "95", "0.95".
     var formatted: String { self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : "\(self)" }
+}
+
+/// The YAML nodes of a selection's entries, so that an entry matching nothing is reported where it
+/// was written.
+struct EntryNodes {
+    /// Each condition read from a `where`, with the nodes of its values.
+    var conditions: [(Condition, [Node])] = []
+    /// (index in the selection's `exclude`/`include`, the entry's node).
+    var exclude: [(Int, Node)] = []
+    var include: [(Int, Node)] = []
+
+    /// The value nodes of a `where` mapping, per key in order (a list value gives one node per item).
+    static func conditionValues(_ node: Node) -> [[Node]] {
+        guard case .mapping(let m) = node else { return [] }
+        return m.map { _, value in
+            if case .sequence(let items) = value { return Array(items) }
+            return [value]
+        }
+    }
+
+    /// The entries of an `exclude`/`include` list (one mapping alone is a list of one).
+    static func items(_ node: Node) -> [Node] {
+        switch node {
+        case .mapping: return [node]
+        case .sequence(let items): return Array(items)
+        default: return []
+        }
+    }
 }

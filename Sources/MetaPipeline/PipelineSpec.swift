@@ -160,16 +160,27 @@ public struct SelectionSpec: Sendable, Codable, Hashable {
     public var overrides: [Override]
     /// Role → column renames (`columns:`).
     public var columns: [String: String]
+    /// `repeated-studies: number`: rows that share a study name (a multi-arm trial split into
+    /// comparisons, a trial in two subgroups) are all kept, labelled "name (1)", "name (2)", … in row
+    /// order. nil: a repeated name is an error.
+    public var repeatedStudies: RepeatedStudies?
 
     public init(tables: [String], conditions: [Condition] = [], exclude: [Match] = [], include: [Match] = [],
-                overrides: [Override] = [], columns: [String: String] = [:]) {
+                overrides: [Override] = [], columns: [String: String] = [:], repeatedStudies: RepeatedStudies? = nil) {
         self.tables = tables
         self.conditions = conditions
         self.exclude = exclude
         self.include = include
         self.overrides = overrides
         self.columns = columns
+        self.repeatedStudies = repeatedStudies
     }
+}
+
+/// What to do with rows of one analysis that name the same study.
+public enum RepeatedStudies: String, Sendable, Codable, Hashable, CaseIterable {
+    /// Keep every row, numbering the labels of a repeated name in row order: "Smith 2001 (1)", "Smith 2001 (2)".
+    case number
 }
 
 /// A figure to draw.
@@ -215,6 +226,8 @@ public struct ResolvedSettings: Sendable, Codable, Hashable {
                                       tau2ConfidenceInterval: spec.tau2ConfidenceInterval ?? p.tau2ConfidenceInterval,
                                       convergence: spec.convergence ?? p.convergence)
         if model == .fixed { pooling.predictionInterval = false }
+        if p.normalTail != .exact { pooling.normalTail = p.normalTail }
+        pooling.zeroCells = p.zeroCells
         self.direction = spec.direction ?? (measure.isBinary ? .lower : .higher)
     }
 }

@@ -46,24 +46,60 @@ public enum Role {
 /// Selection of rows and their conversion into studies — the same code for validation and for
 /// the effect-size and scenario stages.
 public enum Selection {
+    /// How many rows each entry of a selection matched: a `where` value, an `exclude` or `include`
+    /// entry or a `set` entry that matches no row is a mistake the loader reports at its YAML line.
+    public struct Hits: Sendable, Hashable {
+        /// Per condition, per value: rows of the analysis' tables whose cell has that text.
+        public var conditions: [[Int]] = []
+        /// Per entry: rows that pass `where` and match the entry.
+        public var exclude: [Int] = []
+        public var include: [Int] = []
+        public var overrides: [Int] = []
+    }
+
     /// Applies `where`, `exclude`/`include` and `set`, and reads each remaining row as a study.
     public static func select(_ spec: SelectionSpec, tables: [String: Table], measure: EffectMeasure,
                               subgroupColumns: [String]) -> (studies: [SelectedStudy], problems: [SelectionProblem]) {
+        let (studies, problems, _) = selectCounting(spec, tables: tables, measure: measure, subgroupColumns: subgroupColumns)
+        return (studies, problems)
+    }
+
+    /// `select`, also counting the rows each entry matched.
+    public static func selectCounting(_ spec: SelectionSpec, tables: [String: Table], measure: EffectMeasure,
+                                      subgroupColumns: [String]) -> (studies: [SelectedStudy], problems: [SelectionProblem], hits: Hits) {
         var studies: [SelectedStudy] = []
         var problems: [SelectionProblem] = []
-        var overrideHits = [Int](repeating: 0, count: spec.overrides.count)
+        var hits = Hits(conditions: spec.conditions.map { [Int](repeating: 0, count: $0.values.count) },
+                        exclude: [Int](repeating: 0, count: spec.exclude.count),
+                        include: [Int](repeating: 0, count: spec.include.count),
+                        overrides: [Int](repeating: 0, count: spec.overrides.count))
         var seen: [String: (String, TableRow)] = [:]
+        var repeated: [String: Int] = [:]
         for tableName in spec.tables {
             guard let table = tables[tableName] else { continue }
             for originalRow in table.rows {
-                guard spec.conditions.allSatisfy({ matches(table, originalRow, $0) }) else { continue }
-                let excluded = spec.exclude.contains { m in m.allSatisfy { matches(table, originalRow, $0) } }
-                let included = spec.include.contains { m in m.allSatisfy { matches(table, originalRow, $0) } }
+                let shown = shownLabel(table, originalRow, spec: spec)
+                for (c, condition) in spec.conditions.enumerated() {
+                    for (v, value) in condition.values.enumerated()
+                    where matches(table, originalRow, Condition(column: condition.column, values: [value]), label: shown) {
+                        hits.conditions[c][v] += 1
+                    }
+                }
+                guard spec.conditions.allSatisfy({ matches(table, originalRow, $0, label: shown) }) else { continue }
+                var excluded = false, included = false
+                for (i, m) in spec.exclude.enumerated() where m.allSatisfy({ matches(table, originalRow, $0, label: shown) }) {
+                    hits.exclude[i] += 1
+                    excluded = true
+                }
+                for (i, m) in spec.include.enumerated() where m.allSatisfy({ matches(table, originalRow, $0, label: shown) }) {
+                    hits.include[i] += 1
+                    included = true
+                }
                 if excluded && !included { continue }
                 var row = originalRow
                 for (index, override) in spec.overrides.enumerated()
-                where override.match.allSatisfy({ matches(table, originalRow, $0) }) {
-                    overrideHits[index] += 1
+                where override.match.allSatisfy({ matches(table, originalRow, $0, label: shown) }) {
+                    hits.overrides[index] += 1
                     for (column, value) in override.values.sorted(by: { $0.key < $1.key }) {
                         guard let c = table.column(column) else {
                             problems.append(.overrideColumn(index: index, column: column, table: table.path))
@@ -76,9 +112,11 @@ public enum Selection {
                 case .failure(let problem):
                     problems.append(problem)
                 case .success(let input):
-                    if let (firstTable, firstRow) = seen[input.study] {
+                    if spec.repeatedStudies == .number {
+                        repeated[input.study, default: 0] += 1
+                    } else if let (firstTable, firstRow) = seen[input.study] {
                         problems.append(.row(table: table.name, row: originalRow,
-                                             message: "study '\(input.study)' appears twice (also \(firstTable):\(firstRow.line)); keep one row with where or exclude, or give the rows distinct study names"))
+                                             message: "study '\(input.study)' appears twice (also \(firstTable):\(firstRow.line)); keep one row with where or exclude, give the rows distinct study names (columns: {study: \"{study} {arm}\"}), or keep both with repeated-studies: number"))
                         continue
                     }
                     seen[input.study] = (table.path, originalRow)
@@ -97,8 +135,33 @@ public enum Selection {
                 }
             }
         }
-        for (index, hits) in overrideHits.enumerated() where hits == 0 { problems.append(.overrideUnmatched(index: index)) }
-        return (studies, problems)
+        if spec.repeatedStudies == .number {
+            // A name used by several rows becomes "name (1)", "name (2)", … in row order.
+            var used: [String: Int] = [:]
+            let taken = Set(studies.map(\.input.study))
+            for i in studies.indices {
+                let name = studies[i].input.study
+                guard (repeated[name] ?? 0) > 1 else { continue }
+                var n = used[name, default: 0]
+                var label: String
+                repeat {
+                    n += 1
+                    label = "\(name) (\(n))"
+                } while taken.contains(label)
+                used[name] = n
+                studies[i].input.study = label
+            }
+        }
+        for (index, count) in hits.overrides.enumerated() where count == 0 { problems.append(.overrideUnmatched(index: index)) }
+        return (studies, problems, hits)
+    }
+
+    /// The label a row's study is shown with (after a `columns: {study: …}` template or rename), when
+    /// it differs from the row's own `study` cell; `study` entries of where/exclude/include/set match either.
+    static func shownLabel(_ table: Table, _ row: TableRow, spec: SelectionSpec) -> String? {
+        guard let mapped = spec.columns["study"] else { return nil }
+        let label = mapped.contains("{") ? Selection.label(mapped, table: table, row: row) : table.cell(row, mapped)
+        return label == table.cell(row, "study") ? nil : label
     }
 
     /// A study label from a template such as "{author} {year}": each {column} replaced by the cell.
@@ -127,13 +190,15 @@ public enum Selection {
         return names
     }
 
-    /// Cell equality: the same text, or the same number ("2020" = "2020.0").
-    public static func matches(_ table: Table, _ row: TableRow, _ condition: Condition) -> Bool {
+    /// Cell equality is text equality: the YAML scalar's text (trimmed) against the cell's text
+    /// (trimmed). Numbers are not compared as numbers: outcome "1.1" is not "1.10", and "2020" is not
+    /// "2020.0". A `study` condition also matches the study's shown label (`label`, from a template).
+    public static func matches(_ table: Table, _ row: TableRow, _ condition: Condition, label: String? = nil) -> Bool {
         let cell = table.cell(row, condition.column)
         return condition.values.contains { value in
             let v = value.trimmingCharacters(in: .whitespaces)
             if v == cell { return true }
-            if let a = Double(v), let b = Double(cell) { return a == b }
+            if condition.column == "study", let label, v == label { return true }
             return false
         }
     }
@@ -215,7 +280,7 @@ public enum Selection {
 
     /// Computes effect sizes; a study's invalid input is reported on its cell.
     public static func effectSizes(_ studies: [SelectedStudy], spec: SelectionSpec, tables: [String: Table],
-                                   measure: EffectMeasure, smd: SMDConvention)
+                                   measure: EffectMeasure, smd: SMDConvention, zeroCells: ZeroCellRule? = nil)
         -> (effects: [(SelectedStudy, EffectSize)], dropped: [(SelectedStudy, DroppedStudy)], problems: [SelectionProblem])
     {
         var effects: [(SelectedStudy, EffectSize)] = []
@@ -223,7 +288,7 @@ public enum Selection {
         var problems: [SelectionProblem] = []
         for study in studies {
             do {
-                switch try EffectSizes.compute(study.input, measure: measure, smd: smd) {
+                switch try EffectSizes.compute(study.input, measure: measure, smd: smd, zeroCells: zeroCells) {
                 case .effect(let e): effects.append((study, e))
                 case .dropped(let reason): dropped.append((study, DroppedStudy(study: study.input.study, reason: reason)))
                 }

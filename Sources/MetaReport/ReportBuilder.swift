@@ -41,6 +41,20 @@ public enum ReportBuilder {
         EffectMeasure(rawValue: code)?.displayName ?? code
     }
 
+    /// RevMan's words for an analysis or subgroup without an estimable study.
+    static let notEstimable = "Not estimable"
+
+    static func predictionInterval(_ p: ResultDocument.Pooled?, _ measure: String) -> String {
+        guard let lo = p?.piLower, let hi = p?.piUpper else { return "–" }
+        let digits = Format.decimals(forMeasure: measure)
+        return "\(Format.fixed(display(lo, measure), digits)) to \(Format.fixed(display(hi, measure), digits))"
+    }
+
+    static func interval(_ estimate: Double?, _ lower: Double?, _ upper: Double?, _ measure: String) -> String {
+        guard let estimate, let lower, let upper else { return notEstimable }
+        return interval(estimate, lower, upper, measure)
+    }
+
     // MARK: Overview
 
     static func overview(_ input: ReportInput) -> ReportDocument.Section {
@@ -53,10 +67,10 @@ public enum ReportBuilder {
                 [.link(r.title, url: "#\(anchor(r.analysis))")],
                 [.text(String(r.k))],
                 [.text(measureName(r.measure))],
-                [.text(interval(r.pooled.estimate, r.pooled.ciLower, r.pooled.ciUpper, r.measure))],
-                [.text(Format.p(r.pooled.pValue))],
+                [.text(r.pooled.map { interval($0.estimate, $0.ciLower, $0.ciUpper, r.measure) } ?? notEstimable)],
+                [.text(r.pooled.map { Format.p($0.pValue) } ?? "–")],
                 [.text(r.heterogeneity.map { Format.percent($0.i2, 0) } ?? "–")],
-                [.text(r.pooled.piLower.map { "\(Format.fixed(display($0, r.measure), Format.decimals(forMeasure: r.measure))) to \(Format.fixed(display(r.pooled.piUpper!, r.measure), Format.decimals(forMeasure: r.measure)))" } ?? "–")],
+                [.text(predictionInterval(r.pooled, r.measure))],
             ])
         }
         blocks.append(.table(.init(caption: "Pooled results", header: ["Analysis", "k", "Measure", "Estimate [95% CI]", "P", "I²", "Prediction interval"],
@@ -156,10 +170,16 @@ public enum ReportBuilder {
         if let d = a.description { blocks.append(.paragraph([.text(d)])) }
         var summary: [ReportDocument.Inline] = [
             .text("\(measureName(m)), \(r.model == "fixed" ? "fixed effect" : "random effects") (\(r.method)\(r.test == "knha" ? ", Hartung–Knapp" : "")), k = \(r.k): "),
-            .strong(interval(r.pooled.estimate, r.pooled.ciLower, r.pooled.ciUpper, m)),
-            .text(", \(r.test == "knha" ? "t" : "Z") = \(Format.fixed(abs(r.pooled.statistic), 2))\(r.pooled.df.map { " (df = \($0))" } ?? ""), \(Format.p(r.pooled.pValue))."),
         ]
-        if let lo = r.pooled.piLower, let hi = r.pooled.piUpper {
+        if let pooled = r.pooled {
+            summary += [
+                .strong(interval(pooled.estimate, pooled.ciLower, pooled.ciUpper, m)),
+                .text(", \(r.test == "knha" ? "t" : "Z") = \(Format.fixed(abs(pooled.statistic), 2))\(pooled.df.map { " (df = \($0))" } ?? ""), \(Format.p(pooled.pValue))."),
+            ]
+        } else {
+            summary += [.strong(notEstimable), .text(r.notEstimable.map { ": \($0)." } ?? ".")]
+        }
+        if let lo = r.pooled?.piLower, let hi = r.pooled?.piUpper {
             summary.append(.text(" \(Format.data(r.level))% prediction interval \(Format.fixed(display(lo, m), digits)) to \(Format.fixed(display(hi, m), digits))."))
         }
         blocks.append(.paragraph(summary))
@@ -188,7 +208,8 @@ public enum ReportBuilder {
                 for g in s.groups {
                     rows.append([[.text(g.name)], [.text(String(g.k))],
                                  [.text(interval(g.estimate, g.ciLower, g.ciUpper, m))],
-                                 [.text(g.k > 1 ? Format.percent(g.i2, 0) : "–")], [.text(g.k > 1 ? Format.significant(g.tau2) : "–")],
+                                 [.text(g.k > 1 ? g.i2.map { Format.percent($0, 0) } ?? "–" : "–")],
+                                 [.text(g.k > 1 ? g.tau2.map { Format.significant($0) } ?? "–" : "–")],
                                  [.text(g.studies.joined(separator: "; "))]])
                 }
                 var b: [ReportDocument.Block] = [.table(.init(caption: nil, header: ["Subgroup", "k", "\(measureName(m)) [\(ci)]", "I²", "τ²", "Studies"],
@@ -249,8 +270,8 @@ public enum ReportBuilder {
         if let scenarios = r.sensitivity, !scenarios.isEmpty {
             var rows: [[[ReportDocument.Inline]]] = []
             rows.append([[.strong("Main analysis")], [.text("–")], [.text(String(r.k))],
-                         [.text(interval(r.pooled.estimate, r.pooled.ciLower, r.pooled.ciUpper, m))],
-                         [.text(Format.p(r.pooled.pValue))], [.text(r.heterogeneity.map { Format.percent($0.i2, 0) } ?? "–")],
+                         [.text(interval(r.pooled?.estimate, r.pooled?.ciLower, r.pooled?.ciUpper, m))],
+                         [.text(r.pooled.map { Format.p($0.pValue) } ?? "–")], [.text(r.heterogeneity.map { Format.percent($0.i2, 0) } ?? "–")],
                          [.text(r.heterogeneity.map { Format.significant($0.tau2) } ?? "–")]])
             for s in scenarios {
                 rows.append([[.text(s.name)], [.text(s.changes.joined(separator: "; "))], [.text(String(s.k))],

@@ -180,12 +180,15 @@ public struct VerificationReport: Codable, Sendable {
         public var revman: Double?
         public var metapipe: Double?
         public var difference: Double?
-        /// pass, FAIL, not calculated by RevMan, not stored by RevMan, or not computed by metapipe.
+        /// One of `VerificationReport.Status`' raw values.
         public var status: String
+        /// Why a value is not checked (a total RevMan never computed, a known RevMan artefact).
+        public var reason: String?
         public init(level: String, subgroup: String, study: String, statistic: String, revman: Double?, metapipe: Double?,
-                    difference: Double?, status: String) {
+                    difference: Double?, status: String, reason: String? = nil) {
             self.level = level; self.subgroup = subgroup; self.study = study; self.statistic = statistic
             self.revman = revman; self.metapipe = metapipe; self.difference = difference; self.status = status
+            self.reason = reason
         }
     }
     public var outcome: String
@@ -193,8 +196,23 @@ public struct VerificationReport: Codable, Sendable {
     public var tolerance: String
     public var calculated: Bool
     public var rows: [Row]
-    public var passed: Int { rows.filter { $0.status == "pass" }.count }
-    public var failed: Int { rows.filter { $0.status == "FAIL" }.count }
+    /// What became of each statistic RevMan stored.
+    public enum Status: String, Sendable, CaseIterable {
+        /// metapipe's value agrees within the tolerance.
+        case pass
+        /// It does not, or metapipe has no value where RevMan computed one.
+        case fail = "FAIL"
+        /// RevMan stored a placeholder for a result it did not compute (totals switched off, a
+        /// not-estimable analysis, subgroup or study): nothing to check, never counted as a pass.
+        case notComputed = "not computed by RevMan"
+        /// A value RevMan is known to store wrongly (I² = 100 for a single study, from a Q of 1e-30).
+        case artefact = "RevMan artefact"
+    }
+    public var passed: Int { count(.pass) }
+    public var failed: Int { count(.fail) }
+    public var notComputed: Int { count(.notComputed) }
+    public var artefacts: Int { count(.artefact) }
+    public func count(_ status: Status) -> Int { rows.filter { $0.status == status.rawValue }.count }
 
     public init(outcome: String, precision: String, tolerance: String, calculated: Bool, rows: [Row]) {
         self.outcome = outcome; self.precision = precision; self.tolerance = tolerance; self.calculated = calculated; self.rows = rows

@@ -15,7 +15,10 @@ public struct ResultDocument: Codable, Sendable, Hashable {
     public var settings: Settings
     public var studies: [Study]
     public var dropped: [DroppedStudy]?
-    public var pooled: Pooled
+    /// Absent when no study has an estimable effect (then `not_estimable` says why).
+    public var pooled: Pooled?
+    /// Why the analysis has no pooled result ("no study has an estimable effect"), as RevMan's "Not estimable".
+    public var notEstimable: String?
     public var heterogeneity: HeterogeneityStats?
     public var subgroups: [String: Subgroups]?
     public var leaveOneOut: [LeaveOneOut]?
@@ -26,21 +29,25 @@ public struct ResultDocument: Codable, Sendable, Hashable {
     public var metapipeVersion: String
 
     public init(analysis: String, title: String, measure: String, model: String, method: String, test: String, level: Double,
-                k: Int, settings: Settings, studies: [Study], dropped: [DroppedStudy]?, pooled: Pooled,
-                heterogeneity: HeterogeneityStats?, subgroups: [String: Subgroups]?, leaveOneOut: [LeaveOneOut]?,
+                k: Int, settings: Settings, studies: [Study], dropped: [DroppedStudy]?, pooled: Pooled?,
+                notEstimable: String? = nil, heterogeneity: HeterogeneityStats?, subgroups: [String: Subgroups]?, leaveOneOut: [LeaveOneOut]?,
                 cumulative: [LeaveOneOut]?, bias: Bias?, sensitivity: [Scenario]?, warnings: [String], metapipeVersion: String) {
         self.analysis = analysis; self.title = title; self.measure = measure; self.model = model; self.method = method
         self.test = test; self.level = level; self.k = k; self.settings = settings; self.studies = studies
-        self.dropped = dropped; self.pooled = pooled; self.heterogeneity = heterogeneity; self.subgroups = subgroups
+        self.dropped = dropped; self.pooled = pooled; self.notEstimable = notEstimable; self.heterogeneity = heterogeneity; self.subgroups = subgroups
         self.leaveOneOut = leaveOneOut; self.cumulative = cumulative; self.bias = bias; self.sensitivity = sensitivity
         self.warnings = warnings; self.metapipeVersion = metapipeVersion
     }
+
+    /// The pooled result, or an error naming the analysis when it is not estimable.
+    public var estimable: Bool { pooled != nil }
 
     enum CodingKeys: String, CodingKey {
         case analysis, title, measure, model, method, test, level, k, settings, studies, dropped, pooled, heterogeneity,
              subgroups, cumulative, bias, sensitivity, warnings
         case leaveOneOut = "leave_one_out"
         case metapipeVersion = "metapipe_version"
+        case notEstimable = "not_estimable"
     }
 
     /// The conventions that produced the numbers.
@@ -54,13 +61,22 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public var convergence: String
         public var direction: String
         public var iterations: Int?
+        /// `log` for a generic measure whose yi are log ratios (shown exponentiated); absent otherwise.
+        public var scale: String?
+        /// `subgroups` or `none` when the analysis has no overall total (RevMan's TOTALS="SUB" / "NO"); absent otherwise.
+        public var totals: String?
+        /// How p-values of z statistics are computed: `AS66` (Hill's algorithm, as RevMan 5); absent for the exact tail.
+        public var pNormal: String?
         public init(profile: String, smd: String, i2: String, z: Double, predictionInterval: Bool, tau2CI: Bool,
-                    convergence: String, direction: String, iterations: Int?) {
+                    convergence: String, direction: String, iterations: Int?, scale: String? = nil, totals: String? = nil,
+                    pNormal: String? = nil) {
             self.profile = profile; self.smd = smd; self.i2 = i2; self.z = z; self.predictionInterval = predictionInterval
             self.tau2CI = tau2CI; self.convergence = convergence; self.direction = direction; self.iterations = iterations
+            self.scale = scale; self.totals = totals; self.pNormal = pNormal
         }
         enum CodingKeys: String, CodingKey {
-            case profile, smd, i2, z, convergence, direction, iterations
+            case profile, smd, i2, z, convergence, direction, iterations, scale, totals
+            case pNormal = "p_normal"
             case predictionInterval = "prediction_interval"
             case tau2CI = "tau2_ci"
         }
@@ -125,27 +141,36 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public struct Group: Codable, Sendable, Hashable {
             public var name: String
             public var k: Int
-            public var estimate: Double
-            public var se: Double
-            public var ciLower: Double
-            public var ciUpper: Double
-            public var statistic: Double
-            public var pValue: Double
-            public var tau2: Double
-            public var i2: Double
+            /// The numbers are absent for a subgroup with no estimable study (`not_estimable` is true).
+            public var estimate: Double?
+            public var se: Double?
+            public var ciLower: Double?
+            public var ciUpper: Double?
+            public var statistic: Double?
+            public var pValue: Double?
+            public var tau2: Double?
+            public var i2: Double?
             public var q: Double?
             public var df: Int?
             public var qPValue: Double?
             public var studies: [String]
-            public init(name: String, k: Int, estimate: Double, se: Double, ciLower: Double, ciUpper: Double, statistic: Double,
-                        pValue: Double, tau2: Double, i2: Double, q: Double?, df: Int?, qPValue: Double?, studies: [String]) {
+            public var notEstimable: Bool?
+            public init(name: String, k: Int, estimate: Double?, se: Double?, ciLower: Double?, ciUpper: Double?, statistic: Double?,
+                        pValue: Double?, tau2: Double?, i2: Double?, q: Double?, df: Int?, qPValue: Double?, studies: [String],
+                        notEstimable: Bool? = nil) {
                 self.name = name; self.k = k; self.estimate = estimate; self.se = se; self.ciLower = ciLower
                 self.ciUpper = ciUpper; self.statistic = statistic; self.pValue = pValue; self.tau2 = tau2; self.i2 = i2
-                self.q = q; self.df = df; self.qPValue = qPValue; self.studies = studies
+                self.q = q; self.df = df; self.qPValue = qPValue; self.studies = studies; self.notEstimable = notEstimable
+            }
+            /// A subgroup whose studies all were left out.
+            public static func notEstimable(_ name: String, studies: [String]) -> Group {
+                Group(name: name, k: 0, estimate: nil, se: nil, ciLower: nil, ciUpper: nil, statistic: nil, pValue: nil, tau2: nil,
+                      i2: nil, q: nil, df: nil, qPValue: nil, studies: studies, notEstimable: true)
             }
             enum CodingKeys: String, CodingKey {
                 case name, k, estimate, se, statistic, tau2, i2, q, df, studies
                 case ciLower = "ci_lower", ciUpper = "ci_upper", pValue = "p_value", qPValue = "q_p_value"
+                case notEstimable = "not_estimable"
             }
         }
         public var groups: [Group]

@@ -128,9 +128,13 @@ public enum RevMan5Reader {
             return value
         }
 
+        /// Statistics RevMan computed: an attribute that is empty or not a finite number ("NaN", "Infinity")
+        /// is one RevMan did not compute, not a data error.
         func statistics(_ a: [String: String], element: String, keys: [(String, String)]) -> [String: Double] {
             var out: [String: Double] = [:]
-            for (attribute, name) in keys { if let v = number(a, attribute, element: element) { out[name] = v } }
+            for (attribute, name) in keys {
+                if let raw = a[attribute]?.trimmingCharacters(in: .whitespaces), let v = Double(raw), v.isFinite { out[name] = v }
+            }
             return out
         }
 
@@ -173,12 +177,17 @@ public enum RevMan5Reader {
                     groupLabels: ("Experimental", "Control"), graphLabels: ("Favours experimental", "Favours control"),
                     calculated: stats["estimate"] != nil, statistics: stats, subgroupTest: test, subgroups: [], rows: [],
                     file: path, line: line)
+                current?.totals = a["TOTALS"] ?? "YES"
+                current?.logData = a["LOG_DATA"] != "NO"
+                current?.estimable = a["ESTIMABLE"] != "NO"
+                if let m = a["EFFECT_MEASURE"], kind == .generic { current?.measureName = m }
                 swapEvents = a["SWAP_EVENTS"] == "YES"
                 if swapEvents {
                     skipped.append(RevManNote(file: path, line: line, message: "analysis \(current!.id): events and non-events are swapped, as RevMan was told"))
                 }
             case _ where RevMan5Reader.subgroupElements.contains(element):
-                currentSubgroup = RevManSubgroup(name: "", statistics: statistics(a, element: element, keys: Self.pooledKeys))
+                currentSubgroup = RevManSubgroup(name: "", statistics: statistics(a, element: element, keys: Self.pooledKeys),
+                                                 estimable: a["ESTIMABLE"] != "NO")
             case _ where RevMan5Reader.rowElements.contains(element):
                 guard current != nil else { return }
                 guard let id = a["STUDY_ID"] else {
@@ -211,7 +220,7 @@ public enum RevMan5Reader {
                                        subgroup: nil, values: values,
                                        statistics: element == "IV_DATA" ? statistics(a, element: element, keys: [("WEIGHT", "weight"), ("CI_START", "ci_lower"), ("CI_END", "ci_upper")])
                                            : statistics(a, element: element, keys: Self.studyKeys),
-                                       footnote: nil, line: line)
+                                       footnote: nil, line: line, estimable: a["ESTIMABLE"] != "NO")
             default:
                 break
             }
@@ -233,6 +242,9 @@ public enum RevMan5Reader {
                 if RevMan5Reader.subgroupElements.contains(parent) { currentSubgroup?.name = value }
                 else if RevMan5Reader.outcomeKinds[parent] != nil { current?.name = value }
                 else if parent == "COMPARISON" { comparisonName = value }
+            case "EFFECT_MEASURE" where RevMan5Reader.outcomeKinds[parent] != nil:
+                // "Data only" exports name a generic analysis' measure in a child element.
+                if !value.isEmpty { current?.measureName = value }
             case "GROUP_LABEL_1": if !value.isEmpty { current?.groupLabels.experimental = value }
             case "GROUP_LABEL_2": if !value.isEmpty { current?.groupLabels.control = value }
             case "GRAPH_LABEL_1": if !value.isEmpty { current?.graphLabels.left = value }
@@ -261,6 +273,7 @@ public enum RevMan5Reader {
                 }
                 // Subgroup names on rows of subgroups with no NAME element fall back to their number.
                 for i in outcome.subgroups.indices where outcome.subgroups[i].name.isEmpty { outcome.subgroups[i].name = "Subgroup \(i + 1)" }
+                outcome.labelRows()
                 outcomes.append(outcome)
             default:
                 break

@@ -48,6 +48,21 @@ public struct RevManOutcome: Sendable {
     public var graphLabels: (left: String, right: String)
     /// RevMan computed and stored results for this analysis (false for analyses never calculated).
     public var calculated: Bool
+    /// RevMan's "Totals" option: YES (overall and subgroup totals), SUB (subgroup totals only) or NO.
+    public var totals: String = "YES"
+    /// Generic inverse variance: the study estimates are logs of ratios (LOG_DATA="YES"), pooled on the
+    /// log scale and shown exponentiated. RevMan 5 assumes log data when the attribute is absent.
+    public var logData: Bool = true
+    /// RevMan marked the analysis ESTIMABLE="NO" (it stored zeros in place of its totals).
+    public var estimable: Bool = true
+    /// The measure's name as RevMan shows it for generic inverse-variance data ("Hazard Ratio").
+    public var measureName: String?
+    /// RevMan Web: the heterogeneity (τ²) estimator ("REML", "DL") of a random-effects analysis.
+    public var tauEstimator: String?
+    /// RevMan Web: "Wald" or "HKSJ" (Hartung–Knapp–Sidik–Jonkman) confidence intervals.
+    public var ciMethod: String?
+    /// RevMan Web: whether a prediction interval is shown.
+    public var predictionInterval: Bool?
     /// Statistics RevMan stored for the whole analysis, by metapipe's statistic names.
     public var statistics: [String: Double]
     /// RevMan's test for subgroup differences, when there are subgroups.
@@ -60,6 +75,7 @@ public struct RevManOutcome: Sendable {
 
     /// The measure metapipe computes.
     public var measure: EffectMeasure? {
+        if dataType == .generic { return .generic }
         switch revmanMeasure {
         case "OR", "PETO_OR": return .or
         case "RR": return .rr
@@ -83,6 +99,8 @@ public struct RevManOutcome: Sendable {
 public struct RevManSubgroup: Sendable {
     public var name: String
     public var statistics: [String: Double]
+    /// RevMan marked the subgroup ESTIMABLE="NO".
+    public var estimable: Bool = true
 }
 
 /// A study's row in an analysis: what it reports and what RevMan computed for it.
@@ -97,6 +115,11 @@ public struct RevManRow: Sendable {
     public var statistics: [String: Double]
     public var footnote: String?
     public var line: Int?
+    /// RevMan marked the study's row ESTIMABLE="NO" (e.g. no events in either arm).
+    public var estimable: Bool = true
+    /// The label the row has in its analysis: the study name, or "name (1)", "name (2)", … when the
+    /// analysis has several rows of one study (a multi-arm trial, or one trial in two subgroups).
+    public var label: String = ""
 }
 
 /// Metapipe's names for the statistics RevMan stores.
@@ -107,4 +130,34 @@ public enum RevManStatistic {
     public static let test = ["q_between", "df_between", "p_between", "i2_between"]
     /// Study level.
     public static let study = ["estimate", "ci_lower", "ci_upper", "se", "variance", "weight"]
+}
+
+extension RevManOutcome {
+    /// Gives every row a distinct label: a study with one row keeps its name; a study with several
+    /// rows in the analysis (RevMan keeps each: a multi-arm trial compared twice, one trial in two
+    /// subgroups) gets "name (1)", "name (2)", … in the order RevMan lists them.
+    mutating func labelRows() {
+        var count: [String: Int] = [:]
+        for r in rows { count[r.study, default: 0] += 1 }
+        let names = Set(rows.map(\.study))
+        var seen: [String: Int] = [:]
+        for i in rows.indices {
+            let name = rows[i].study
+            guard count[name, default: 0] > 1 else {
+                rows[i].label = name
+                continue
+            }
+            var n = seen[name, default: 0]
+            var label: String
+            repeat {
+                n += 1
+                label = "\(name) (\(n))"
+            } while names.contains(label)
+            seen[name] = n
+            rows[i].label = label
+        }
+    }
+
+    /// Several rows share a study name.
+    public var hasRepeatedStudies: Bool { Set(rows.map(\.study)).count < rows.count }
 }

@@ -59,7 +59,7 @@ public enum RevManWebReader {
                                           message: "skipped analysis \(id) '\(record["Analysis name"])': data type '\(record["Data type"])' is not supported"))
                 continue
             }
-            let measure = Self.measure(record["Effect measure"], method: record["Statistical method"])
+            let measure = kind == .generic ? "GIV" : Self.measure(record["Effect measure"], method: record["Statistical method"])
             guard let measure else {
                 skipped.append(RevManNote(file: settings.display, line: record.line,
                                           message: "skipped analysis \(id) '\(record["Analysis name"])': effect measure '\(record["Effect measure"])' is not supported"))
@@ -74,7 +74,8 @@ public enum RevManWebReader {
             if !calculated { stats = [:] }
             let test = calculated ? try numbers(record, settings, [("Subgroup Chi²", "q_between"), ("Subgroup df", "df_between"),
                                                                    ("Subgroup P", "p_between"), ("Subgroup I²", "i2_between")]) : [:]
-            let ci = Double(record["Study CI"].replacingOccurrences(of: "%", with: "")) ?? 95
+            let level = record["CI/PI level"].replacingOccurrences(of: "%", with: "")
+            let ci = Double(record["Study CI"].replacingOccurrences(of: "%", with: "")) ?? Double(level) ?? 95
             let ciTotal = Double(record["Estimate CI"].replacingOccurrences(of: "%", with: "")) ?? ci
             let experimental = record["Experimental group label"], control = record["Control group label"]
             var outcome = RevManOutcome(
@@ -82,8 +83,21 @@ public enum RevManWebReader {
                 revmanMeasure: measure, revmanMethod: record["Statistical method"].uppercased() == "PETO" ? "PETO" : record["Statistical method"].uppercased(),
                 random: record["Analysis model"].lowercased().hasPrefix("random"), ciStudy: ci, ciTotal: ciTotal,
                 groupLabels: (experimental.isEmpty ? "Experimental" : experimental, control.isEmpty ? "Control" : control),
-                graphLabels: ("Favours experimental", "Favours control"), calculated: calculated, statistics: stats,
+                graphLabels: (record["Graph label (left)"].isEmpty ? "Favours experimental" : record["Graph label (left)"],
+                              record["Graph label (right)"].isEmpty ? "Favours control" : record["Graph label (right)"]),
+                calculated: calculated, statistics: stats,
                 subgroupTest: test, subgroups: [], rows: [], file: settings.display, line: record.line)
+            // Settings RevMan Web exports beside the estimates.
+            let estimator = record["Heterogeneity estimator"].trimmingCharacters(in: .whitespaces)
+            if !estimator.isEmpty { outcome.tauEstimator = estimator.uppercased() }
+            let ciMethod = record["CI method"].trimmingCharacters(in: .whitespaces)
+            if !ciMethod.isEmpty { outcome.ciMethod = ciMethod }
+            if !record["Prediction interval"].isEmpty { outcome.predictionInterval = record["Prediction interval"].lowercased() == "true" }
+            if kind == .generic, !record["Log-scale data"].isEmpty { outcome.logData = record["Log-scale data"].lowercased() == "true" }
+            if kind == .generic, !record["Effect measure"].isEmpty { outcome.measureName = record["Effect measure"] }
+            if record["Overall estimates"].lowercased() == "false" {
+                outcome.totals = record["Subgroup estimates"].lowercased() == "false" ? "NO" : "SUB"
+            }
             let swap = record["Swap event and non-event"].lowercased() == "true"
             for row in rows.records where "\(row["Analysis group"]).\(row["Analysis number"])" == id {
                 var values: [String: Double] = [:]

@@ -70,6 +70,11 @@ public struct BinaryCounts: Sendable, Hashable, Codable {
     public var d: Double { total2 - events2 }
     public var total: Double { total1 + total2 }
     public var hasZeroCell: Bool { a == 0 || b == 0 || c == 0 || d == 0 }
+    /// The table with 0.5 added to every cell when it has a zero cell (itself otherwise).
+    public var corrected: BinaryCounts {
+        guard hasZeroCell else { return self }
+        return BinaryCounts(events1: events1 + 0.5, total1: total1 + 1, events2: events2 + 0.5, total2: total2 + 1)
+    }
     public var isDoubleZero: Bool { events1 == 0 && events2 == 0 }
     public var isDoubleFull: Bool { b == 0 && d == 0 }
 }
@@ -194,8 +199,8 @@ public enum EffectSizes {
     }
 
     /// Computes one study's effect size, or says why the study cannot contribute.
-    public static func compute(_ study: StudyInput, measure: EffectMeasure, smd: SMDConvention = .hedges)
-        throws -> Outcome
+    public static func compute(_ study: StudyInput, measure: EffectMeasure, smd: SMDConvention = .hedges,
+                               zeroCells: ZeroCellRule? = nil) throws -> Outcome
     {
         let name = study.study
         switch study.data {
@@ -238,7 +243,11 @@ public enum EffectSizes {
             if measure == .or && counts.isDoubleFull {
                 return .dropped("every participant had the event in both arms, so the OR is not estimable")
             }
-            let (yi, vi, corrected) = binaryEffect(counts, measure: measure)
+            var (yi, vi, corrected) = binaryEffect(counts, measure: measure)
+            if measure == .rd, corrected, zeroCells == .revman {
+                // RevMan keeps the raw risk difference; only its variance uses the corrected cells.
+                yi = counts.events1 / counts.total1 - counts.events2 / counts.total2
+            }
             return .effect(EffectSize(study: name, yi: yi, vi: vi, input: corrected ? .countsCorrected : .counts,
                                       counts: counts, n1: counts.total1, n2: counts.total2))
         case let .generic(yi, vi):

@@ -23,7 +23,8 @@ enum MantelHaenszel {
     /// Mantel & Haenszel (1959) pooled OR, RR or RD with the variances of Robins, Breslow &
     /// Greenland (1986) for log OR and of Greenland & Robins (1985) for log RR and RD.
     /// Weights: OR bᵢcᵢ/Nᵢ, RR cᵢn₁ᵢ/Nᵢ, RD n₁ᵢn₂ᵢ/Nᵢ.
-    static func pool(_ tables: [BinaryCounts], measure: EffectMeasure) throws -> Result {
+    /// `varianceTables` (RD only): the tables whose cells enter the variance (RevMan's corrected cells).
+    static func pool(_ tables: [BinaryCounts], measure: EffectMeasure, varianceTables: [BinaryCounts]? = nil) throws -> Result {
         switch measure {
         case .or:
             var sR = 0.0, sS = 0.0, sPR = 0.0, sPSQR = 0.0, sQS = 0.0
@@ -59,14 +60,19 @@ enum MantelHaenszel {
             return Result(estimate: log(sR / sS), se: (sP / (sR * sS)).squareRoot(), weights: weights,
                           studyEffects: [], studyVariances: [])
         default:
+            // RevMan (varianceTables = the corrected cells): weights and estimate from the raw cells,
+            // the Greenland–Robins numerator from the corrected ones (CD008625 analysis 1.3 stores
+            // CI ±0.0708645085597648 for two 0/13 v 0/12 and 0/54 v 0/19 tables: exactly this).
             var sW = 0.0, sWD = 0.0, sV = 0.0
             var weights: [Double] = []
-            for t in tables {
+            for (i, t) in tables.enumerated() {
                 let n = t.total, n1 = t.total1, n2 = t.total2
                 let w = n1 * n2 / n
                 sW += w
                 sWD += w * (t.a / n1 - t.c / n2)
-                sV += (t.a * t.b * n2 * n2 * n2 + t.c * t.d * n1 * n1 * n1) / (n1 * n2 * n * n)
+                let u = varianceTables?[i] ?? t
+                let un = u.total, un1 = u.total1, un2 = u.total2
+                sV += (u.a * u.b * un2 * un2 * un2 + u.c * u.d * un1 * un1 * un1) / (un1 * un2 * un * un)
                 weights.append(w)
             }
             let variance = sV / (sW * sW)

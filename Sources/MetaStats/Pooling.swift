@@ -128,7 +128,7 @@ public enum Pooling {
             let study = StudyResult(study: e.study, yi: e.yi, vi: e.vi, se: se, ciLower: e.yi - crit * se,
                                     ciUpper: e.yi + crit * se, weight: 100, input: e.input)
             let pooled = PooledEstimate(estimate: e.yi, se: se, ciLower: study.ciLower, ciUpper: study.ciUpper,
-                                        statistic: z, pValue: 2 * Normal.ccdf(abs(z)), df: nil, piLower: nil, piUpper: nil)
+                                        statistic: z, pValue: options.zPValue(z), df: nil, piLower: nil, piUpper: nil)
             options.test = .z
             return try checked(MetaAnalysis(
                 options: options, method: method, k: 1, studies: [study], pooled: pooled, heterogeneity: nil,
@@ -153,7 +153,18 @@ public enum Pooling {
                 guard let c = e.counts else { throw StatsError.needsCounts(study: e.study, method: method.rawValue) }
                 return c
             }
-            let fixed = try method == .peto ? MantelHaenszel.peto(counts) : MantelHaenszel.pool(counts, measure: measure)
+            let fixed: MantelHaenszel.Result
+            if method == .peto {
+                fixed = try MantelHaenszel.peto(counts)
+            } else if options.zeroCells == .revman {
+                // RevMan: tables with a zero cell enter the sums with 0.5 added to each cell; a risk
+                // difference keeps the raw cells in its estimate.
+                let corrected = counts.map(\.corrected)
+                fixed = try MantelHaenszel.pool(measure == .rd ? counts : corrected, measure: measure,
+                                                varianceTables: corrected)
+            } else {
+                fixed = try MantelHaenszel.pool(counts, measure: measure)
+            }
             // Peto shows and tests its own per-study estimates (O − E)/V with variance 1/V.
             let rows: [EffectSize] = method == .peto
                 ? effects.indices.map { i in
@@ -176,7 +187,7 @@ public enum Pooling {
                 let z = fixed.estimate / se
                 pooled = PooledEstimate(estimate: fixed.estimate, se: se, ciLower: fixed.estimate - crit * se,
                                         ciUpper: fixed.estimate + crit * se, statistic: z,
-                                        pValue: 2 * Normal.ccdf(abs(z)), df: nil, piLower: nil, piUpper: nil)
+                                        pValue: options.zPValue(z), df: nil, piLower: nil, piUpper: nil)
                 let total = fixed.weights.reduce(0, +)
                 studies = zip(rows, fixed.weights).map { e, w in studyRow(e, weight: 100 * w / total, crit: crit) }
                 heterogeneity = Heterogeneity(tau2: 0, tau: 0, i2: i2q, h2: q / Double(df), q: q, df: df, pValue: qp,
@@ -294,7 +305,7 @@ public enum Pooling {
         case .z:
             crit = options.zCritical
             statistic = mu / se
-            pValue = 2 * Normal.ccdf(abs(statistic))
+            pValue = options.zPValue(statistic)
         case .knha:
             // Hartung & Knapp (2001); Sidik & Jonkman (2002): Var = Σwᵢ(yᵢ − μ̂)² / ((k − 1)·Σwᵢ), t with k − 1 df.
             var s = 0.0

@@ -87,6 +87,14 @@ public struct PoolingOptions: Sendable, Hashable, Codable {
     public var predictionInterval: Bool
     public var tau2ConfidenceInterval: Bool
     public var convergence: Convergence
+    /// How z tests' p-values are computed (nil: exactly). RevMan 5 uses Hill's AS 66.
+    public var normalTail: NormalTail?
+    /// Which 2×2 cells the Mantel–Haenszel sums use for tables with a zero cell (nil: the raw
+    /// counts, as metafor's `rma.mh`).
+    public var zeroCells: ZeroCellRule?
+
+    /// The two-sided p-value of a z statistic under these options.
+    public func zPValue(_ z: Double) -> Double { (normalTail ?? .exact).twoSided(z) }
 
     public init(model: PoolingModel = .random, method: PoolingMethod = .dl, test: TestMethod = .z,
                 level: Double = 95, i2: I2Definition = .tau2, predictionInterval: Bool = true,
@@ -114,4 +122,13 @@ public struct PoolingOptions: Sendable, Hashable, Codable {
         if method == .mh || method == .iv { return .dl }
         return method.tauEstimator
     }
+}
+
+/// How tables with a zero cell enter Mantel–Haenszel pooling and risk differences.
+public enum ZeroCellRule: String, CaseIterable, Sendable, Codable, Hashable {
+    /// RevMan 5 and RevMan Web: 0.5 is added to each cell of a table with a zero cell, and the
+    /// corrected cells enter the Mantel–Haenszel sums (estimate, variance, weights, and so Q, I², τ²
+    /// and the random-effects weights). A risk difference keeps its raw value (raw cells in the
+    /// estimate's sums); only its variance uses the corrected cells.
+    case revman
 }

@@ -22,11 +22,11 @@ public enum Profile: String, CaseIterable, Sendable, Codable, Hashable {
         case .revman5:
             return ProfileSettings(smd: .revman, i2: .q, zQuantile: .exact, predictionInterval: false,
                                    tau2ConfidenceInterval: false, method: .dl, test: .z, binaryFixedMethod: .mh,
-                                   convergence: .strict)
+                                   convergence: .strict, normalTail: .as66, zeroCells: .revman)
         case .revmanWeb:
             return ProfileSettings(smd: .revman, i2: .tau2, zQuantile: .exact, predictionInterval: true,
                                    tau2ConfidenceInterval: true, method: .reml, test: .knha, binaryFixedMethod: .mh,
-                                   convergence: .strict)
+                                   convergence: .strict, zeroCells: .revman)
         }
     }
 }
@@ -50,4 +50,8 @@ public struct ProfileSettings: Sendable, Hashable, Codable {
     /// Default method for a fixed-effect analysis of a binary measure.
     public var binaryFixedMethod: PoolingMethod
     public var convergence: Convergence
+    /// How z tests' p-values are computed.
+    public var normalTail: NormalTail = .exact
+    /// Zero cells in Mantel–Haenszel sums (nil: raw counts).
+    public var zeroCells: ZeroCellRule? = nil
 }

@@ -147,7 +147,7 @@ public enum Sensitivity {
                 pValue = 2 * StudentT.ccdf(abs(statistic), df: n - 1)
             } else {
                 statistic = mu / se
-                pValue = 2 * Normal.ccdf(abs(statistic))
+                pValue = options.zPValue(statistic)
             }
             let q = qs[i]
             let (i2, h2): (Double, Double)

@@ -37,6 +37,7 @@ public enum Subgroups {
             if members[label] == nil { order.append(label) }
             members[label, default: []].append(effect)
         }
+        if effects.isEmpty { return SubgroupAnalysis(groups: [], qBetween: nil, df: nil, pValue: nil, warnings: []) }
         var options = options
         options.tau2ConfidenceInterval = false
         var groups: [SubgroupResult] = []
