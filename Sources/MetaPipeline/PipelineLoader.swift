@@ -496,7 +496,9 @@ struct Loader {
         let (studies, problems, hits) = Selection.selectCounting(selection, tables: plain, measure: settings.measure,
                                                                  subgroupColumns: subgroups)
         report(problems, at: node)
+        let errorsBeforeUnmatched = errorCount
         if countChecks { reportUnmatched(selection, hits: hits, entries: entries, what: what) }
+        let unmatched = errorCount > errorsBeforeUnmatched
         let (effects, dropped, effectProblems) = Selection.effectSizes(studies, spec: selection, tables: plain,
                                                                        measure: settings.measure, smd: settings.smd,
                                                                        zeroCells: settings.pooling.zeroCells)
@@ -519,9 +521,9 @@ struct Loader {
         lastEstimable = !effects.isEmpty || !problems.isEmpty || !effectProblems.isEmpty
         if problems.isEmpty && effectProblems.isEmpty && countChecks {
             let k = effects.count
-            if studies.isEmpty {
+            if studies.isEmpty && !unmatched {
                 reader.error(whereNode ?? node, "\(what) selects no rows from \(selection.tables.joined(separator: ", ")); check its 'where' and 'exclude'")
-            } else if k == 0 {
+            } else if !studies.isEmpty && k == 0 {
                 reader.warning(node, "\(what) has no study with an estimable effect (every study was left out); it is reported as not estimable")
             }
         }

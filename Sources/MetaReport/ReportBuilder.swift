@@ -29,7 +29,13 @@ public enum ReportBuilder {
 
     // MARK: Scales and numbers
 
-    static func isRatio(_ measure: String) -> Bool { measure == "OR" || measure == "RR" }
+    static func isRatio(_ measure: String) -> Bool { measure == "OR" || measure == "RR" || measure == logGeneric }
+
+    /// A generic measure on the log scale (`scale: log`): shown exponentiated, as a ratio.
+    static let logGeneric = "GEN:log"
+
+    /// The measure code that decides how a result is shown.
+    static func shownMeasure(_ r: ResultDocument) -> String { r.settings.scale == "log" ? logGeneric : r.measure }
     static func display(_ x: Double, _ measure: String) -> Double { isRatio(measure) ? exp(x) : x }
 
     static func interval(_ e: Double, _ l: Double, _ u: Double, _ measure: String) -> String {
@@ -38,7 +44,8 @@ public enum ReportBuilder {
     }
 
     static func measureName(_ code: String) -> String {
-        EffectMeasure(rawValue: code)?.displayName ?? code
+        if code == logGeneric { return "Ratio" }
+        return EffectMeasure(rawValue: code)?.displayName ?? code
     }
 
     /// RevMan's words for an analysis or subgroup without an estimable study.
@@ -66,11 +73,11 @@ public enum ReportBuilder {
             rows.append([
                 [.link(r.title, url: "#\(anchor(r.analysis))")],
                 [.text(String(r.k))],
-                [.text(measureName(r.measure))],
-                [.text(r.pooled.map { interval($0.estimate, $0.ciLower, $0.ciUpper, r.measure) } ?? notEstimable)],
+                [.text(measureName(shownMeasure(r)))],
+                [.text(r.pooled.map { interval($0.estimate, $0.ciLower, $0.ciUpper, shownMeasure(r)) } ?? notEstimable)],
                 [.text(r.pooled.map { Format.p($0.pValue) } ?? "–")],
                 [.text(r.heterogeneity.map { Format.percent($0.i2, 0) } ?? "–")],
-                [.text(predictionInterval(r.pooled, r.measure))],
+                [.text(predictionInterval(r.pooled, shownMeasure(r)))],
             ])
         }
         blocks.append(.table(.init(caption: "Pooled results", header: ["Analysis", "k", "Measure", "Estimate [95% CI]", "P", "I²", "Prediction interval"],
@@ -163,7 +170,7 @@ public enum ReportBuilder {
 
     static func analysisSections(_ a: AnalysisReport) -> [ReportDocument.Section] {
         let r = a.result
-        let m = r.measure
+        let m = shownMeasure(r)
         let digits = Format.decimals(forMeasure: m)
         let ci = "\(Format.data(r.level))% CI"   // the analysis' own confidence level
         var blocks: [ReportDocument.Block] = []
@@ -305,12 +312,22 @@ public enum ReportBuilder {
             blocks.append(.note([.strong("\(v.failed) of \(checked) statistics RevMan stored for analysis \(v.outcome) differ from metapipe's"),
                                  .text(" beyond the tolerance (\(v.tolerance)).")]))
         }
+        var unchecked: [String] = []
+        if v.notComputed > 0 {
+            unchecked.append("\(v.notComputed) stored value\(v.notComputed == 1 ? " is a placeholder" : "s are placeholders") for results RevMan did not compute (\(VerificationReport.Status.notComputed.rawValue))")
+        }
+        if v.artefacts > 0 {
+            unchecked.append("\(v.artefacts) \(v.artefacts == 1 ? "is a known RevMan artefact" : "are known RevMan artefacts")")
+        }
+        if !unchecked.isEmpty {
+            blocks.append(.paragraph([.text("Not checked: " + unchecked.joined(separator: "; ") + ". Their reasons are in the table and in verify.csv; none is counted as agreeing.")]))
+        }
         let rows: [[[ReportDocument.Inline]]] = v.rows.map { row in
             let place = row.level == "study" ? row.study : (row.level == "subgroup" ? row.subgroup : row.level)
             return [[.text(place)], [.text(row.statistic)], [.text(row.revman.map(CSVWriter.number) ?? "–")],
                     [.text(row.metapipe.map(CSVWriter.number) ?? "–")],
                     [.text(row.difference.map { $0 == 0 ? "0" : String(format: "%.1e", $0) } ?? "–")],
-                    [row.status == "FAIL" ? .strong("FAIL") : .text(row.status)]]
+                    [row.status == "FAIL" ? .strong("FAIL") : .text(row.status + (row.reason.map { ": \($0)" } ?? ""))]]
         }
         blocks.append(.table(.init(caption: nil, header: ["Where", "Statistic", "RevMan", "metapipe", "Difference", "Status"],
                                    rows: rows, numeric: [2, 3, 4])))

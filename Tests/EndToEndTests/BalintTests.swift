@@ -83,8 +83,10 @@ import Testing
         Self.compare(try Pooling.analyze(effects, measure: .smd, options: PoolingOptions(method: .reml, test: .knha)),
                      scenarios["REML with Hartung-Knapp"]!, "REML+HK")
         let revman = try EffectSizes.compute(main, measure: .smd, smd: .revman).effects
-        Self.compare(try Pooling.analyze(revman, measure: .smd, options: PoolingOptions(method: .dl, i2: .q, predictionInterval: false,
-                                                                                     tau2ConfidenceInterval: false, convergence: .strict)),
+        var revmanOptions = PoolingOptions(method: .dl, i2: .q, predictionInterval: false, tau2ConfidenceInterval: false,
+                                           convergence: .strict)
+        revmanOptions.normalTail = .as66   // RevMan 5's P for Z
+        Self.compare(try Pooling.analyze(revman, measure: .smd, options: revmanOptions),
                      scenarios["RevMan 5 conventions"]!, "RevMan 5")
     }
 
@@ -112,7 +114,7 @@ import Testing
         let scenarios = Dictionary(uniqueKeysWithValues: (result["sensitivity"] as! [[String: Any]]).map { ($0["name"] as! String, $0) })
         let doubtful = Set(arms.filter { ["doubtful_sd", "ambiguous_direction"].contains($0["flag"]!) && ($0["flag"] == "doubtful_sd" || analysis == "burnout-pa") }.map { $0["study"]! })
         let withoutDoubtful = effects.filter { !doubtful.contains($0.study) }
-        let name = analysis == "burnout-pa" ? "without doubtful SDs or direction" : "without doubtful SDs"
+        let name = analysis == "burnout-pa" ? "without the doubtful direction" : "without doubtful SDs"
         Self.compare(try Pooling.analyze(withoutDoubtful, measure: .smd, options: options), scenarios[name]!, "\(analysis) \(name)")
         // Cheng 2019 with the control n printed in its abstract (240), everything else unchanged.
         let corrected = arms.map { Self.arms($0, n2: $0["study"] == "Cheng 2019" ? 240 : nil) } + tInputs

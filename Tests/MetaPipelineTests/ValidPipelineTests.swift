@@ -83,12 +83,21 @@ import Testing
         #expect(table?.table.rows.first?.cells == ["A", "1", ""])
     }
 
-    @Test func templatesAndNumericEquality() throws {
-        let table = Table(name: "t", path: "t.csv", header: ["author", "year"], rows: [TableRow(line: 2, cells: ["Song", "2022"])])
+    /// Cells are compared as text: "2022" is not "2022.0", and outcome "1.1" is not "1.10".
+    @Test func templatesAndTextEquality() throws {
+        let table = Table(name: "t", path: "t.csv", header: ["author", "year", "outcome"],
+                          rows: [TableRow(line: 2, cells: ["Song", "2022", "1.10"])])
         #expect(Selection.label("{author} {year}", table: table, row: table.rows[0]) == "Song 2022")
         #expect(Selection.templateColumns("{author} ({year})") == ["author", "year"])
-        #expect(Selection.matches(table, table.rows[0], Condition(column: "year", values: ["2022.0"])))
-        #expect(!Selection.matches(table, table.rows[0], Condition(column: "year", values: ["2021"])))
+        #expect(Selection.matches(table, table.rows[0], Condition(column: "year", values: [" 2022 "])))
+        #expect(!Selection.matches(table, table.rows[0], Condition(column: "year", values: ["2022.0"])))
+        #expect(!Selection.matches(table, table.rows[0], Condition(column: "outcome", values: ["1.1"])))
+        #expect(Selection.matches(table, table.rows[0], Condition(column: "outcome", values: ["1.1", "1.10"])))
+        // A study condition matches the label as shown (after the template) as well as the raw cell.
+        let named = Table(name: "t", path: "t.csv", header: ["study", "year"], rows: [TableRow(line: 2, cells: ["ISIS-4", "1995"])])
+        #expect(Selection.matches(named, named.rows[0], Condition(column: "study", values: ["ISIS-4 1995"]), label: "ISIS-4 1995"))
+        #expect(Selection.matches(named, named.rows[0], Condition(column: "study", values: ["ISIS-4"]), label: "ISIS-4 1995"))
+        #expect(!Selection.matches(named, named.rows[0], Condition(column: "study", values: ["ISIS-4 1995"])))
     }
 
     @Test func didYouMean() {
