@@ -30,6 +30,8 @@ struct EffectsArtifact: Codable, Sendable {
     /// Subgroup labels of the dropped studies, one entry per dropped study (absent without subgroups
     /// or dropped studies): a subgroup whose studies are all dropped is reported as not estimable.
     var droppedGroups: [[String: String]]?
+    /// Subgroup column → group names in the order of their first row (with `droppedGroups` only).
+    var groupOrder: [String: [String]]?
 }
 
 /// `studies.json`: where each study's row is and what else it says.

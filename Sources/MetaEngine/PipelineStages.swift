@@ -94,10 +94,24 @@ public struct PipelineStages {
         stages.append(Stage(id: effectsID, kind: "effects", parameters: canonical(ep), inputs: a.selection.tables.map(tableRef),
                             origin: origin) { context in
             let tables = try Self.tables(context, tableRefs)
-            let (effects, dropped, droppedGroups) = try Self.effects(ep.selection, tables: tables, measure: ep.measure, smd: ep.smd,
+            let (effects, droppedRows, droppedGroups) = try Self.effects(ep.selection, tables: tables, measure: ep.measure, smd: ep.smd,
                                                                      subgroups: ep.subgroups, zeroCells: ep.zeroCells)
+            let dropped = droppedRows.map(\.1)
             var artifact = EffectsArtifact(measure: ep.measure, effects: effects.map(\.1), groups: effects.map(\.0.groups), dropped: dropped)
-            if !droppedGroups.isEmpty && !ep.subgroups.isEmpty { artifact.droppedGroups = droppedGroups }
+            if !droppedGroups.isEmpty && !ep.subgroups.isEmpty {
+                artifact.droppedGroups = droppedGroups
+                // Subgroups in the order of their first row, estimable or not (RevMan's order).
+                let all = (effects.map(\.0) + droppedRows.map(\.0)).sorted {
+                    (ep.selection.tables.firstIndex(of: $0.table) ?? 0, $0.row.line) < (ep.selection.tables.firstIndex(of: $1.table) ?? 0, $1.row.line)
+                }
+                var order: [String: [String]] = [:]
+                for column in ep.subgroups {
+                    var names: [String] = []
+                    for s in all where !names.contains(s.groups[column] ?? "") { names.append(s.groups[column] ?? "") }
+                    order[column] = names
+                }
+                artifact.groupOrder = order
+            }
             let studies = StudiesArtifact(rows: effects.map { s, e in
                 StudiesArtifact.Row(study: e.study, table: s.table, path: tables[s.table]?.path ?? s.table, line: s.row.line, metadata: s.metadata)
             })
@@ -172,12 +186,12 @@ public struct PipelineStages {
             stages.append(Stage(id: scid, kind: "scenario", parameters: canonical(sp), inputs: scenario.selection.tables.map(tableRef),
                                 origin: scenario.origin.description) { context in
                 let tables = try Self.tables(context, refs)
-                let (effects, dropped, _) = try Self.effects(sp.selection, tables: tables, measure: sp.settings.measure,
+                let (effects, droppedRows, _) = try Self.effects(sp.selection, tables: tables, measure: sp.settings.measure,
                                                              smd: sp.settings.smd, subgroups: [], zeroCells: sp.settings.pooling.zeroCells)
                 if effects.isEmpty { throw StageFailure("scenario '\(sp.name)' leaves no study with an estimable effect") }
                 let analysis = try Pooling.analyze(effects.map(\.1), measure: sp.settings.measure, options: sp.settings.pooling)
                 let artifact = ScenarioArtifact(name: sp.name, description: sp.description, changes: sp.changes,
-                                                measure: sp.settings.measure, analysis: analysis, dropped: dropped)
+                                                measure: sp.settings.measure, analysis: analysis, dropped: droppedRows.map(\.1))
                 return StageOutput(artifacts: ["scenario.json": canonical(artifact)])
             })
             resultInputs.append(ArtifactRef(scid, "scenario.json"))
@@ -212,7 +226,8 @@ public struct PipelineStages {
     /// Selection and effect sizes; any problem (which validation should have caught) fails the stage.
     /// Also returns the subgroup labels of the studies left out, for subgroups that are not estimable.
     static func effects(_ selection: SelectionSpec, tables: [String: Table], measure: EffectMeasure, smd: SMDConvention,
-                        subgroups: [String], zeroCells: ZeroCellRule? = nil) throws -> ([(SelectedStudy, EffectSize)], [DroppedStudy], [[String: String]]) {
+                        subgroups: [String], zeroCells: ZeroCellRule? = nil) throws
+        -> ([(SelectedStudy, EffectSize)], [(SelectedStudy, DroppedStudy)], [[String: String]]) {
         let (studies, problems) = Selection.select(selection, tables: tables, measure: measure, subgroupColumns: subgroups)
         let (effects, dropped, effectProblems) = Selection.effectSizes(studies, spec: selection, tables: tables, measure: measure, smd: smd,
                                                                        zeroCells: zeroCells)
@@ -226,7 +241,7 @@ public struct PipelineStages {
                 }
             }.joined(separator: "\n"))
         }
-        return (effects, dropped.map(\.1), dropped.map(\.0.groups))
+        return (effects, dropped, dropped.map(\.0.groups))
     }
 
     static func bias(_ e: EffectsArtifact, checks: [BiasCheck], options: PoolingOptions) throws -> BiasArtifact {

@@ -33,6 +33,9 @@ enum ResultAssembly {
                     }
                 }
             }
+            if let order = effects.groupOrder?[column] {
+                groups.sort { (order.firstIndex(of: $0.name) ?? order.count) < (order.firstIndex(of: $1.name) ?? order.count) }
+            }
             subgroupDocs[column] = .init(groups: groups, qBetween: s.qBetween, df: s.df, pValue: s.pValue, i2: s.i2)
             warnings += s.warnings.map { "subgroups by \(column): \($0)" }
         }

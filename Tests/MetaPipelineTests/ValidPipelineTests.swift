@@ -115,3 +115,49 @@ import Testing
         #expect(sourceLines("a\r\nb\nc\rd") == ["a", "b", "c", "d"])
     }
 }
+
+/// Rows that share a study name: an error by default, kept and numbered with `repeated-studies: number`.
+@Suite struct RepeatedStudyTests {
+    static func load(_ yaml: String) throws -> Result<Pipeline, DiagnosticList> {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("metapipe-repeated-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try """
+            study,arm,events1,total1,events2,total2
+            Gotuzzo 1995,tetracycline,1,16,0,16
+            Gotuzzo 1995,ciprofloxacin,0,102,1,100
+            Khan 1996,doxycycline,35,135,4,125
+
+            """.write(to: folder.appendingPathComponent("arms.csv"), atomically: true, encoding: .utf8)
+        try yaml.write(to: folder.appendingPathComponent("p.yaml"), atomically: true, encoding: .utf8)
+        return PipelineLoader.load(folder.appendingPathComponent("p.yaml").path)
+    }
+
+    @Test func repeatedNamesAreAnErrorWithTheWayOut() throws {
+        guard case .failure(let list) = try Self.load("pipeline: p\ndata: {arms: arms.csv}\nanalyses:\n  a: {data: arms, measure: RR}\n") else {
+            Issue.record("a repeated study name was accepted")
+            return
+        }
+        let text = list.diagnostics.map(\.message).joined(separator: "\n")
+        #expect(text.contains("study 'Gotuzzo 1995' appears twice"))
+        #expect(text.contains("repeated-studies: number"))
+    }
+
+    @Test func declaredRepeatsAreKeptAndNumbered() throws {
+        let yaml = "pipeline: p\ndata: {arms: arms.csv}\nanalyses:\n  a: {data: arms, measure: RR, repeated-studies: number}\n"
+        guard case .success(let p) = try Self.load(yaml) else {
+            Issue.record("declared repeats were refused")
+            return
+        }
+        #expect(p.analyses[0].studies.map(\.input.study) == ["Gotuzzo 1995 (1)", "Gotuzzo 1995 (2)", "Khan 1996"])
+    }
+
+    @Test func aTemplateTellsRowsApart() throws {
+        let yaml = "pipeline: p\ndata: {arms: arms.csv}\nanalyses:\n  a: {data: arms, measure: RR, columns: {study: \"{study} {arm}\"}}\n"
+        guard case .success(let p) = try Self.load(yaml) else {
+            Issue.record("distinct labels were refused")
+            return
+        }
+        #expect(p.analyses[0].studies.map(\.input.study) == ["Gotuzzo 1995 tetracycline", "Gotuzzo 1995 ciprofloxacin", "Khan 1996 doxycycline"])
+    }
+}
