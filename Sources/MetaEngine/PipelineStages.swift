@@ -31,6 +31,7 @@ public struct PipelineStages {
     public static func build(_ pipeline: Pipeline) -> [Stage] {
         var builder = PipelineStages(pipeline)
         builder.addLoads()
+        builder.addVerifySplits()
         var figures: [String: [ReportParameters.FigureInfo]] = [:]
         for analysis in pipeline.analyses {
             builder.addAnalysis(analysis)
@@ -202,10 +203,64 @@ public struct PipelineStages {
 
     struct VerifyParameters: Codable { var spec: VerifySpec }
 
+    struct SplitParameters: Codable {
+        var results: String
+        var settings: String
+        var outcomes: [String]
+    }
+
+    func splitID(_ v: VerifySpec) -> StageID { id("verify-rows:\(v.resultsTable):\(v.settingsTable)") }
+
+    /// The artifact name of one outcome's rows (outcome ids are text such as "1.1"; other characters are encoded).
+    static func rowsArtifact(_ outcome: String, _ table: String) -> String {
+        let safe = outcome.unicodeScalars.map { s -> String in
+            (s.properties.isAlphabetic && s.isASCII) || ("0"..."9").contains(Character(s)) || s == "." || s == "-"
+                ? String(Character(s)) : String(format: "_%04X", s.value)
+        }.joined()
+        return "\(table)-\(safe).json"
+    }
+
+    /// One stage per pair of RevMan tables that `verify` entries read: it splits them by outcome once,
+    /// so that each analysis' check reads only its own rows (a review with a hundred analyses would
+    /// otherwise decode the whole results table a hundred times), and editing one analysis' stored
+    /// statistics reruns only that analysis' check.
+    mutating func addVerifySplits() {
+        var outcomes: [String: (VerifySpec, [String])] = [:]
+        for a in pipeline.analyses {
+            guard let v = a.verify else { continue }
+            let key = splitID(v).rawValue
+            var entry = outcomes[key] ?? (v, [])
+            if !entry.1.contains(v.outcome) { entry.1.append(v.outcome) }
+            outcomes[key] = entry
+        }
+        for (key, (v, list)) in outcomes.sorted(by: { $0.key < $1.key }) {
+            let p = SplitParameters(results: v.resultsTable, settings: v.settingsTable, outcomes: list.sorted())
+            let inputs = [tableRef(v.resultsTable), tableRef(v.settingsTable)]
+            stages.append(Stage(id: StageID(key), kind: "verify-rows", parameters: canonical(p), inputs: inputs,
+                                origin: pipeline.file) { context in
+                let results = try context.decode(Table.self, from: inputs[0])
+                let settings = try context.decode(Table.self, from: inputs[1])
+                var byOutcome: [String: [TableRow]] = [:], settingsBy: [String: [TableRow]] = [:]
+                for row in results.rows { byOutcome[results.cell(row, "outcome"), default: []].append(row) }
+                for row in settings.rows { settingsBy[settings.cell(row, "outcome"), default: []].append(row) }
+                var artifacts: [String: Data] = [:]
+                for outcome in p.outcomes {
+                    var r = results, s = settings
+                    r.rows = byOutcome[outcome] ?? []
+                    s.rows = settingsBy[outcome] ?? []
+                    artifacts[Self.rowsArtifact(outcome, "results")] = canonical(r)
+                    artifacts[Self.rowsArtifact(outcome, "settings")] = canonical(s)
+                }
+                return StageOutput(artifacts: artifacts)
+            })
+        }
+    }
+
     /// Every statistic RevMan stored for the analysis, beside ours: `verify.csv` and `verify.json`.
     mutating func addVerify(_ a: Analysis, _ v: VerifySpec) {
         let resultRef = ArtifactRef(id("result:\(a.name)"), "result.json")
-        let resultsRef = tableRef(v.resultsTable), settingsRef = tableRef(v.settingsTable)
+        let resultsRef = ArtifactRef(splitID(v), Self.rowsArtifact(v.outcome, "results"))
+        let settingsRef = ArtifactRef(splitID(v), Self.rowsArtifact(v.outcome, "settings"))
         let folder = out(a.name)
         stages.append(Stage(id: id("verify:\(a.name)"), kind: "verify", parameters: canonical(VerifyParameters(spec: v)),
                             inputs: [resultRef, resultsRef, settingsRef], origin: a.origin.description) { context in
