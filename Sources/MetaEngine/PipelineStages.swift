@@ -31,6 +31,7 @@ public struct PipelineStages {
     public static func build(_ pipeline: Pipeline) -> [Stage] {
         var builder = PipelineStages(pipeline)
         builder.addLoads()
+        builder.addPartitions()
         builder.addVerifySplits()
         var figures: [String: [ReportParameters.FigureInfo]] = [:]
         for analysis in pipeline.analyses {
@@ -84,6 +85,37 @@ public struct PipelineStages {
         var checks: [BiasCheck]?
     }
 
+    /// The stage that splits a table by the `where` of the analyses that read it.
+    func partitionID(_ table: String) -> StageID { id("rows:\(table)") }
+
+    struct PartitionParameters: Codable {
+        var table: String
+        /// Analysis name → its selection (only `where` and the study label are applied here).
+        var analyses: [String: SelectionSpec]
+    }
+
+    /// One stage per table that analyses with a `where` read: it splits the table into the rows each
+    /// analysis' `where` keeps, so that an edit of a row reruns the effect sizes (and everything after
+    /// them) of the analyses that select that row only. A review of a hundred analyses drawn from one
+    /// table otherwise recomputes every analysis for any edit.
+    mutating func addPartitions() {
+        var byTable: [String: [String: SelectionSpec]] = [:]
+        for a in pipeline.analyses where !a.selection.conditions.isEmpty {
+            for t in a.selection.tables { byTable[t, default: [:]][a.name] = a.selection }
+        }
+        for (table, analyses) in byTable.sorted(by: { $0.key < $1.key }) {
+            let p = PartitionParameters(table: table, analyses: analyses)
+            let input = tableRef(table)
+            stages.append(Stage(id: partitionID(table), kind: "rows", parameters: canonical(p), inputs: [input],
+                                origin: pipeline.file) { context in
+                let whole = try context.decode(Table.self, from: input)
+                var artifacts: [String: Data] = [:]
+                for (name, spec) in p.analyses { artifacts["\(name).json"] = canonical(Selection.prefilter(spec, table: whole)) }
+                return StageOutput(artifacts: artifacts)
+            })
+        }
+    }
+
     mutating func addAnalysis(_ a: Analysis) {
         let origin = a.origin.description
         let effectsID = id("effects:\(a.name)")
@@ -91,8 +123,12 @@ public struct PipelineStages {
         let studiesRef = ArtifactRef(effectsID, "studies.json")
         let ep = EffectsParameters(selection: a.selection, measure: a.settings.measure, smd: a.settings.smd, subgroups: a.subgroups,
                                    zeroCells: a.settings.pooling.zeroCells)
-        let tableRefs = Dictionary(uniqueKeysWithValues: a.selection.tables.map { ($0, tableRef($0)) })
-        stages.append(Stage(id: effectsID, kind: "effects", parameters: canonical(ep), inputs: a.selection.tables.map(tableRef),
+        // The rows each table contributes: those the analysis' `where` keeps, or the whole table.
+        let rowsRef: (String) -> ArtifactRef = { [self] table in
+            a.selection.conditions.isEmpty ? tableRef(table) : ArtifactRef(partitionID(table), "\(a.name).json")
+        }
+        let tableRefs = Dictionary(uniqueKeysWithValues: a.selection.tables.map { ($0, rowsRef($0)) })
+        stages.append(Stage(id: effectsID, kind: "effects", parameters: canonical(ep), inputs: a.selection.tables.map(rowsRef),
                             origin: origin) { context in
             let tables = try Self.tables(context, tableRefs)
             let (effects, droppedRows, droppedGroups) = try Self.effects(ep.selection, tables: tables, measure: ep.measure, smd: ep.smd,

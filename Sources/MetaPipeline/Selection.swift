@@ -156,6 +156,17 @@ public enum Selection {
         return (studies, problems, hits)
     }
 
+    /// The rows of `table` that pass the selection's `where` conditions (the rest of the selection
+    /// applied to them gives the same studies as applied to the whole table).
+    public static func prefilter(_ spec: SelectionSpec, table: Table) -> Table {
+        var out = table
+        out.rows = table.rows.filter { row in
+            let shown = shownLabel(table, row, spec: spec)
+            return spec.conditions.allSatisfy { matches(table, row, $0, label: shown) }
+        }
+        return out
+    }
+
     /// The label a row's study is shown with (after a `columns: {study: …}` template or rename), when
     /// it differs from the row's own `study` cell; `study` entries of where/exclude/include/set match either.
     static func shownLabel(_ table: Table, _ row: TableRow, spec: SelectionSpec) -> String? {
