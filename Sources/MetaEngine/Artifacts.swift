@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import MetaPipeline
+import MetaRunner
 import MetaStats
 
 /// The program version: named in every report and part of every cache key.
@@ -76,6 +77,31 @@ func canonical<T: Encodable>(_ value: T) -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     do { return try encoder.encode(value) } catch { preconditionFailure("cannot encode \(T.self): \(error)") }
+}
+
+/// A file name for `name`, which may hold any text (a CSV column header): letters, digits, '-', '_'
+/// and '.' stay, every other byte of its UTF-8 is written `~XX` (hex), so `x/../y` becomes
+/// `x~2F..~2Fy` — one component, never a path. The encoding is one-to-one, needs no escaping in a
+/// URL, and a name whose encoding is longer than 120 bytes is cut and given a hash of the whole name,
+/// so that it stays under file-system limits.
+public func safeFileName(_ name: String) -> String {
+    var out = ""
+    for byte in name.utf8 {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+            out.unicodeScalars.append(Unicode.Scalar(byte))
+        default:
+            out += "~" + String(byte, radix: 16, uppercase: true).leftPadded(2)
+        }
+    }
+    if out.hasPrefix(".") { out = "~2E" + out.dropFirst() }
+    if out.utf8.count > 120 { out = String(out.prefix(100)) + "~" + String(sha256Hex(Data(name.utf8)).prefix(16)) }
+    return out
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
 
 func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {

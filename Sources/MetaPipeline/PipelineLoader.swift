@@ -59,6 +59,22 @@ struct Loader {
         self.directory = dir
     }
 
+    /// Analysis names, for checking that syntheses use other folders.
+    var analysisNames: Set<String> = []
+
+    /// Why `name` cannot be a folder of the report, or nil: letters, digits, '-', '_' and '.', starting
+    /// with a letter or digit, at most 100 characters, and none of the report's own file names.
+    static func folderNameProblem(_ name: String) -> String? {
+        if name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
+            return "it may use only letters, digits, '-', '_' and '.', starting with a letter or digit"
+        }
+        if name.count > 100 { return "it may have at most 100 characters (it has \(name.count))" }
+        if ["index.html", "readme.md", "results.json"].contains(name.lowercased()) {
+            return "it must differ from the report's own files (index.html, README.md, results.json)"
+        }
+        return nil
+    }
+
     mutating func load() -> Pipeline? {
         guard let root = reader.compose(text) else { return nil }
         guard let top = reader.mapping(root, "the pipeline file") else { return nil }
@@ -68,8 +84,8 @@ struct Loader {
 
         var name = "pipeline"
         if let node = value("pipeline"), let n = reader.name(node, "'pipeline'") {
-            if n.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
-                reader.error(node, "pipeline name '\(n)' names the output folder, so it may use only letters, digits, '-', '_' and '.'")
+            if let problem = Loader.folderNameProblem(n) {
+                reader.error(node, "pipeline name '\(escapedForMessage(n))' names the output folder, so \(problem)")
             }
             name = n
         }
@@ -88,6 +104,7 @@ struct Loader {
             }
         }
         var syntheses: [Synthesis] = []
+        analysisNames = Set(analyses.map(\.name))
         if let node = value("syntheses") { syntheses = readSyntheses(node) }
         var comparisons: [Comparison] = []
         if let node = value("comparisons") { comparisons = readComparisons(node, analyses: analyses) }
@@ -239,8 +256,8 @@ struct Loader {
 
     mutating func readAnalysis(_ name: String, keyNode: Node, node: Node, defaults: SettingsSpec, labels: LabelsSpec) -> Analysis? {
         let what = "analysis '\(name)'"
-        if name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
-            reader.error(keyNode, "analysis name '\(name)' names an output folder, so it may use only letters, digits, '-', '_' and '.'")
+        if let problem = Loader.folderNameProblem(name) {
+            reader.error(keyNode, "analysis name '\(escapedForMessage(name))' names an output folder, so \(problem)")
         }
         guard let pairs = reader.mapping(node, what) else { return nil }
         let errorsBefore = errorCount
@@ -620,7 +637,15 @@ struct Loader {
         guard let pairs = reader.mapping(node, "'syntheses'") else { return [] }
         var result: [Synthesis] = []
         for pair in pairs {
-            let what = "synthesis '\(pair.key)'"
+            let what = "synthesis '\(escapedForMessage(pair.key))'"
+            if let problem = Loader.folderNameProblem(pair.key) {
+                reader.error(pair.keyNode, "synthesis name '\(escapedForMessage(pair.key))' names an output folder, so \(problem)")
+                continue
+            }
+            if analysisNames.contains(pair.key) {
+                reader.error(pair.keyNode, "synthesis name '\(pair.key)' is also an analysis name; each writes to its own folder, so names must differ")
+                continue
+            }
             guard let fields = reader.mapping(pair.value, what) else { continue }
             reader.checkKeys(fields, allowed: ["title", "description", "themes", "mapping", "definitions", "study", "theme", "analytic-theme"], in: what)
             reader.require(["themes", "mapping"], in: fields, at: pair.keyNode, what: what)

@@ -82,13 +82,15 @@ func validated(_ paths: [String]) throws -> [Pipeline] {
     return pipelines
 }
 
+/// Prints to standard error. Control characters (from names in a pipeline or a sheet) are shown
+/// escaped, never sent to the terminal.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((escapedForMessage(text, keepLines: true) + "\n").utf8))
 }
 
 /// Prints one line to standard output and flushes it (progress must appear as it happens).
 func say(_ text: String) {
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    FileHandle.standardOutput.write(Data((escapedForMessage(text, keepLines: true) + "\n").utf8))
 }
 
 extension Metapipe {
@@ -250,7 +252,7 @@ extension Metapipe {
 
         func validate() throws {
             if let name, name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil || name.count > 100 {
-                throw ValidationError("--name '\(visible(name))' names a file and a folder, so it may use only letters, digits, '-', '_' and '.' (at most 100, starting with a letter or digit)")
+                throw ValidationError("--name '\(escapedForMessage(name))' names a file and a folder, so it may use only letters, digits, '-', '_' and '.' (at most 100, starting with a letter or digit)")
             }
         }
 
@@ -296,20 +298,6 @@ func progressLine(_ r: StageReport, index: Int, total: Int) -> String {
     case .failed: return "\(counter) FAILED  \(r.id)"
     case .skipped(let upstream): return "\(counter) skipped \(r.id) (\(upstream) failed)"
     }
-}
-
-/// A name as it may be shown in a message: control characters escaped (\u{1B} and the like), so
-/// that a name never sends a terminal sequence.
-func visible(_ text: String) -> String {
-    var out = ""
-    for scalar in text.unicodeScalars {
-        if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format {
-            out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-        } else {
-            out.unicodeScalars.append(scalar)
-        }
-    }
-    return out
 }
 
 extension String {

@@ -76,3 +76,61 @@ import Glibc
         #expect(clean.status == 0 && clean.stdout == "metapipe: removed .metapipe\n" && !p.exists(".metapipe"))
     }
 }
+
+/// Names from a pipeline or a sheet never choose where files go.
+@Suite(.serialized) struct PathNameTests {
+    /// Every file under the project, outside the output and cache folders.
+    static func inputs(_ p: Project) -> [String: Data] {
+        p.tree("").filter { !$0.key.hasPrefix("outputs/") && !$0.key.hasPrefix(".metapipe/") }
+    }
+
+    @Test func aSubgroupColumnHeaderWithSlashesMakesASafeFileName() throws {
+        let p = try Project("demo")
+        let header = "x/../../../../escsub"
+        try p.edit("pipelines/demo/arms.csv", "study,outcome,setting,", "study,outcome,\(header),")
+        try p.edit("pipelines/demo.yaml", "    subgroups: [setting]\n", "    subgroups: [\"\(header)\"]\n    plots: [forest]\n")
+        let before = Self.inputs(p)
+        let run = try p.metapipe("run")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(p.exists("outputs/demo/pain/forest-x~2F..~2F..~2F..~2F..~2Fescsub.png"))
+        #expect(p.exists("outputs/demo/pain/forest-x~2F..~2F..~2F..~2F..~2Fescsub.svg"))
+        #expect(try p.read("outputs/demo/index.html").contains("forest-x~2F..~2F..~2F..~2F..~2Fescsub.png"))
+        #expect(Self.inputs(p) == before, "a file outside outputs/ and .metapipe/ was written")
+        let parent = p.root.deletingLastPathComponent()
+        for name in ["escsub.png", "escsub.svg", "x"] {
+            #expect(!FileManager.default.fileExists(atPath: parent.appendingPathComponent(name).path))
+        }
+    }
+
+    @Test func namesThatWouldLeaveTheOutputFolderAreErrors() throws {
+        let cases: [(old: String, new: String, message: String)] = [
+            ("analyses:\n", "syntheses:\n  \"../../escaped\": {themes: arms, mapping: arms}\nanalyses:\n",
+             "pipelines/demo.yaml:11:3: error: synthesis name '../../escaped' names an output folder, so it may use only letters, digits, '-', '_' and '.', starting with a letter or digit"),
+            ("  pain:\n", "  \"../pain\":\n", "error: analysis name '../pain' names an output folder"),
+            ("  pain:\n", "  index.html:\n", "error: analysis name 'index.html' names an output folder, so it must differ from the report's own files"),
+            ("pipeline: demo\n", "pipeline: \"..\"\n", "error: pipeline name '..' names the output folder"),
+            ("pipeline: demo\n", "pipeline: \"a/b\"\n", "error: pipeline name 'a/b' names the output folder"),
+            ("  pain:\n", "  \(String(repeating: "a", count: 300)):\n", "it may have at most 100 characters (it has 300)"),
+            ("analyses:\n", "syntheses:\n  pain: {themes: arms, mapping: arms}\nanalyses:\n", "synthesis name 'pain' is also an analysis name"),
+            ("  pain:\n", "  \"p\\e[31mred\":\n", "analysis name 'p\\u{1B}[31mred' names an output folder"),
+        ]
+        for c in cases {
+            let p = try Project("demo")
+            try p.edit("pipelines/demo.yaml", c.old, c.new)
+            let run = try p.metapipe("run")
+            #expect(run.status == 65, "\(c.new): \(run.stderr)")
+            #expect(run.stderr.contains(c.message), "\(c.new): \(run.stderr)")
+            #expect(!run.stderr.contains("\u{1B}"))
+            #expect(!p.exists("outputs") && !p.exists(".metapipe"))
+        }
+    }
+
+    @Test func importRefusesANameThatIsNotAFileName() throws {
+        let p = try Project("revman")
+        for name in ["../escaped", "a/b", ".hidden", ""] {
+            let run = try p.metapipe("import", "source/Fleiss1993.rm5", "--name", name)
+            #expect(run.status == 64, "--name \(name): \(run.stderr)")
+        }
+        #expect(!p.exists("escaped.yaml") && !p.exists("pipelines/a"))
+    }
+}
