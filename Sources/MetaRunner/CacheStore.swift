@@ -97,7 +97,8 @@ public final class CacheStore: @unchecked Sendable {
         guard isDirectory.boolValue else { throw .notACache(root.path, "it is a file") }
         if let marker = try? String(contentsOf: markerURL, encoding: .utf8), marker.contains("metapipe") { return true }
         let contents = Set((try? fileManager.contentsOfDirectory(atPath: root.path)) ?? [])
-        if contents.isEmpty || (contents.contains("stages") && contents.isSubset(of: Self.legacyEntries)) {
+        // An older cache without the marker, or one whose marker was damaged: only metapipe's entries.
+        if contents.isEmpty || (contents.contains("stages") && contents.isSubset(of: Self.ownEntries)) {
             if create { try writeMarker() }
             return true
         }
@@ -194,30 +195,63 @@ public final class CacheStore: @unchecked Sendable {
         }
     }
 
-    /// Stores bytes and returns their SHA-256.
+    /// Objects whose bytes were hashed (or written) in this run: trusted without reading them again.
+    private var verified: Set<String> = []
+
+    private func isVerified(_ sha: String) -> Bool {
+        counterLock.lock()
+        defer { counterLock.unlock() }
+        return verified.contains(sha)
+    }
+
+    private func markVerified(_ sha: String) {
+        counterLock.lock()
+        verified.insert(sha)
+        counterLock.unlock()
+    }
+
+    /// Stores bytes and returns their SHA-256. An object already present is kept only when its bytes
+    /// hash right; with `rewrite` (`--force`) it is always written again.
     @discardableResult
-    func put(_ data: Data) throws(RunnerError) -> String {
+    func put(_ data: Data, rewrite: Bool = false) throws(RunnerError) -> String {
         let sha = sha256Hex(data)
         let url = objectURL(sha)
-        if let size = fileSize(url), size == data.count { return sha }
+        if !rewrite, isVerified(sha) || (fileSize(url) == data.count && (try? Data(contentsOf: url)) == data) {
+            markVerified(sha)
+            return sha
+        }
         do { try fileManager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true) }
         catch { throw .io("cannot create \(url.deletingLastPathComponent().path)") }
         try writeAtomically(data, to: url, tmpDir: tmpDirectory)
+        markVerified(sha)
         return sha
     }
 
     /// The bytes stored under `sha`, if present and intact. A damaged object is removed, so that
-    /// the next run sees a cache miss and recomputes it instead of failing again.
+    /// the stage that made it is not trusted and runs again.
     func get(_ sha: String) -> Data? {
         guard let data = try? Data(contentsOf: objectURL(sha)) else { return nil }
         guard sha256Hex(data) == sha else {
             try? fileManager.removeItem(at: objectURL(sha))
             return nil
         }
+        markVerified(sha)
         return data
     }
 
-    func hasObject(_ entry: Manifest.Entry) -> Bool { fileSize(objectURL(entry.sha)) == entry.size }
+    /// Whether the entry's object is present with the right size and bytes: it is hashed once per run
+    /// before a stage is trusted as complete, so a damaged object makes its stage run again (and is
+    /// removed, unless `remove` is false, as for `plan`).
+    func hasObject(_ entry: Manifest.Entry, remove: Bool = true) -> Bool {
+        if isVerified(entry.sha) { return true }
+        let url = objectURL(entry.sha)
+        guard fileSize(url) == entry.size, let data = try? Data(contentsOf: url), sha256Hex(data) == entry.sha else {
+            if remove, fileSize(url) != nil { try? fileManager.removeItem(at: url) }
+            return false
+        }
+        markVerified(entry.sha)
+        return true
+    }
 
     func fileSize(_ url: URL) -> Int? {
         var info = stat()
@@ -227,13 +261,18 @@ public final class CacheStore: @unchecked Sendable {
 
     // MARK: Manifests and records
 
+    /// The complete entry for `key`, when its file is intact (its digest matches) and names its key.
     func manifest(_ key: String) -> Manifest? {
-        guard let data = try? Data(contentsOf: manifestURL(key)) else { return nil }
-        return try? JSONDecoder().decode(Manifest.self, from: data)
+        guard let data = try? Data(contentsOf: manifestURL(key)),
+              let manifest = try? JSONDecoder().decode(Manifest.self, from: data),
+              manifest.key == key, manifest.digest == manifest.computedDigest() else { return nil }
+        return manifest
     }
 
     func putManifest(_ manifest: Manifest) throws(RunnerError) {
-        try writeAtomically(canonicalJSON(manifest), to: manifestURL(manifest.key), tmpDir: tmpDirectory)
+        var sealed = manifest
+        sealed.digest = manifest.computedDigest()
+        try writeAtomically(canonicalJSON(sealed), to: manifestURL(manifest.key), tmpDir: tmpDirectory)
     }
 
     func record(_ id: StageID) -> Record? {
@@ -272,6 +311,14 @@ struct Manifest: Codable, Sendable {
     var key: String
     var artifacts: [String: Entry]
     var published: [String: Entry]
+    /// SHA-256 of the entry's canonical JSON without this field: a damaged entry is not trusted.
+    var digest: String?
+
+    func computedDigest() -> String {
+        var bare = self
+        bare.digest = nil
+        return sha256Hex(canonicalJSON(bare))
+    }
 }
 
 /// The inputs a stage id last ran (or was found cached) with.

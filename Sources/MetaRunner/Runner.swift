@@ -311,7 +311,7 @@ public final class Runner: @unchecked Sendable {
         do {
             if !options.force, let manifest = store.manifest(key),
                manifest.published.keys.allSatisfy(isOwnedPath),
-               manifest.artifacts.values.allSatisfy(store.hasObject), manifest.published.values.allSatisfy(store.hasObject)
+               manifest.artifacts.values.allSatisfy({ store.hasObject($0) }), manifest.published.values.allSatisfy({ store.hasObject($0) })
             {
                 let restored = try checkPublished(manifest, state: state)
                 try flushLedgers(state)
@@ -341,11 +341,11 @@ public final class Runner: @unchecked Sendable {
             }
             var manifest = Manifest(id: stage.id.rawValue, kind: stage.kind, key: key, artifacts: [:], published: [:])
             for (name, data) in output.artifacts.sorted(by: { $0.key < $1.key }) {
-                manifest.artifacts[name] = Manifest.Entry(sha: try store.put(data), size: data.count)
+                manifest.artifacts[name] = Manifest.Entry(sha: try store.put(data, rewrite: options.force), size: data.count)
                 remember(data, state: state)
             }
             for (path, data) in output.published.sorted(by: { $0.key < $1.key }) {
-                manifest.published[path] = Manifest.Entry(sha: try store.put(data), size: data.count)
+                manifest.published[path] = Manifest.Entry(sha: try store.put(data, rewrite: options.force), size: data.count)
                 remember(data, state: state)
                 try publish(data, to: path, sha: manifest.published[path]!.sha, state: state)
             }
@@ -609,8 +609,8 @@ public final class Runner: @unchecked Sendable {
                 entries.append(PlanEntry(id: id, kind: stage.kind, cached: false, reasons: ["forced"]))
                 continue
             }
-            if let manifest = store.manifest(key), manifest.artifacts.values.allSatisfy(store.hasObject),
-               manifest.published.values.allSatisfy(store.hasObject)
+            if let manifest = store.manifest(key), manifest.artifacts.values.allSatisfy({ store.hasObject($0, remove: false) }),
+               manifest.published.values.allSatisfy({ store.hasObject($0, remove: false) })
             {
                 known.insert(id)
                 for (name, entry) in manifest.artifacts { hashes[ArtifactRef(id, name)] = entry.sha }

@@ -134,3 +134,106 @@ import Glibc
         #expect(!p.exists("escaped.yaml") && !p.exists("pipelines/a"))
     }
 }
+
+/// A damaged cache heals in one run, whatever was damaged; `--force` rewrites every object.
+@Suite(.serialized) struct CacheHealingTests {
+    enum Damage: CaseIterable { case flipEveryObject, flipEveryEntry, truncateObjects, emptyObjects, flipEverything }
+
+    static func damage(_ p: Project, _ damage: Damage) throws {
+        let fm = FileManager.default
+        let folders: [String]
+        switch damage {
+        case .flipEveryObject, .truncateObjects, .emptyObjects: folders = ["objects"]
+        case .flipEveryEntry: folders = ["stages"]
+        case .flipEverything: folders = ["objects", "stages", "records"]
+        }
+        for folder in folders {
+            let base = p.url(".metapipe/\(folder)")
+            for relative in try fm.subpathsOfDirectory(atPath: base.path) {
+                let url = base.appendingPathComponent(relative)
+                guard var bytes = try? Data(contentsOf: url), !bytes.isEmpty else { continue }
+                switch damage {
+                case .truncateObjects: bytes = bytes.prefix(bytes.count / 2)
+                case .emptyObjects: bytes = Data()
+                default: bytes[bytes.count / 3] ^= 0x10
+                }
+                try bytes.write(to: url)
+            }
+        }
+    }
+
+    /// Every object's bytes hash to its name.
+    static func objectsAreIntact(_ p: Project) throws -> Bool {
+        let base = p.url(".metapipe/objects")
+        for relative in try FileManager.default.subpathsOfDirectory(atPath: base.path) where relative.contains("/") {
+            let data = try Data(contentsOf: base.appendingPathComponent(relative))
+            if sha256(data) != relative.replacingOccurrences(of: "/", with: "") { return false }
+        }
+        return true
+    }
+
+    static func sha256(_ data: Data) -> String {
+        let pipe = Pipe(), input = Pipe()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.standardInput = input
+        process.standardOutput = pipe
+        try? process.run()
+        input.fileHandleForWriting.write(data)
+        try? input.fileHandleForWriting.close()
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(String(decoding: out, as: UTF8.self).prefix(64))
+    }
+
+    @Test(arguments: Damage.allCases) func aDamagedCacheHealsInOneRun(_ damage: Damage) throws {
+        let reference = try Project("demo")
+        #expect(try reference.metapipe("run").status == 0)
+        let expected = reference.tree("outputs")
+        let p = try Project("demo")
+        #expect(try p.metapipe("run").status == 0)
+        try Self.damage(p, damage)
+        let healed = try p.metapipe("run")
+        #expect(healed.status == 0, "\(damage): \(healed.stderr)")
+        #expect(!healed.stderr.contains("run again"))
+        let got = p.tree("outputs")
+        #expect(got.keys.sorted() == expected.keys.sorted(), "\(damage)")
+        for key in expected.keys { #expect(got[key] == expected[key], "\(key) after \(damage)") }
+        #expect(try Self.objectsAreIntact(p), "\(damage)")
+        let warm = try p.metapipe("run")
+        #expect(warm.status == 0 && warm.stages("ran").isEmpty, "\(damage): \(warm.stdout)")
+    }
+
+    @Test func forceRewritesEveryDamagedObject() throws {
+        let p = try Project("demo")
+        #expect(try p.metapipe("run").status == 0)
+        try Self.damage(p, .flipEveryObject)
+        #expect(try !Self.objectsAreIntact(p))
+        let forced = try p.metapipe("run", "--force")
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(try Self.objectsAreIntact(p))
+    }
+
+    /// A run killed at a random moment, then its cache damaged: the next run is correct.
+    @Test func aKilledRunWithADamagedCacheHealsInOneRun() throws {
+        let reference = try Project("demo")
+        try PipelineRunTests.addLargeAnalysis(reference)
+        #expect(try reference.metapipe("run").status == 0)
+        let expected = reference.tree("outputs")
+        for (delay, damage) in [(0.1, Damage.flipEveryObject), (0.3, .flipEverything)] {
+            let p = try Project("demo")
+            try PipelineRunTests.addLargeAnalysis(p)
+            let process = try CLI.start(["run", "--jobs", "2"], in: p.root)
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if FileManager.default.fileExists(atPath: p.url(".metapipe/objects").path) { try Self.damage(p, damage) }
+            let rerun = try p.metapipe("run")
+            #expect(rerun.status == 0, "after a kill at \(delay) s and \(damage): \(rerun.stderr)")
+            let got = p.tree("outputs")
+            #expect(got.keys.sorted() == expected.keys.sorted(), "after a kill at \(delay) s")
+            for key in expected.keys { #expect(got[key] == expected[key], "\(key) after a kill at \(delay) s") }
+            #expect(try p.metapipe("run").stages("ran").isEmpty)
+        }
+    }
+}

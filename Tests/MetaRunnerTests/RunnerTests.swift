@@ -296,9 +296,9 @@ import Testing
         #expect(statuses(warm) == ["p/one": "cached", "p/two": "cached"])
     }
 
-    /// A cache object with the right size but the wrong bytes: the stage that reads it fails once,
-    /// the object is removed, and the next run recomputes it.
-    @Test func aDamagedObjectIsRemovedAndRecomputed() throws {
+    /// A cache object with the right size but the wrong bytes is found before it is trusted: the
+    /// stage that made it runs again in the same run, and the object is rewritten.
+    @Test func aDamagedObjectHealsInOneRun() throws {
         let s = try Scratch()
         func graph(_ version: String) -> [Stage] {
             [Stage(id: StageID("p/a"), kind: "a", parameters: Data()) { _ in StageOutput(artifacts: ["out": Data("hello".utf8)]) },
@@ -309,12 +309,47 @@ import Testing
         _ = try Runner(stages: graph("1"), options: s.options()).run()
         let object = CacheStore(root: s.cache).objectURL(sha256Hex(Data("hello".utf8)))
         try Data("jello".utf8).write(to: object)
-        let failing = try Runner(stages: graph("2"), options: s.options()).run()
-        #expect(statuses(failing) == ["p/a": "cached", "p/b": "failed"])
-        #expect(!FileManager.default.fileExists(atPath: object.path))
-        let repaired = try Runner(stages: graph("2"), options: s.options()).run()
-        #expect(statuses(repaired) == ["p/a": "ran", "p/b": "ran"])
+        let plan = try Runner(stages: graph("2"), options: s.options()).plan()
+        #expect(plan.map(\.cached) == [false, false])
+        #expect(FileManager.default.fileExists(atPath: object.path), "plan removes nothing")
+        let healed = try Runner(stages: graph("2"), options: s.options()).run()
+        #expect(statuses(healed) == ["p/a": "ran", "p/b": "ran"])
+        #expect(try Data(contentsOf: object) == Data("hello".utf8))
         #expect(s.published("p/b.txt") == "hello2")
+        #expect(try Runner(stages: graph("2"), options: s.options()).run().ranCount == 0)
+    }
+
+    /// Every cache file damaged at once (objects and entries, bits flipped): one run heals it all.
+    @Test func aBitFlippedCacheHealsInOneRun() throws {
+        let s = try Scratch()
+        try s.write("alpha beta gamma")
+        _ = try Runner(stages: Self.graph(s), options: s.options()).run()
+        let expected = try FileManager.default.subpathsOfDirectory(atPath: s.output.path).sorted()
+        for folder in ["objects", "stages"] {
+            let base = s.cache.appendingPathComponent(folder)
+            for relative in try FileManager.default.subpathsOfDirectory(atPath: base.path) {
+                let url = base.appendingPathComponent(relative)
+                guard var bytes = try? Data(contentsOf: url), !bytes.isEmpty else { continue }
+                bytes[bytes.count / 2] ^= 0x04
+                try bytes.write(to: url)
+            }
+        }
+        let healed = try Runner(stages: Self.graph(s), options: s.options()).run()
+        #expect(healed.succeeded && healed.ranCount == 4)
+        #expect(s.published("p/count.txt") == "16\n" && s.published("p/report.txt") == "count: 16\n")
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: s.output.path).sorted() == expected)
+        #expect(try Runner(stages: Self.graph(s), options: s.options()).run().cachedCount == 4)
+    }
+
+    /// `--force` rewrites every object it produces, even one whose size looks right.
+    @Test func forceRewritesEveryObject() throws {
+        let s = try Scratch()
+        try s.write("a b")
+        _ = try Runner(stages: Self.graph(s), options: s.options()).run()
+        let object = CacheStore(root: s.cache).objectURL(sha256Hex(Data("2\n".utf8)))
+        try Data("9\n".utf8).write(to: object)
+        #expect(try Runner(stages: Self.graph(s), options: s.options(force: true)).run().ranCount == 4)
+        #expect(try Data(contentsOf: object) == Data("2\n".utf8))
     }
 
     @Test func forceRunsEverything() throws {
