@@ -72,11 +72,33 @@ struct SynthesisArtifact: Codable, Sendable {
     var studies: [String]
 }
 
-/// Canonical JSON for parameters and internal artifacts (sorted keys, compact).
-func canonical<T: Encodable>(_ value: T) -> Data {
+/// Canonical JSON for internal artifacts (sorted keys, compact). A value that JSON cannot hold (a
+/// non-finite number) fails the stage with the path of the value, never traps.
+func canonical<T: Encodable>(_ value: T) throws(StageFailure) -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    do { return try encoder.encode(value) } catch { preconditionFailure("cannot encode \(T.self): \(error)") }
+    do { return try encoder.encode(value) } catch { throw StageFailure(encodingFailure(error)) }
+}
+
+/// Canonical JSON for a stage's parameters, which only feed its cache key: a non-finite number is
+/// spelled as a string ("inf") rather than refused, so building the stage graph cannot fail; the
+/// stage itself then reports the value.
+func parameters<T: Encodable>(_ value: T) -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    // Plain Codable structs of strings, numbers and enums: with non-finite numbers spelled out, they
+    // always encode; should one ever not, its description still keeps distinct parameters apart.
+    return (try? encoder.encode(value)) ?? Data("unencodable \(T.self): \(String(reflecting: value))".utf8)
+}
+
+/// "pooled.estimate is inf, not a finite number" from an `EncodingError`.
+func encodingFailure(_ error: Error) -> String {
+    guard case let EncodingError.invalidValue(value, context) = error else { return "cannot store the result: \(error)" }
+    let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    let place = path.hasPrefix(".") ? String(path.dropFirst()) : path
+    return "a computed value is not a finite number (\(place.isEmpty ? "value" : place) = \(value)); the data give "
+        + "numbers too large or too small to compute with — check the inputs of this analysis"
 }
 
 /// A file name for `name`, which may hold any text (a CSV column header): letters, digits, '-', '_'

@@ -43,12 +43,13 @@ extension PipelineStages {
                 let stageID = id("plot:\(a.name):\(name)")
                 let files = plot.formats.map { "\(folder)/\(file).\($0.rawValue)" }
                 let refs = inputs
-                stages.append(Stage(id: stageID, kind: "plot", parameters: canonical(p), inputs: refs,
+                stages.append(Stage(id: stageID, kind: "plot", parameters: parameters(p), inputs: refs,
                                     origin: a.origin.description) { context in
                     let layout = try Self.layout(p, context: context, refs: refs)
                     var published: [String: Data] = [:]
                     var svg = Data()
                     for format in [ImageFormat.svg] + p.formats where svg.isEmpty || format != .svg {
+                        // ImageFormat and PlotFormat name the same formats: the unwrap cannot fail on any data.
                         let bytes = Data(try Plots.render(layout, as: PlotFormat(rawValue: format.rawValue)!, dpi: p.dpi))
                         if format == .svg && svg.isEmpty { svg = bytes }
                         if p.formats.contains(format) { published["\(folder)/\(file).\(format.rawValue)"] = bytes }

@@ -207,7 +207,8 @@ public final class Runner: @unchecked Sendable {
     }
 
     /// Starts stages as their inputs settle. Its counters and the run state are guarded by
-    /// `Runner.lock`.
+    /// `Runner.lock`. (The force unwraps here and in `topologicalOrder`, `run` and `plan` look up
+    /// maps built from the same stage list in `init`; they depend on the graph, never on data.)
     final class Scheduler: @unchecked Sendable {
         let runner: Runner
         let files: [String: Data]
@@ -347,7 +348,7 @@ public final class Runner: @unchecked Sendable {
             for (path, data) in output.published.sorted(by: { $0.key < $1.key }) {
                 manifest.published[path] = Manifest.Entry(sha: try store.put(data, rewrite: options.force), size: data.count)
                 remember(data, state: state)
-                try publish(data, to: path, sha: manifest.published[path]!.sha, state: state)
+                try publish(data, to: path, sha: manifest.published[path]!.sha, state: state)   // set just above
             }
             try flushLedgers(state)
             try store.putManifest(manifest)
