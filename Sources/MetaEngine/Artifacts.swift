@@ -126,6 +126,22 @@ private extension String {
     func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
 
+/// `path` (relative to the working folder, as the loader joins it) relative to the pipeline file's
+/// folder: "pipelines/bcg/bcg.csv" for "pipelines/bcg.yaml" → "bcg/bcg.csv". Whatever the
+/// working folder, the report then names the same paths, and never the user's own folders.
+func relativeToPipeline(_ path: String, pipelineFile: String) -> String {
+    let directory = (pipelineFile as NSString).deletingLastPathComponent
+    if directory.isEmpty || directory == "." { return path.hasPrefix("./") ? String(path.dropFirst(2)) : path }
+    if path.hasPrefix(directory + "/") { return String(path.dropFirst(directory.count + 1)) }
+    // Otherwise compare absolute forms, component by component.
+    let base = URL(fileURLWithPath: directory).standardizedFileURL.pathComponents
+    let target = URL(fileURLWithPath: path).standardizedFileURL.pathComponents
+    var common = 0
+    while common < base.count, common < target.count, base[common] == target[common] { common += 1 }
+    let up = Array(repeating: "..", count: base.count - common)
+    return (up + target[common...]).joined(separator: "/")
+}
+
 func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
     try JSONDecoder().decode(T.self, from: data)
 }

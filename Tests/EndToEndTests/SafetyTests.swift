@@ -237,3 +237,27 @@ import Glibc
         }
     }
 }
+
+/// The report names paths relative to the pipeline file: the same bytes from any working folder.
+@Suite(.serialized) struct ReportPathTests {
+    @Test func theReportIsTheSameFromAnyWorkingFolder() throws {
+        let home = try Project("demo")
+        #expect(try home.metapipe("run").status == 0)
+        let expected = home.tree("outputs")
+        let readme = try home.read("outputs/demo/README.md")
+        #expect(readme.contains(" from demo.yaml.\n"))
+        #expect(readme.contains("demo/arms.csv") && !readme.contains("pipelines/demo/arms.csv"))
+        let elsewhere = try Project("demo")
+        try FileManager.default.createDirectory(at: elsewhere.url("sub/dir"), withIntermediateDirectories: true)
+        for args in [["run", "../../pipelines/demo.yaml", "--output", "../../outputs", "--cache", "../../.metapipe"],
+                     ["run", elsewhere.url("pipelines/demo.yaml").path, "--output", elsewhere.url("outputs").path,
+                      "--cache", elsewhere.url(".metapipe").path, "--force"]] {
+            let run = try CLI.run(args, in: elsewhere.url("sub/dir"))
+            #expect(run.status == 0, "\(args): \(run.stderr)")
+            let got = elsewhere.tree("outputs")
+            #expect(got.keys.sorted() == expected.keys.sorted())
+            for key in expected.keys { #expect(got[key] == expected[key], "\(key) from another folder, \(args)") }
+            #expect(!(try elsewhere.read("outputs/demo/index.html")).contains(elsewhere.root.path))
+        }
+    }
+}
