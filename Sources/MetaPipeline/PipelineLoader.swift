@@ -762,9 +762,11 @@ struct Loader {
                     guard let whereNode = f.first(where: { $0.key == "where" })?.value else { continue }
                     let match = readConditions(whereNode, "'where' of a row of \(what)", columns: columns,
                                                tablesDescription: "table '\(tableName)'")
-                    if !table.table.rows.contains(where: { row in match.allSatisfy { Selection.matches(table.table, row, $0) } }) {
+                    let matched = table.table.rows.filter { row in match.allSatisfy { Selection.matches(table.table, row, $0) } }
+                    if matched.isEmpty {
                         reader.error(whereNode, "no row of table '\(tableName)' matches this 'where'")
                     }
+                    checkPublishedNumbers(table, rows: matched)
                     let note = f.first(where: { $0.key == "note" }).flatMap { reader.string($0.value, "'note'") }
                     rows.append(ComparisonRow(analysis: analysisName, subgroup: subgroup, group: group, match: match, note: note))
                 }
@@ -773,6 +775,34 @@ struct Loader {
             result.append(Comparison(name: pair.key, title: title, origin: reader.location(pair.keyNode), table: tableName, rows: rows))
         }
         return result
+    }
+
+    /// A published estimate and its CI must be finite numbers, and k and I², when given, numbers in
+    /// range: the report prints them beside metapipe's, so a NaN, inf or typo is an error at its cell.
+    mutating func checkPublishedNumbers(_ table: LoadedTable, rows: [TableRow]) {
+        for row in rows {
+            for column in ["estimate", "ci_lower", "ci_upper", "k", "i2"] where table.table.column(column) != nil {
+                let raw = table.table.cell(row, column).trimmingCharacters(in: .whitespaces)
+                let required = ["estimate", "ci_lower", "ci_upper"].contains(column)
+                if raw.isEmpty && !required { continue }
+                let value = Double(raw)
+                var problem: String?
+                if raw.isEmpty {
+                    problem = "the published \(column) is empty; give the number the review printed"
+                } else if let value, !value.isFinite {
+                    problem = "the published \(column) '\(raw)' is not a finite number; give the number the review printed"
+                } else if value == nil {
+                    problem = "the published \(column) '\(raw)' is not a number (write it like 0.52 or -1.3e-2)"
+                } else if let value, column == "k", value < 0 || value != value.rounded() || value > 1e9 {
+                    problem = "the published k '\(raw)' is not a number of studies (a whole number ≥ 0)"
+                } else if let value, column == "i2", !(0...100).contains(value) {
+                    problem = "the published i2 '\(raw)' is not a percentage between 0 and 100"
+                }
+                if let problem, !extra.contains(table.cellDiagnostic(row, column: column, problem)) {
+                    extra.append(table.cellDiagnostic(row, column: column, problem))
+                }
+            }
+        }
     }
 
     mutating func readUnavailable(_ node: Node) -> [UnavailablePool] {
