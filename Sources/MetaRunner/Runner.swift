@@ -579,6 +579,12 @@ public final class Runner: @unchecked Sendable {
                     + "choose a folder of its own with --cache (default: .metapipe)")
             }
         }
+        for (option, url) in [("--output", options.outputRoot), ("--cache", options.cacheRoot)] {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw .unsafeLocation("\(option) '\(url.relativePath)' is a file, not a folder; name a folder (it is created if missing)")
+            }
+        }
         if PathResolution.isInside(output, cache) && output != cache {
             throw .unsafeLocation("the output folder '\(options.outputRoot.relativePath)' is inside the cache folder "
                 + "'\(options.cacheRoot.relativePath)', which 'metapipe clean' deletes; choose folders apart")
