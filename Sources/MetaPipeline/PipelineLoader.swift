@@ -511,6 +511,11 @@ struct Loader {
                 reader.error(node, "\(what) has no study with an estimable effect (every study was left out)")
             } else if k == 1 && settings.pooling.model == .random {
                 reader.error(node, "\(what) has a single study ('\(effects[0].1.study)'); a random-effects model needs at least 2: use model: fixed, or widen 'where'")
+            } else if settings.pooling.method == .mh, settings.measure == .rd, effects.allSatisfy({ _, e in
+                guard let c = e.counts else { return false }
+                return (c.events1 == 0 || c.events1 == c.total1) && (c.events2 == 0 || c.events2 == c.total2)
+            }) {
+                reader.error(node, "\(what): the Mantel–Haenszel risk difference is not estimable, because every study has 0% or 100% events in both arms (its variance is 0); use measure: RR or OR, or an inverse-variance method such as IV")
             }
         }
         return studies

@@ -68,3 +68,26 @@ import Testing
         #expect(p.exists("outputs/demo/extreme/forest.png") && p.exists("outputs/demo/extreme/funnel.svg"))
     }
 }
+
+/// Degenerate but valid data: a result, or a located error before anything runs.
+@Suite(.serialized) struct DegenerateDataRunTests {
+    @Test func identicalEffectsWithHartungKnappGiveAResult() throws {
+        let p = try Project("demo")
+        try NumericExtremeTests.addAnalysis(p, csv: "study,yi,vi\nA,0.5,0.1\nB,0.5,0.2\nC,0.5,0.05\n", measure: "GEN", method: "REML")
+        try p.edit("pipelines/demo.yaml", "    method: REML\n    plots: [forest, funnel]\n", "    method: REML\n    test: knha\n")
+        let run = try p.metapipe("run")
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try p.read("outputs/demo/extreme/result.json")
+        #expect(result.contains("\"se\" : 0.1690308509457") && result.contains("ad hoc adjustment"))
+    }
+
+    @Test func aMantelHaenszelRiskDifferenceWithoutEventsIsALocatedError() throws {
+        let p = try Project("demo")
+        try p.write("pipelines/demo/counts.csv", "study,events1,total1,events2,total2\nA,0,40,0,41\nB,0,60,0,58\n")
+        try p.edit("pipelines/demo.yaml", "    measure: RR\n", "    measure: RD\n    model: fixed\n    method: MH\n")
+        let run = try p.metapipe("run")
+        #expect(run.status == 65, "\(run.stderr)")
+        #expect(run.stderr.contains("pipelines/demo.yaml:29:3: error: analysis 'events': the Mantel–Haenszel risk difference is not estimable"), "\(run.stderr)")
+        #expect(!p.exists("outputs"))
+    }
+}
