@@ -179,6 +179,7 @@ public final class Runner: @unchecked Sendable {
     // MARK: Run
 
     let lock = NSLock()
+    private let ledgerWriteLock = NSLock()
 
     /// Runs the graph. Throws only for failures of the runner itself (cache unusable, input file
     /// unreadable); a stage's failure is reported in the returned report.
@@ -506,6 +507,9 @@ public final class Runner: @unchecked Sendable {
 
     /// Writes the ledgers that gained paths, so that a run killed later still knows what it wrote.
     private func flushLedgers(_ state: RunState) throws(RunnerError) {
+        // One writer at a time, so that an older snapshot never lands after a newer one.
+        ledgerWriteLock.lock()
+        defer { ledgerWriteLock.unlock() }
         lock.lock()
         let dirty = state.dirtyLedgers.sorted().map { ($0, state.ledgers[$0] ?? [:]) }
         state.dirtyLedgers = []
