@@ -242,14 +242,17 @@ extension ReportDocument {
     }
 
     func mdEscape(_ s: String) -> String {
-        // `]` is escaped where it would close a link or a reference ("](", "][", "]:"), and at the start
-        // of a line `#`, `=`, `-` and `+`, which would make a heading or a list.
+        // `]` is escaped where it would close a link or a reference ("](", "][", "]:").
         var out = ""
         let chars = Array(s)
         for (i, ch) in chars.enumerated() {
             let closesLink = ch == "]" && i + 1 < chars.count && "([:".contains(chars[i + 1])
-            let lineStart = i == 0 || chars[i - 1].isNewline
-            if "\\`*_<>".contains(ch) || closesLink || (lineStart && "#=-+".contains(ch)) { out.append("\\") }
+            // Text is inline: its own start is a line start only for '#' (a title, a heading); after
+            // a line break inside it, '=', '-' and '+' could also make a heading or a list.
+            let afterBreak = i > 0 && chars[i - 1].isNewline
+            if "\\`*_<>".contains(ch) || closesLink || ((i == 0 || afterBreak) && ch == "#") || (afterBreak && "=-+".contains(ch)) {
+                out.append("\\")
+            }
             out.append(ch)
         }
         return out

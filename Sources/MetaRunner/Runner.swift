@@ -486,11 +486,10 @@ public final class Runner: @unchecked Sendable {
             if let data = try? Data(contentsOf: ledgerURL(folder)),
                let ledger = try? JSONDecoder().decode([String: String].self, from: data) {
                 state.ledgers[folder] = ledger.filter { split("\(folder)/\($0.key)") != nil }
-            } else {
-                let fm = FileManager.default
-                if fm.fileExists(atPath: outputURL("\(folder)/index.html").path) || fm.fileExists(atPath: outputURL("\(folder)/results.json").path) {
-                    state.legacyFolders.insert(folder)
-                }
+            } else if let results = try? Data(contentsOf: outputURL("\(folder)/results.json")),
+                      results.range(of: Data("\"metapipe_version\"".utf8)) != nil {
+                // A report an older metapipe wrote (its results.json says so), before ledgers existed.
+                state.legacyFolders.insert(folder)
             }
         }
     }
