@@ -410,13 +410,14 @@ public final class Runner: @unchecked Sendable {
         }
     }
 
-    /// Whether metapipe published `path` in an earlier run (its ledger or the cache's stamps say so),
-    /// or the folder is a report of an older metapipe that kept no ledger.
+    /// Whether metapipe published `path` in an earlier run (the folder's own ledger says so; the cache's
+    /// stamps are not asked, as the cache may have served another output folder), or the folder is a
+    /// report of an older metapipe that kept no ledger.
     private func isOurs(_ path: String, state: RunState) -> Bool {
         guard let (folder, relative) = split(path) else { return false }
         lock.lock()
         defer { lock.unlock() }
-        return state.ledgers[folder]?[relative] != nil || state.stamps[path] != nil || state.legacyFolders.contains(folder)
+        return state.ledgers[folder]?[relative] != nil || state.legacyFolders.contains(folder)
     }
 
     private func stamp(_ path: String, sha: String, state: RunState) {
@@ -524,8 +525,7 @@ public final class Runner: @unchecked Sendable {
         for folder in options.ownedOutputFolders {
             var published: [String: String] = [:]
             for (path, sha) in state.publishedPaths { if let (f, relative) = split(path), f == folder { published[relative] = sha } }
-            var earlier = state.ledgers[folder] ?? [:]
-            for (path, stamp) in state.stamps { if let (f, relative) = split(path), f == folder, earlier[relative] == nil { earlier[relative] = stamp.sha } }
+            let earlier = state.ledgers[folder] ?? [:]
             guard prune else {
                 try writeLedger(folder, earlier.merging(published) { _, new in new })
                 continue

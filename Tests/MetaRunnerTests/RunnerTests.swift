@@ -183,6 +183,21 @@ import Testing
         #expect(s.published("p/words.txt") == "2\n")
     }
 
+    /// The cache's record of what it published elsewhere does not make a file in another output folder metapipe's.
+    @Test func anotherOutputFolderKeepsItsOwnFiles() throws {
+        let s = try Scratch()
+        try s.write("a b")
+        _ = try Runner(stages: Self.graph(s), options: s.options()).run()
+        let other = s.root.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other.appendingPathComponent("p"), withIntermediateDirectories: true)
+        try "the user's".write(to: other.appendingPathComponent("p/words.txt"), atomically: true, encoding: .utf8)
+        let options = RunOptions(jobs: 1, outputRoot: other, cacheRoot: s.cache, toolVersion: "test", ownedOutputFolders: ["p"])
+        let report = try Runner(stages: Self.graph(s), options: options).run()
+        #expect(statuses(report)["p/words"] == "failed")
+        #expect(try String(contentsOf: other.appendingPathComponent("p/words.txt"), encoding: .utf8) == "the user's")
+        #expect(try String(contentsOf: other.appendingPathComponent("p/count.txt"), encoding: .utf8) == "3\n")
+    }
+
     /// A published path that would leave its output folder fails its stage and writes nothing.
     @Test func publishedPathsStayInTheOutputFolder() throws {
         let s = try Scratch()
