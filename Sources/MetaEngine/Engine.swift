@@ -40,7 +40,7 @@ public enum Engine {
     public static func runner(_ pipelines: [Pipeline], output: String, cache: String, jobs: Int, force: Bool) throws(RunnerError) -> Runner {
         let options = RunOptions(jobs: jobs, force: force, outputRoot: URL(fileURLWithPath: output),
                                  cacheRoot: URL(fileURLWithPath: cache), toolVersion: Metapipe.cacheVersion,
-                                 ownedOutputFolders: pipelines.map(\.name))
+                                 ownedOutputFolders: pipelines.map(\.name), protectedFiles: pipelines.map(\.file))
         return try Runner(stages: stages(pipelines), options: options)
     }
 }

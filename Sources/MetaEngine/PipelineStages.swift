@@ -53,7 +53,7 @@ public struct PipelineStages {
         for source in pipeline.sources where pipeline.tables[source.name] != nil {
             let p = LoadParameters(source: source)
             let files = DataSources.files(DataSource(name: source.origin, path: source.path, kind: source.kind))
-            stages.append(Stage(id: id("load:\(source.name)"), kind: "load", parameters: canonical(p), files: files,
+            stages.append(Stage(id: id("load:\(source.name)"), kind: "load", parameters: parameters(p), files: files,
                                 origin: pipeline.file) { context in
                 var contents: [String: Data] = [:]
                 for file in files { contents[file] = try context.file(file) }
@@ -63,7 +63,7 @@ public struct PipelineStages {
                 guard errors.isEmpty, let loaded = tables.first(where: { $0.table.name == p.source.name }) else {
                     throw StageFailure(errors.map(\.description).joined(separator: "\n"))
                 }
-                return StageOutput(artifacts: ["table.json": canonical(loaded.table)])
+                return StageOutput(artifacts: ["table.json": try canonical(loaded.table)])
             })
         }
     }
@@ -106,11 +106,11 @@ public struct PipelineStages {
         for (table, analyses) in byTable.sorted(by: { $0.key < $1.key }) {
             let p = PartitionParameters(table: table, analyses: analyses)
             let input = tableRef(table)
-            stages.append(Stage(id: partitionID(table), kind: "rows", parameters: canonical(p), inputs: [input],
+            stages.append(Stage(id: partitionID(table), kind: "rows", parameters: parameters(p), inputs: [input],
                                 origin: pipeline.file) { context in
                 let whole = try context.decode(Table.self, from: input)
                 var artifacts: [String: Data] = [:]
-                for (name, spec) in p.analyses { artifacts["\(name).json"] = canonical(Selection.prefilter(spec, table: whole)) }
+                for (name, spec) in p.analyses { artifacts["\(name).json"] = try canonical(Selection.prefilter(spec, table: whole)) }
                 return StageOutput(artifacts: artifacts)
             })
         }
@@ -128,7 +128,7 @@ public struct PipelineStages {
             a.selection.conditions.isEmpty ? tableRef(table) : ArtifactRef(partitionID(table), "\(a.name).json")
         }
         let tableRefs = Dictionary(uniqueKeysWithValues: a.selection.tables.map { ($0, rowsRef($0)) })
-        stages.append(Stage(id: effectsID, kind: "effects", parameters: canonical(ep), inputs: a.selection.tables.map(rowsRef),
+        stages.append(Stage(id: effectsID, kind: "effects", parameters: parameters(ep), inputs: a.selection.tables.map(rowsRef),
                             origin: origin) { context in
             let tables = try Self.tables(context, tableRefs)
             let (effects, droppedRows, droppedGroups) = try Self.effects(ep.selection, tables: tables, measure: ep.measure, smd: ep.smd,
@@ -152,48 +152,48 @@ public struct PipelineStages {
             let studies = StudiesArtifact(rows: effects.map { s, e in
                 StudiesArtifact.Row(study: e.study, table: s.table, path: tables[s.table]?.path ?? s.table, line: s.row.line, metadata: s.metadata)
             })
-            return StageOutput(artifacts: ["effects.json": canonical(artifact), "studies.json": canonical(studies)])
+            return StageOutput(artifacts: ["effects.json": try canonical(artifact), "studies.json": try canonical(studies)])
         })
 
         let settings = a.settings
         let poolID = id("pool:\(a.name)")
-        stages.append(Stage(id: poolID, kind: "pool", parameters: canonical(FitParameters(settings: settings)),
+        stages.append(Stage(id: poolID, kind: "pool", parameters: parameters(FitParameters(settings: settings)),
                             inputs: [effectsRef], origin: origin) { context in
             let e = try context.decode(EffectsArtifact.self, from: effectsRef)
             // No estimable study: the analysis is "not estimable" (null), not a failure.
             let pool: MetaAnalysis? = e.effects.isEmpty ? nil : try Pooling.analyze(e.effects, measure: e.measure, options: settings.pooling)
-            return StageOutput(artifacts: ["pool.json": canonical(pool)])
+            return StageOutput(artifacts: ["pool.json": try canonical(pool)])
         })
         var resultInputs = [effectsRef, studiesRef, ArtifactRef(poolID, "pool.json")]
 
         for column in a.subgroups {
             let sid = id("subgroups:\(a.name):\(column)")
-            stages.append(Stage(id: sid, kind: "subgroups", parameters: canonical(FitParameters(settings: settings, column: column)),
+            stages.append(Stage(id: sid, kind: "subgroups", parameters: parameters(FitParameters(settings: settings, column: column)),
                                 inputs: [effectsRef], origin: origin) { context in
                 let e = try context.decode(EffectsArtifact.self, from: effectsRef)
                 let labels = e.groups.map { $0[column] ?? "" }
                 let result = try Subgroups.analyze(e.effects, labels: labels, measure: e.measure, options: settings.pooling)
-                return StageOutput(artifacts: ["subgroups.json": canonical(result)])
+                return StageOutput(artifacts: ["subgroups.json": try canonical(result)])
             })
             resultInputs.append(ArtifactRef(sid, "subgroups.json"))
         }
         if a.leaveOneOut {
             let lid = id("leave-one-out:\(a.name)")
-            stages.append(Stage(id: lid, kind: "leave-one-out", parameters: canonical(FitParameters(settings: settings)),
+            stages.append(Stage(id: lid, kind: "leave-one-out", parameters: parameters(FitParameters(settings: settings)),
                                 inputs: [effectsRef], origin: origin) { context in
                 let e = try context.decode(EffectsArtifact.self, from: effectsRef)
                 let rows = e.effects.count < 2 ? [] : try Sensitivity.leaveOneOut(e.effects, measure: e.measure, options: settings.pooling)
-                return StageOutput(artifacts: ["leave-one-out.json": canonical(rows)])
+                return StageOutput(artifacts: ["leave-one-out.json": try canonical(rows)])
             })
             resultInputs.append(ArtifactRef(lid, "leave-one-out.json"))
         }
         if a.cumulative {
             let cid = id("cumulative:\(a.name)")
-            stages.append(Stage(id: cid, kind: "cumulative", parameters: canonical(FitParameters(settings: settings)),
+            stages.append(Stage(id: cid, kind: "cumulative", parameters: parameters(FitParameters(settings: settings)),
                                 inputs: [effectsRef], origin: origin) { context in
                 let e = try context.decode(EffectsArtifact.self, from: effectsRef)
                 let rows = e.effects.isEmpty ? [] : try Sensitivity.cumulative(e.effects, measure: e.measure, options: settings.pooling)
-                return StageOutput(artifacts: ["cumulative.json": canonical(rows)])
+                return StageOutput(artifacts: ["cumulative.json": try canonical(rows)])
             })
             resultInputs.append(ArtifactRef(cid, "cumulative.json"))
         }
@@ -201,10 +201,10 @@ public struct PipelineStages {
         if needsBias {
             let checks = a.bias
             let bid = id("bias:\(a.name)")
-            stages.append(Stage(id: bid, kind: "bias", parameters: canonical(FitParameters(settings: settings, checks: checks)),
+            stages.append(Stage(id: bid, kind: "bias", parameters: parameters(FitParameters(settings: settings, checks: checks)),
                                 inputs: [effectsRef], origin: origin) { context in
                 let e = try context.decode(EffectsArtifact.self, from: effectsRef)
-                return StageOutput(artifacts: ["bias.json": canonical(try Self.bias(e, checks: checks, options: settings.pooling))])
+                return StageOutput(artifacts: ["bias.json": try canonical(try Self.bias(e, checks: checks, options: settings.pooling))])
             })
             resultInputs.append(ArtifactRef(bid, "bias.json"))
         }
@@ -220,7 +220,7 @@ public struct PipelineStages {
             let sp = ScenarioParameters(name: scenario.name, description: scenario.description, changes: scenario.changes,
                                         selection: scenario.selection, settings: scenario.settings)
             let refs = Dictionary(uniqueKeysWithValues: scenario.selection.tables.map { ($0, tableRef($0)) })
-            stages.append(Stage(id: scid, kind: "scenario", parameters: canonical(sp), inputs: scenario.selection.tables.map(tableRef),
+            stages.append(Stage(id: scid, kind: "scenario", parameters: parameters(sp), inputs: scenario.selection.tables.map(tableRef),
                                 origin: scenario.origin.description) { context in
                 let tables = try Self.tables(context, refs)
                 let (effects, droppedRows, _) = try Self.effects(sp.selection, tables: tables, measure: sp.settings.measure,
@@ -229,7 +229,7 @@ public struct PipelineStages {
                 let analysis = try Pooling.analyze(effects.map(\.1), measure: sp.settings.measure, options: sp.settings.pooling)
                 let artifact = ScenarioArtifact(name: sp.name, description: sp.description, changes: sp.changes,
                                                 measure: sp.settings.measure, analysis: analysis, dropped: droppedRows.map(\.1))
-                return StageOutput(artifacts: ["scenario.json": canonical(artifact)])
+                return StageOutput(artifacts: ["scenario.json": try canonical(artifact)])
             })
             resultInputs.append(ArtifactRef(scid, "scenario.json"))
         }
@@ -272,7 +272,7 @@ public struct PipelineStages {
         for (key, (v, list)) in outcomes.sorted(by: { $0.key < $1.key }) {
             let p = SplitParameters(results: v.resultsTable, settings: v.settingsTable, outcomes: list.sorted())
             let inputs = [tableRef(v.resultsTable), tableRef(v.settingsTable)]
-            stages.append(Stage(id: StageID(key), kind: "verify-rows", parameters: canonical(p), inputs: inputs,
+            stages.append(Stage(id: StageID(key), kind: "verify-rows", parameters: parameters(p), inputs: inputs,
                                 origin: pipeline.file) { context in
                 let results = try context.decode(Table.self, from: inputs[0])
                 let settings = try context.decode(Table.self, from: inputs[1])
@@ -284,8 +284,8 @@ public struct PipelineStages {
                     var r = results, s = settings
                     r.rows = byOutcome[outcome] ?? []
                     s.rows = settingsBy[outcome] ?? []
-                    artifacts[Self.rowsArtifact(outcome, "results")] = canonical(r)
-                    artifacts[Self.rowsArtifact(outcome, "settings")] = canonical(s)
+                    artifacts[Self.rowsArtifact(outcome, "results")] = try canonical(r)
+                    artifacts[Self.rowsArtifact(outcome, "settings")] = try canonical(s)
                 }
                 return StageOutput(artifacts: artifacts)
             })
@@ -298,12 +298,12 @@ public struct PipelineStages {
         let resultsRef = ArtifactRef(splitID(v), Self.rowsArtifact(v.outcome, "results"))
         let settingsRef = ArtifactRef(splitID(v), Self.rowsArtifact(v.outcome, "settings"))
         let folder = out(a.name)
-        stages.append(Stage(id: id("verify:\(a.name)"), kind: "verify", parameters: canonical(VerifyParameters(spec: v)),
+        stages.append(Stage(id: id("verify:\(a.name)"), kind: "verify", parameters: parameters(VerifyParameters(spec: v)),
                             inputs: [resultRef, resultsRef, settingsRef], origin: a.origin.description) { context in
             let report = Verification.compare(try context.decode(ResultDocument.self, from: resultRef), outcome: v.outcome,
                                               results: try context.decode(Table.self, from: resultsRef),
                                               settings: try context.decode(Table.self, from: settingsRef))
-            return StageOutput(artifacts: ["verify.json": canonical(report)],
+            return StageOutput(artifacts: ["verify.json": try canonical(report)],
                                published: ["\(folder)/verify.csv": Verification.csv(report)])
         })
     }
@@ -379,11 +379,12 @@ public struct PipelineStages {
                                  scale: a.scale == .linear ? nil : a.scale)
         let folder = out(a.name)
         let pipelineName = pipeline.name
-        stages.append(Stage(id: id("result:\(a.name)"), kind: "result", parameters: canonical(p), inputs: inputs,
+        stages.append(Stage(id: id("result:\(a.name)"), kind: "result", parameters: parameters(p), inputs: inputs,
                             origin: a.origin.description) { context in
             func find(_ prefix: String, _ name: String) -> ArtifactRef? {
                 inputs.first { $0.stage.rawValue.hasPrefix("\(pipelineName)/\(prefix)") && $0.name == name }
             }
+            // find(…)! looks up inputs this stage declared itself, above: a graph invariant, not data.
             let effects = try context.decode(EffectsArtifact.self, from: find("effects:", "effects.json")!)
             let pool = try context.decode(MetaAnalysis?.self, from: find("pool:", "pool.json")!)
             var subgroups: [String: SubgroupAnalysis] = [:]
@@ -422,7 +423,7 @@ public struct PipelineStages {
         let stageID = id("synthesis:\(s.name)")
         let inputs = [tableRef(s.themesTable), tableRef(s.mappingTable)] + (s.definitionsTable.map { [tableRef($0)] } ?? [])
         let folder = out(s.name)
-        stages.append(Stage(id: stageID, kind: "synthesis", parameters: canonical(p), inputs: inputs,
+        stages.append(Stage(id: stageID, kind: "synthesis", parameters: parameters(p), inputs: inputs,
                             origin: s.origin.description) { context in
             let themes = try context.decode(Table.self, from: inputs[0])
             let mapping = try context.decode(Table.self, from: inputs[1])
@@ -447,7 +448,7 @@ public struct PipelineStages {
             } catch {
                 throw StageFailure("cannot draw the theme matrix: \((error as? PlotError)?.message ?? "\(error)")")
             }
-            return StageOutput(artifacts: ["synthesis.json": canonical(artifact), "figure.svg": Data(svg)],
+            return StageOutput(artifacts: ["synthesis.json": try canonical(artifact), "figure.svg": Data(svg)],
                                published: ["\(folder)/synthesis.csv": csv.data, "\(folder)/themes.png": Data(png),
                                            "\(folder)/themes.svg": Data(svg)])
         })
@@ -472,7 +473,7 @@ public struct PipelineStages {
         let p = ReportParameters(pipeline: pipeline, figures: figures, synthesisFigures: synthesisFigures)
         let folder = out("")
         let name = pipeline.name
-        stages.append(Stage(id: id("report"), kind: "report", parameters: canonical(p), inputs: inputs, origin: pipeline.file) { context in
+        stages.append(Stage(id: id("report"), kind: "report", parameters: parameters(p), inputs: inputs, origin: pipeline.file) { context in
             var results: [String: ResultDocument] = [:]
             var studies: [String: StudiesArtifact] = [:]
             var syntheses: [String: SynthesisArtifact] = [:]

@@ -28,9 +28,10 @@ extension PipelineStages {
         let poolRef = ArtifactRef(id("pool:\(a.name)"), "pool.json")
         let folder = out(a.name)
         for plot in a.plots {
-            var variants: [(name: String, column: String?)] = [(plot.kind.rawValue, nil)]
-            if plot.kind == .forest { variants += a.subgroups.map { ("forest-\($0)", $0) } }
-            for (name, column) in variants {
+            var variants: [(name: String, file: String, column: String?)] = [(plot.kind.rawValue, plot.kind.rawValue, nil)]
+            // A subgroup column is a CSV header: any text. Its file name is encoded (see safeFileName).
+            if plot.kind == .forest { variants += a.subgroups.map { ("forest-\($0)", safeFileName("forest-\($0)"), $0) } }
+            for (name, file, column) in variants {
                 let p = PlotParameters(kind: plot.kind.rawValue, formats: plot.formats, dpi: plot.dpi, labels: a.labels,
                                        direction: a.settings.direction, column: column, renderer: rendererVersion)
                 var inputs = [effectsRef, poolRef]
@@ -40,17 +41,18 @@ extension PipelineStages {
                 case .leaveOneOut: inputs.append(ArtifactRef(id("leave-one-out:\(a.name)"), "leave-one-out.json"))
                 }
                 let stageID = id("plot:\(a.name):\(name)")
-                let files = plot.formats.map { "\(folder)/\(name).\($0.rawValue)" }
+                let files = plot.formats.map { "\(folder)/\(file).\($0.rawValue)" }
                 let refs = inputs
-                stages.append(Stage(id: stageID, kind: "plot", parameters: canonical(p), inputs: refs,
+                stages.append(Stage(id: stageID, kind: "plot", parameters: parameters(p), inputs: refs,
                                     origin: a.origin.description) { context in
                     let layout = try Self.layout(p, context: context, refs: refs)
                     var published: [String: Data] = [:]
                     var svg = Data()
                     for format in [ImageFormat.svg] + p.formats where svg.isEmpty || format != .svg {
+                        // ImageFormat and PlotFormat name the same formats: the unwrap cannot fail on any data.
                         let bytes = Data(try Plots.render(layout, as: PlotFormat(rawValue: format.rawValue)!, dpi: p.dpi))
                         if format == .svg && svg.isEmpty { svg = bytes }
-                        if p.formats.contains(format) { published["\(folder)/\(name).\(format.rawValue)"] = bytes }
+                        if p.formats.contains(format) { published["\(folder)/\(file).\(format.rawValue)"] = bytes }
                     }
                     return StageOutput(artifacts: ["figure.svg": svg], published: published)
                 })

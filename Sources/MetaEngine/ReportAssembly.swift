@@ -49,10 +49,11 @@ struct ReportParameters: Codable {
         name = pipeline.name
         title = pipeline.title
         description = pipeline.description
-        file = pipeline.file
+        // Paths as the pipeline file names them, so that the report is the same from any working folder.
+        file = (pipeline.file as NSString).lastPathComponent
         version = Metapipe.version
         sources = pipeline.sources.map {
-            ReportInput.DataSourceRow(name: $0.name, path: $0.path, kind: $0.kind.rawValue,
+            ReportInput.DataSourceRow(name: $0.name, path: relativeToPipeline($0.path, pipelineFile: pipeline.file), kind: $0.kind.rawValue,
                                       rows: pipeline.tables[$0.name]?.table.rows.count ?? 0)
         }
         analyses = pipeline.analyses.map {
@@ -75,10 +76,11 @@ enum ReportAssembly {
                       syntheses: [String: SynthesisArtifact], tables: [String: Table], verifications: [String: VerificationReport],
                       figures svg: [String: String]) -> ReportInput {
         var analyses: [AnalysisReport] = []
+        let tablePaths = Dictionary(p.sources.map { ($0.name, $0.path) }, uniquingKeysWith: { first, _ in first })
         for info in p.analyses {
             guard let result = results[info.name] else { continue }
             let sources = (studies[info.name]?.rows ?? []).map { row in
-                AnalysisReport.StudySource(study: row.study, table: row.path, line: row.line,
+                AnalysisReport.StudySource(study: row.study, table: tablePaths[row.table] ?? row.table, line: row.line,
                                            source: nonEmpty(row.metadata["source"] ?? row.metadata["url"] ?? row.metadata["doi"]),
                                            flag: nonEmpty(row.metadata["flag"]), note: nonEmpty(row.metadata["note"]))
             }

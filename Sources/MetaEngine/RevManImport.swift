@@ -64,7 +64,7 @@ public enum RevManImport {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             for (file, header, rows) in csvFiles {
-                var csv = CSVWriter(header: header)
+                var csv = CSVWriter(header: header, formulas: .keep)   // tables metapipe reads back: cells as RevMan has them
                 for row in rows { csv.row(row.cells) }
                 try csv.data.write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent(file)), options: .atomic)
             }

@@ -49,6 +49,7 @@ extension Format {
     /// "0.0000187" → "1.87e-5").
     public static func significant(_ x: Double, _ digits: Int = 3) -> String {
         if x == 0 { return "0" }
+        guard x.isFinite else { return x.isNaN ? "NaN" : (x > 0 ? "inf" : "-inf") }
         let magnitude = Int(floor(log10(abs(x))))
         if magnitude < -4 || magnitude >= 7 {
             let mantissa = x / pow(10, Double(magnitude))

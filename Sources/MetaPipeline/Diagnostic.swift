@@ -1,3 +1,21 @@
+/// `text` as a message may show it: control characters (terminal escape sequences, NUL) and
+/// bidirectional overrides written as `\u{1B}`, so that no name from a pipeline or a sheet can act
+/// on the terminal. With `keepLines`, newlines and tabs stay as they are.
+public func escapedForMessage(_ text: String, keepLines: Bool = false) -> String {
+    var out = ""
+    out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
+    for scalar in text.unicodeScalars {
+        let category = scalar.properties.generalCategory
+        let bidi = (0x200E...0x200F).contains(scalar.value) || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+        if (category == .control || bidi) && !(keepLines && (scalar == "\n" || scalar == "\t")) {
+            out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+        } else {
+            out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
+}
+
 /// A place in a pipeline or data file. Lines and columns count from 1.
 public struct SourceLocation: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
     public var file: String

@@ -61,6 +61,22 @@ struct Loader {
         self.directory = dir
     }
 
+    /// Analysis names, for checking that syntheses use other folders.
+    var analysisNames: Set<String> = []
+
+    /// Why `name` cannot be a folder of the report, or nil: letters, digits, '-', '_' and '.', starting
+    /// with a letter or digit, at most 100 characters, and none of the report's own file names.
+    static func folderNameProblem(_ name: String) -> String? {
+        if name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
+            return "it may use only letters, digits, '-', '_' and '.', starting with a letter or digit"
+        }
+        if name.count > 100 { return "it may have at most 100 characters (it has \(name.count))" }
+        if ["index.html", "readme.md", "results.json"].contains(name.lowercased()) {
+            return "it must differ from the report's own files (index.html, README.md, results.json)"
+        }
+        return nil
+    }
+
     mutating func load() -> Pipeline? {
         guard let root = reader.compose(text) else { return nil }
         guard let top = reader.mapping(root, "the pipeline file") else { return nil }
@@ -70,8 +86,8 @@ struct Loader {
 
         var name = "pipeline"
         if let node = value("pipeline"), let n = reader.name(node, "'pipeline'") {
-            if n.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
-                reader.error(node, "pipeline name '\(n)' names the output folder, so it may use only letters, digits, '-', '_' and '.'")
+            if let problem = Loader.folderNameProblem(n) {
+                reader.error(node, "pipeline name '\(escapedForMessage(n))' names the output folder, so \(problem)")
             }
             name = n
         }
@@ -90,6 +106,7 @@ struct Loader {
             }
         }
         var syntheses: [Synthesis] = []
+        analysisNames = Set(analyses.map(\.name))
         if let node = value("syntheses") { syntheses = readSyntheses(node) }
         var comparisons: [Comparison] = []
         if let node = value("comparisons") { comparisons = readComparisons(node, analyses: analyses) }
@@ -242,8 +259,8 @@ struct Loader {
     mutating func readAnalysis(_ name: String, keyNode: Node, node: Node, defaults: SettingsSpec, labels: LabelsSpec) -> Analysis? {
         let what = "analysis '\(name)'"
         lastEstimable = true
-        if name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
-            reader.error(keyNode, "analysis name '\(name)' names an output folder, so it may use only letters, digits, '-', '_' and '.'")
+        if let problem = Loader.folderNameProblem(name) {
+            reader.error(keyNode, "analysis name '\(escapedForMessage(name))' names an output folder, so \(problem)")
         }
         guard let pairs = reader.mapping(node, what) else { return nil }
         let errorsBefore = errorCount
@@ -525,6 +542,12 @@ struct Loader {
                 reader.error(whereNode ?? node, "\(what) selects no rows from \(selection.tables.joined(separator: ", ")); check its 'where' and 'exclude'")
             } else if !studies.isEmpty && k == 0 {
                 reader.warning(node, "\(what) has no study with an estimable effect (every study was left out); it is reported as not estimable")
+            } else if settings.pooling.zeroCells == nil, settings.pooling.method == .mh, settings.measure == .rd, effects.allSatisfy({ _, e in
+                guard let c = e.counts else { return false }
+                return (c.events1 == 0 || c.events1 == c.total1) && (c.events2 == 0 || c.events2 == c.total2)
+            }) {
+                // Under RevMan's conventions the corrected cells give such studies a variance (CD008625 analysis 1.3).
+                reader.error(node, "\(what): the Mantel–Haenszel risk difference is not estimable, because every study has 0% or 100% events in both arms (its variance is 0); use measure: RR or OR, an inverse-variance method such as IV, or profile: revman5 (RevMan's 0.5-corrected variance)")
             }
         }
         return studies
@@ -715,7 +738,15 @@ struct Loader {
         guard let pairs = reader.mapping(node, "'syntheses'") else { return [] }
         var result: [Synthesis] = []
         for pair in pairs {
-            let what = "synthesis '\(pair.key)'"
+            let what = "synthesis '\(escapedForMessage(pair.key))'"
+            if let problem = Loader.folderNameProblem(pair.key) {
+                reader.error(pair.keyNode, "synthesis name '\(escapedForMessage(pair.key))' names an output folder, so \(problem)")
+                continue
+            }
+            if analysisNames.contains(pair.key) {
+                reader.error(pair.keyNode, "synthesis name '\(pair.key)' is also an analysis name; each writes to its own folder, so names must differ")
+                continue
+            }
             guard let fields = reader.mapping(pair.value, what) else { continue }
             reader.checkKeys(fields, allowed: ["title", "description", "themes", "mapping", "definitions", "study", "theme", "analytic-theme"], in: what)
             reader.require(["themes", "mapping"], in: fields, at: pair.keyNode, what: what)
@@ -832,9 +863,11 @@ struct Loader {
                     guard let whereNode = f.first(where: { $0.key == "where" })?.value else { continue }
                     let match = readConditions(whereNode, "'where' of a row of \(what)", columns: columns,
                                                tablesDescription: "table '\(tableName)'")
-                    if !table.table.rows.contains(where: { row in match.allSatisfy { Selection.matches(table.table, row, $0) } }) {
+                    let matched = table.table.rows.filter { row in match.allSatisfy { Selection.matches(table.table, row, $0) } }
+                    if matched.isEmpty {
                         reader.error(whereNode, "no row of table '\(tableName)' matches this 'where'")
                     }
+                    checkPublishedNumbers(table, rows: matched)
                     let note = f.first(where: { $0.key == "note" }).flatMap { reader.string($0.value, "'note'") }
                     rows.append(ComparisonRow(analysis: analysisName, subgroup: subgroup, group: group, match: match, note: note))
                 }
@@ -843,6 +876,34 @@ struct Loader {
             result.append(Comparison(name: pair.key, title: title, origin: reader.location(pair.keyNode), table: tableName, rows: rows))
         }
         return result
+    }
+
+    /// A published estimate and its CI must be finite numbers, and k and I², when given, numbers in
+    /// range: the report prints them beside metapipe's, so a NaN, inf or typo is an error at its cell.
+    mutating func checkPublishedNumbers(_ table: LoadedTable, rows: [TableRow]) {
+        for row in rows {
+            for column in ["estimate", "ci_lower", "ci_upper", "k", "i2"] where table.table.column(column) != nil {
+                let raw = table.table.cell(row, column).trimmingCharacters(in: .whitespaces)
+                let required = ["estimate", "ci_lower", "ci_upper"].contains(column)
+                if raw.isEmpty && !required { continue }
+                let value = Double(raw)
+                var problem: String?
+                if raw.isEmpty {
+                    problem = "the published \(column) is empty; give the number the review printed"
+                } else if let value, !value.isFinite {
+                    problem = "the published \(column) '\(raw)' is not a finite number; give the number the review printed"
+                } else if value == nil {
+                    problem = "the published \(column) '\(raw)' is not a number (write it like 0.52 or -1.3e-2)"
+                } else if let value, column == "k", value < 0 || value != value.rounded() || value > 1e9 {
+                    problem = "the published k '\(raw)' is not a number of studies (a whole number ≥ 0)"
+                } else if let value, column == "i2", !(0...100).contains(value) {
+                    problem = "the published i2 '\(raw)' is not a percentage between 0 and 100"
+                }
+                if let problem, !extra.contains(table.cellDiagnostic(row, column: column, problem)) {
+                    extra.append(table.cellDiagnostic(row, column: column, problem))
+                }
+            }
+        }
     }
 
     mutating func readUnavailable(_ node: Node) -> [UnavailablePool] {

@@ -36,8 +36,8 @@ struct EffectAxis: Sendable, Hashable {
         let desiredExtent = max(neededExtent, desired.map(abs).max() ?? 0)
         if measure.isRatio {
             let ln10 = log(10.0)
-            let decadesNeeded = max(1, Int((neededExtent / ln10 - 1e-9).rounded(.up)))
-            let decadesDesired = max(1, Int((desiredExtent / ln10 - 1e-9).rounded(.up)))
+            let decadesNeeded = decadeCount(neededExtent / ln10)
+            let decadesDesired = decadeCount(desiredExtent / ln10)
             let decades = max(decadesNeeded, min(decadesDesired, 2))
             return logAxis(decades: decades)
         }
@@ -45,6 +45,14 @@ struct EffectAxis: Sendable, Hashable {
         let limitDesired = linearLimit(atLeast: desiredExtent)
         let limit = max(limitNeeded, min(limitDesired, linearLimit(atLeast: 4 * limitNeeded)))
         return linearAxis(limit: limit)
+    }
+
+    /// Decades (at least 1) that cover `decades`, as an Int without trapping: a non-finite or huge
+    /// extent is capped at 300 decades (10^±300, about the range of a double), its points ending in arrows.
+    static func decadeCount(_ decades: Double) -> Int {
+        let wanted = (decades - 1e-9).rounded(.up)
+        guard wanted.isFinite else { return wanted.isNaN ? 1 : 300 }
+        return Int(min(300, max(1, wanted)))
     }
 
     /// The smallest of 1, 2, 4 × 10ⁿ that is at least `extent` (1 for 0).

@@ -235,6 +235,8 @@ enum AxisTicks {
     /// or decades, or (for a narrow range) round ratios.
     static func ratio(lower: Double, upper: Double) -> [EffectAxis.Tick] {
         let lo = exp(lower), hi = exp(upper)
+        // Ends that exp cannot represent (beyond 10^±308) have no ticks, rather than trapping in Int().
+        guard lo > 0, hi.isFinite, lo <= hi else { return [] }
         let firstDecade = Int(log10(lo).rounded(.down)), lastDecade = Int(log10(hi).rounded(.up))
         func ticks(_ mantissas: [Double], every: Int) -> [Double] {
             var values: [Double] = []

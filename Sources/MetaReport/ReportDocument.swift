@@ -124,7 +124,9 @@ extension ReportDocument {
             case .strong(let t): return "<strong>\(escape(t))</strong>"
             case .emphasis(let t): return "<em>\(escape(t))</em>"
             case .code(let t): return "<code>\(escape(t))</code>"
-            case let .link(t, url): return "<a href=\"\(escapeAttribute(url))\">\(escape(t))</a>"
+            case let .link(t, url):
+                // A link to data's own URL: only web, mail or relative targets (never javascript: and the like).
+                return Self.isSafeLink(url) ? "<a href=\"\(escapeAttribute(url))\">\(escape(t))</a>" : escape(t)
             }
         }.joined()
     }
@@ -135,6 +137,18 @@ extension ReportDocument {
     }
 
     func escapeAttribute(_ s: String) -> String { escape(s).replacingOccurrences(of: "\"", with: "&quot;") }
+
+    /// Whether `url` may be a link's target: http, https or mailto, or a relative path. Browsers drop
+    /// tabs, line breaks and other controls in a URL, so they are dropped before the scheme is read.
+    public static func isSafeLink(_ url: String) -> Bool {
+        let bare = String(String.UnicodeScalarView(url.unicodeScalars.filter {
+            $0.properties.generalCategory != .control && !$0.properties.isWhitespace
+        })).lowercased()
+        guard let colon = bare.firstIndex(of: ":") else { return true }
+        let scheme = bare[..<colon]
+        if scheme.contains(where: { "/?#".contains($0) }) { return true }   // a colon inside a relative path
+        return ["http", "https", "mailto"].contains(String(scheme))
+    }
 
     static let css = """
     body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;color:#1a1a1a;max-width:1180px;margin:0 auto;padding:0 1.5rem 3rem;line-height:1.45;font-size:15px}
@@ -164,13 +178,14 @@ extension ReportDocument {
 extension ReportDocument {
     /// The same report in GitHub-flavoured Markdown; figures link to their PNG files.
     public func markdown(generator: String) -> String {
-        var out = "# \(title)\n\n"
+        // Titles come from the pipeline: escaped, on one line, so that they stay headings and text.
+        var out = "# \(mdEscape(oneLine(title)))\n\n"
         for section in sections where section.level == 2 {
-            out += "- [\(section.title)](#\(section.id))\n"
+            out += "- [\(mdEscape(oneLine(section.title)))](#\(section.id))\n"
         }
         out += "\n"
         for section in sections {
-            out += "<a id=\"\(section.id)\"></a>\n\n" + String(repeating: "#", count: section.level) + " \(section.title)\n\n"
+            out += "<a id=\"\(section.id)\"></a>\n\n" + String(repeating: "#", count: section.level) + " \(mdEscape(oneLine(section.title)))\n\n"
             for block in section.blocks { out += markdown(block) + "\n\n" }
         }
         out += "---\n\n\(generator)\n"
@@ -205,8 +220,13 @@ extension ReportDocument {
             case .text(let t): return mdEscape(t)
             case .strong(let t): return delimited(t, by: "**")
             case .emphasis(let t): return delimited(t, by: "*")
-            case .code(let t): return "`\(t)`"
-            case let .link(t, url): return "[\(mdEscape(t))](\(url.replacingOccurrences(of: ")", with: "%29").replacingOccurrences(of: " ", with: "%20")))"
+            case .code(let t):
+                // A span holding backticks is delimited by a longer run of them.
+                let fence = t.contains("`") ? "``" : "`"
+                return fence + (fence.count > 1 ? " \(oneLine(t)) " : oneLine(t)) + fence
+            case let .link(t, url):
+                guard Self.isSafeLink(url) else { return mdEscape(t) }
+                return "[\(mdEscape(t))](\(mdURL(url)))"
             }
         }.joined()
     }
@@ -222,10 +242,37 @@ extension ReportDocument {
     }
 
     func mdEscape(_ s: String) -> String {
+        // `]` is escaped where it would close a link or a reference ("](", "][", "]:").
         var out = ""
-        for ch in s {
-            if "\\`*_<>".contains(ch) { out.append("\\") }
+        let chars = Array(s)
+        for (i, ch) in chars.enumerated() {
+            let closesLink = ch == "]" && i + 1 < chars.count && "([:".contains(chars[i + 1])
+            // Text is inline: its own start is a line start only for '#' (a title, a heading); after
+            // a line break inside it, '=', '-' and '+' could also make a heading or a list.
+            let afterBreak = i > 0 && chars[i - 1].isNewline
+            if "\\`*_<>".contains(ch) || closesLink || ((i == 0 || afterBreak) && ch == "#") || (afterBreak && "=-+".contains(ch)) {
+                out.append("\\")
+            }
             out.append(ch)
+        }
+        return out
+    }
+
+    /// Line breaks as spaces: a heading or a code span is one line.
+    func oneLine(_ s: String) -> String {
+        String(s.map { $0.isNewline ? " " : $0 })
+    }
+
+    /// A link target with the characters that would end or break it percent-encoded.
+    func mdURL(_ url: String) -> String {
+        var out = ""
+        for scalar in url.unicodeScalars {
+            if scalar == "(" || scalar == ")" || scalar == "<" || scalar == ">" || scalar.properties.isWhitespace
+                || scalar.properties.generalCategory == .control {
+                for byte in String(scalar).utf8 { out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2) }
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
         }
         return out
     }
@@ -233,4 +280,8 @@ extension ReportDocument {
     func cellEscape(_ s: String) -> String {
         s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -27,12 +27,22 @@ public func sha256Hex(_ data: Data) -> String {
 /// records/<id-hash>.json  the last inputs seen for a stage id (to say why it must rerun)
 /// published.json          size/mtime stamps of published outputs (to notice edits cheaply)
 /// tmp/                    files being written; renamed into place when complete
-/// lock                    held by the running process
+/// lock                    held by the running process (and by `metapipe clean`)
+/// CACHEDIR.TAG            the marker: metapipe uses, empties or deletes only a folder holding it
 /// ```
 ///
 /// Every file is written under tmp/ and renamed into place, and an entry is written only after all
 /// of its objects, so an interrupted run leaves either a complete entry or none.
-final class CacheStore: @unchecked Sendable {
+public final class CacheStore: @unchecked Sendable {
+    /// `metapipe clean`: removes what metapipe put in the cache folder `root`, under the run lock
+    /// (refused while a run holds it; a folder metapipe did not make is refused). Returns the
+    /// entries left in place because metapipe did not put them there, and whether there was a cache.
+    public static func clean(_ root: URL) throws(RunnerError) -> (existed: Bool, kept: [String]) {
+        let store = CacheStore(root: root)
+        guard FileManager.default.fileExists(atPath: root.path) else { return (false, []) }
+        return (true, try store.clean())
+    }
+
     let root: URL
     private let fileManager = FileManager.default
     private var lockDescriptor: Int32 = -1
@@ -57,23 +67,95 @@ final class CacheStore: @unchecked Sendable {
         recordsDirectory.appendingPathComponent("\(sha256Hex(Data(id.rawValue.utf8)).prefix(32)).json")
     }
 
-    /// Creates the folders, takes the lock and clears leftovers of an interrupted run.
-    func open() throws(RunnerError) {
-        for dir in [objectsDirectory, stagesDirectory, recordsDirectory, tmpDirectory] {
-            do { try fileManager.createDirectory(at: dir, withIntermediateDirectories: true) }
-            catch { throw .io("cannot create the cache folder \(dir.path): \(error.localizedDescription)") }
+    /// The file that marks a folder as a metapipe cache (a standard cache directory tag, so backup
+    /// tools skip it too). metapipe writes into, empties or removes only a folder that holds it.
+    static let markerName = "CACHEDIR.TAG"
+    static let markerText = """
+        Signature: 8a477f597d28d172789f06886806bc55
+        # This folder is a metapipe cache: metapipe may empty or delete it ('metapipe clean').
+        # For information about cache directory tags, see https://bford.info/cachedir/
+
+        """
+    /// What a cache made before the marker existed holds; such a folder is adopted (marked).
+    static let legacyEntries: Set<String> = ["objects", "stages", "records", "tmp", "lock", "published.json"]
+    /// Everything metapipe itself puts in a cache folder.
+    static let ownEntries: Set<String> = legacyEntries.union([markerName])
+
+    var markerURL: URL { root.appendingPathComponent(Self.markerName) }
+
+    /// Whether `root` is a cache metapipe made: it holds the marker, or only what an older metapipe
+    /// cache held. Throws when the folder exists and is anything else (never a user's folder).
+    func claim(create: Bool) throws(RunnerError) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard fileManager.fileExists(atPath: root.path, isDirectory: &isDirectory) else {
+            guard create else { return false }
+            do { try fileManager.createDirectory(at: root, withIntermediateDirectories: true) }
+            catch { throw .io("cannot create the cache folder \(root.path): \(error.localizedDescription)") }
+            try writeMarker()
+            return true
         }
+        guard isDirectory.boolValue else { throw .notACache(root.path, "it is a file") }
+        if let marker = try? String(contentsOf: markerURL, encoding: .utf8), marker.contains("metapipe") { return true }
+        let contents = Set((try? fileManager.contentsOfDirectory(atPath: root.path)) ?? [])
+        // An older cache without the marker, or one whose marker was damaged: only metapipe's entries.
+        if contents.isEmpty || (contents.contains("stages") && contents.isSubset(of: Self.ownEntries)) {
+            if create { try writeMarker() }
+            return true
+        }
+        throw .notACache(root.path, "it holds files metapipe did not put there and no \(Self.markerName) marker")
+    }
+
+    private func writeMarker() throws(RunnerError) {
+        do { try Data(Self.markerText.utf8).write(to: markerURL, options: .atomic) }
+        catch { throw .io("cannot write \(markerURL.path): \(error.localizedDescription)") }
+    }
+
+    /// Takes the lock without waiting.
+    func lock() throws(RunnerError) {
         let lockPath = root.appendingPathComponent("lock").path
-        let fd = Glibc.open(lockPath, O_CREAT | O_RDWR, 0o644)
-        guard fd >= 0 else { throw .io("cannot open \(lockPath)") }
+        let fd = Glibc.open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io("cannot open \(lockPath): \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             Glibc.close(fd)
             throw .cacheLocked(root.path)
         }
         lockDescriptor = fd
+    }
+
+    /// Checks that the folder is a metapipe cache (creating and marking it when absent or empty),
+    /// creates the sub-folders, takes the lock and clears leftovers of an interrupted run.
+    func open() throws(RunnerError) {
+        _ = try claim(create: true)
+        try lock()
+        for dir in [objectsDirectory, stagesDirectory, recordsDirectory, tmpDirectory] {
+            do { try fileManager.createDirectory(at: dir, withIntermediateDirectories: true) }
+            catch { close(); throw .io("cannot create the cache folder \(dir.path): \(error.localizedDescription)") }
+        }
         if let leftovers = try? fileManager.contentsOfDirectory(at: tmpDirectory, includingPropertiesForKeys: nil) {
             for url in leftovers { try? fileManager.removeItem(at: url) }
         }
+    }
+
+    /// `metapipe clean`: removes what metapipe put in the cache folder, under the lock (refused
+    /// while a run holds it), and the folder itself when nothing else is left in it. Returns the
+    /// entries left because metapipe did not make them.
+    func clean() throws(RunnerError) -> [String] {
+        guard try claim(create: false) else { return [] }
+        try lock()
+        defer { close() }
+        let contents = ((try? fileManager.contentsOfDirectory(atPath: root.path)) ?? []).sorted()
+        // The marker goes last but one, so that a clean stopped half-way leaves a marked cache.
+        for name in contents where Self.ownEntries.contains(name) && name != Self.markerName && name != "lock" {
+            do { try fileManager.removeItem(at: root.appendingPathComponent(name)) }
+            catch { throw .io("cannot remove \(root.appendingPathComponent(name).path): \(error.localizedDescription)") }
+        }
+        let foreign = contents.filter { !Self.ownEntries.contains($0) }
+        if foreign.isEmpty {
+            try? fileManager.removeItem(at: markerURL)
+            try? fileManager.removeItem(at: root.appendingPathComponent("lock"))
+            try? fileManager.removeItem(at: root)
+        }
+        return foreign
     }
 
     func close() {
@@ -113,30 +195,63 @@ final class CacheStore: @unchecked Sendable {
         }
     }
 
-    /// Stores bytes and returns their SHA-256.
+    /// Objects whose bytes were hashed (or written) in this run: trusted without reading them again.
+    private var verified: Set<String> = []
+
+    private func isVerified(_ sha: String) -> Bool {
+        counterLock.lock()
+        defer { counterLock.unlock() }
+        return verified.contains(sha)
+    }
+
+    private func markVerified(_ sha: String) {
+        counterLock.lock()
+        verified.insert(sha)
+        counterLock.unlock()
+    }
+
+    /// Stores bytes and returns their SHA-256. An object already present is kept only when its bytes
+    /// hash right; with `rewrite` (`--force`) it is always written again.
     @discardableResult
-    func put(_ data: Data) throws(RunnerError) -> String {
+    func put(_ data: Data, rewrite: Bool = false) throws(RunnerError) -> String {
         let sha = sha256Hex(data)
         let url = objectURL(sha)
-        if let size = fileSize(url), size == data.count { return sha }
+        if !rewrite, isVerified(sha) || (fileSize(url) == data.count && (try? Data(contentsOf: url)) == data) {
+            markVerified(sha)
+            return sha
+        }
         do { try fileManager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true) }
         catch { throw .io("cannot create \(url.deletingLastPathComponent().path)") }
         try writeAtomically(data, to: url, tmpDir: tmpDirectory)
+        markVerified(sha)
         return sha
     }
 
     /// The bytes stored under `sha`, if present and intact. A damaged object is removed, so that
-    /// the next run sees a cache miss and recomputes it instead of failing again.
+    /// the stage that made it is not trusted and runs again.
     func get(_ sha: String) -> Data? {
         guard let data = try? Data(contentsOf: objectURL(sha)) else { return nil }
         guard sha256Hex(data) == sha else {
             try? fileManager.removeItem(at: objectURL(sha))
             return nil
         }
+        markVerified(sha)
         return data
     }
 
-    func hasObject(_ entry: Manifest.Entry) -> Bool { fileSize(objectURL(entry.sha)) == entry.size }
+    /// Whether the entry's object is present with the right size and bytes: it is hashed once per run
+    /// before a stage is trusted as complete, so a damaged object makes its stage run again (and is
+    /// removed, unless `remove` is false, as for `plan`).
+    func hasObject(_ entry: Manifest.Entry, remove: Bool = true) -> Bool {
+        if isVerified(entry.sha) { return true }
+        let url = objectURL(entry.sha)
+        guard fileSize(url) == entry.size, let data = try? Data(contentsOf: url), sha256Hex(data) == entry.sha else {
+            if remove, fileSize(url) != nil { try? fileManager.removeItem(at: url) }
+            return false
+        }
+        markVerified(entry.sha)
+        return true
+    }
 
     func fileSize(_ url: URL) -> Int? {
         var info = stat()
@@ -146,13 +261,18 @@ final class CacheStore: @unchecked Sendable {
 
     // MARK: Manifests and records
 
+    /// The complete entry for `key`, when its file is intact (its digest matches) and names its key.
     func manifest(_ key: String) -> Manifest? {
-        guard let data = try? Data(contentsOf: manifestURL(key)) else { return nil }
-        return try? JSONDecoder().decode(Manifest.self, from: data)
+        guard let data = try? Data(contentsOf: manifestURL(key)),
+              let manifest = try? JSONDecoder().decode(Manifest.self, from: data),
+              manifest.key == key, manifest.digest == manifest.computedDigest() else { return nil }
+        return manifest
     }
 
     func putManifest(_ manifest: Manifest) throws(RunnerError) {
-        try writeAtomically(canonicalJSON(manifest), to: manifestURL(manifest.key), tmpDir: tmpDirectory)
+        var sealed = manifest
+        sealed.digest = manifest.computedDigest()
+        try writeAtomically(canonicalJSON(sealed), to: manifestURL(manifest.key), tmpDir: tmpDirectory)
     }
 
     func record(_ id: StageID) -> Record? {
@@ -191,6 +311,14 @@ struct Manifest: Codable, Sendable {
     var key: String
     var artifacts: [String: Entry]
     var published: [String: Entry]
+    /// SHA-256 of the entry's canonical JSON without this field: a damaged entry is not trusted.
+    var digest: String?
+
+    func computedDigest() -> String {
+        var bare = self
+        bare.digest = nil
+        return sha256Hex(canonicalJSON(bare))
+    }
 }
 
 /// The inputs a stage id last ran (or was found cached) with.

@@ -19,18 +19,24 @@ public struct RunOptions: Sendable {
     public var cacheRoot: URL
     /// Part of every cache key: the program version (a new version reruns everything).
     public var toolVersion: String
-    /// Output sub-folders this run owns: after a run in which every stage succeeded, files in them
-    /// that no stage published are removed.
+    /// Output sub-folders this run writes into (one per pipeline). Every published path must lie in
+    /// one of them. Each records what metapipe published in it (`.metapipe-outputs.json`); after a
+    /// run in which every stage succeeded, files an earlier run published and this one did not are
+    /// removed — only those, and only while they still hold the bytes metapipe wrote.
     public var ownedOutputFolders: [String]
+    /// Files besides the stages' inputs that the output and cache folders must not hold (the
+    /// pipeline files).
+    public var protectedFiles: [String]
 
     public init(jobs: Int, force: Bool = false, outputRoot: URL, cacheRoot: URL, toolVersion: String,
-                ownedOutputFolders: [String] = []) {
+                ownedOutputFolders: [String] = [], protectedFiles: [String] = []) {
         self.jobs = max(1, jobs)
         self.force = force
         self.outputRoot = outputRoot
         self.cacheRoot = cacheRoot
         self.toolVersion = toolVersion
         self.ownedOutputFolders = ownedOutputFolders
+        self.protectedFiles = protectedFiles
     }
 }
 
@@ -173,16 +179,19 @@ public final class Runner: @unchecked Sendable {
     // MARK: Run
 
     let lock = NSLock()
+    private let ledgerWriteLock = NSLock()
 
     /// Runs the graph. Throws only for failures of the runner itself (cache unusable, input file
     /// unreadable); a stage's failure is reported in the returned report.
     public func run(progress: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws(RunnerError) -> RunReport {
         let started = DispatchTime.now()
+        try checkLocations()
         try store.open()
         defer { store.close() }
         let files = try readFiles()
         let fileHashes = files.mapValues { sha256Hex($0) }
         let state = RunState(stamps: store.loadStamps())
+        loadLedgers(state)
 
         let scheduler = Scheduler(runner: self, files: files, fileHashes: fileHashes, state: state, progress: progress)
         // The roots are chosen before any is submitted: once a stage is running, its completion
@@ -193,13 +202,14 @@ public final class Runner: @unchecked Sendable {
 
         let reports = order.map { state.reports[$0]! }
         let report = RunReport(stages: reports, duration: seconds(since: started))
-        if report.succeeded { try prune(published: state.publishedPaths) }
+        try finishLedgers(state, prune: report.succeeded)
         try store.saveStamps(state.stamps)
         return report
     }
 
     /// Starts stages as their inputs settle. Its counters and the run state are guarded by
-    /// `Runner.lock`.
+    /// `Runner.lock`. (The force unwraps here and in `topologicalOrder`, `run` and `plan` look up
+    /// maps built from the same stage list in `init`; they depend on the graph, never on data.)
     final class Scheduler: @unchecked Sendable {
         let runner: Runner
         let files: [String: Data]
@@ -279,7 +289,14 @@ public final class Runner: @unchecked Sendable {
         var artifactHashes: [ArtifactRef: String] = [:]
         var memory: [String: Data] = [:]          // bytes produced in this run, by SHA
         var stamps: [String: Stamp]
-        var publishedPaths: Set<String> = []
+        /// Paths (relative to the output root) this run published or found intact, with their SHA.
+        var publishedPaths: [String: String] = [:]
+        /// Per owned folder: what earlier runs published in it (paths relative to the folder).
+        var ledgers: [String: [String: String]] = [:]
+        /// Owned folders of a report written before ledgers existed (no ledger, but a report).
+        var legacyFolders: Set<String> = []
+        /// Owned folders whose ledger gained a path since it was last written.
+        var dirtyLedgers: Set<String> = []
         init(stamps: [String: Stamp]) { self.stamps = stamps }
     }
 
@@ -295,9 +312,11 @@ public final class Runner: @unchecked Sendable {
         }
         do {
             if !options.force, let manifest = store.manifest(key),
-               manifest.artifacts.values.allSatisfy(store.hasObject), manifest.published.values.allSatisfy(store.hasObject)
+               manifest.published.keys.allSatisfy(isOwnedPath),
+               manifest.artifacts.values.allSatisfy({ store.hasObject($0) }), manifest.published.values.allSatisfy({ store.hasObject($0) })
             {
                 let restored = try checkPublished(manifest, state: state)
+                try flushLedgers(state)
                 registerOutputs(stage, manifest: manifest, state: state)
                 try store.putRecord(record)
                 return report(.cached(restored: restored))
@@ -318,16 +337,21 @@ public final class Runner: @unchecked Sendable {
             for path in stage.files { stageFiles[path] = files[path] }
             let output = try stage.run(StageContext(parameters: stage.parameters, fileContents: stageFiles,
                                                     artifactContents: artifacts))
+            for path in output.published.keys.sorted() where !isOwnedPath(path) {
+                throw RunnerError.unsafeOutput("stage \(stage.id) would write '\(path)', outside its output folder "
+                    + "(\(options.ownedOutputFolders.map { "\($0)/" }.joined(separator: ", "))); nothing of it was written")
+            }
             var manifest = Manifest(id: stage.id.rawValue, kind: stage.kind, key: key, artifacts: [:], published: [:])
             for (name, data) in output.artifacts.sorted(by: { $0.key < $1.key }) {
-                manifest.artifacts[name] = Manifest.Entry(sha: try store.put(data), size: data.count)
+                manifest.artifacts[name] = Manifest.Entry(sha: try store.put(data, rewrite: options.force), size: data.count)
                 remember(data, state: state)
             }
             for (path, data) in output.published.sorted(by: { $0.key < $1.key }) {
-                manifest.published[path] = Manifest.Entry(sha: try store.put(data), size: data.count)
+                manifest.published[path] = Manifest.Entry(sha: try store.put(data, rewrite: options.force), size: data.count)
                 remember(data, state: state)
-                try publish(data, to: path, sha: manifest.published[path]!.sha, state: state)
+                try publish(data, to: path, sha: manifest.published[path]!.sha, state: state)   // set just above
             }
+            try flushLedgers(state)
             try store.putManifest(manifest)
             try store.putRecord(record)
             registerOutputs(stage, manifest: manifest, state: state)
@@ -350,7 +374,7 @@ public final class Runner: @unchecked Sendable {
         for (name, entry) in manifest.artifacts { state.artifactHashes[ArtifactRef(stage.id, name)] = entry.sha }
         for (path, entry) in manifest.published {
             state.artifactHashes[ArtifactRef(stage.id, path)] = entry.sha
-            state.publishedPaths.insert(path)
+            state.publishedPaths[path] = entry.sha
         }
         lock.unlock()
     }
@@ -360,13 +384,40 @@ public final class Runner: @unchecked Sendable {
     func outputURL(_ path: String) -> URL { options.outputRoot.appendingPathComponent(path) }
 
     /// Writes a published file atomically (temporary name in the same folder, then rename).
+    /// A file that metapipe did not write is never replaced: the stage fails instead and says so.
     private func publish(_ data: Data, to path: String, sha: String, state: RunState) throws(RunnerError) {
         let url = outputURL(path)
         let directory = url.deletingLastPathComponent()
+        var info = stat()
+        if lstat(url.path, &info) == 0, !isOurs(path, state: state) {
+            let same = (info.st_mode & S_IFMT) == S_IFREG && (try? Data(contentsOf: url)) == data
+            if !same {
+                throw .unsafeOutput("refusing to overwrite \(url.path): metapipe did not write it. "
+                    + "Move it out of the output folder (or delete it) and run again, or choose another --output")
+            }
+        }
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
         catch { throw .io("cannot create \(directory.path): \(error.localizedDescription)") }
         try store.writeAtomically(data, to: url, tmpDir: directory)
         stamp(path, sha: sha, state: state)
+        if let (folder, relative) = split(path) {
+            lock.lock()
+            if state.ledgers[folder]?[relative] != sha {
+                state.ledgers[folder, default: [:]][relative] = sha
+                state.dirtyLedgers.insert(folder)
+            }
+            lock.unlock()
+        }
+    }
+
+    /// Whether metapipe published `path` in an earlier run (the folder's own ledger says so; the cache's
+    /// stamps are not asked, as the cache may have served another output folder), or the folder is a
+    /// report of an older metapipe that kept no ledger.
+    private func isOurs(_ path: String, state: RunState) -> Bool {
+        guard let (folder, relative) = split(path) else { return false }
+        lock.lock()
+        defer { lock.unlock() }
+        return state.ledgers[folder]?[relative] != nil || state.legacyFolders.contains(folder)
     }
 
     private func stamp(_ path: String, sha: String, state: RunState) {
@@ -408,26 +459,138 @@ public final class Runner: @unchecked Sendable {
         return true
     }
 
-    /// Removes files in the owned output folders that this run did not publish.
-    private func prune(published: Set<String>) throws(RunnerError) {
+    // MARK: Ledgers of published files
+
+    /// The file in each owned output folder that lists what metapipe published there (path → SHA-256).
+    public static let ledgerName = ".metapipe-outputs.json"
+
+    /// Whether `path` is a plain relative path inside an owned output folder: no empty, `.` or `..`
+    /// component, no NUL, not absolute, not the ledger itself.
+    func isOwnedPath(_ path: String) -> Bool {
+        guard let (_, relative) = split(path) else { return false }
+        return relative != Self.ledgerName
+    }
+
+    /// "bcg/rr/forest.png" → ("bcg", "rr/forest.png"), for an owned folder and a safe path.
+    func split(_ path: String) -> (String, String)? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 2, !path.contains("\0"), parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else { return nil }
+        let folder = String(parts[0])
+        guard options.ownedOutputFolders.isEmpty || options.ownedOutputFolders.contains(folder) else { return nil }
+        return (folder, parts.dropFirst().joined(separator: "/"))
+    }
+
+    private func ledgerURL(_ folder: String) -> URL { outputURL(folder).appendingPathComponent(Self.ledgerName) }
+
+    private func loadLedgers(_ state: RunState) {
+        for folder in options.ownedOutputFolders {
+            if let data = try? Data(contentsOf: ledgerURL(folder)),
+               let ledger = try? JSONDecoder().decode([String: String].self, from: data) {
+                state.ledgers[folder] = ledger.filter { split("\(folder)/\($0.key)") != nil }
+            } else if let results = try? Data(contentsOf: outputURL("\(folder)/results.json")),
+                      results.range(of: Data("\"metapipe_version\"".utf8)) != nil {
+                // A report an older metapipe wrote (its results.json says so), before ledgers existed.
+                state.legacyFolders.insert(folder)
+            }
+        }
+    }
+
+    private func writeLedger(_ folder: String, _ ledger: [String: String]) throws(RunnerError) {
+        let url = ledgerURL(folder)
+        let data = canonicalJSON(ledger)
+        if (try? Data(contentsOf: url)) == data { return }
+        if ledger.isEmpty, !FileManager.default.fileExists(atPath: outputURL(folder).path) { return }
+        do { try FileManager.default.createDirectory(at: outputURL(folder), withIntermediateDirectories: true) }
+        catch { throw .io("cannot create \(outputURL(folder).path): \(error.localizedDescription)") }
+        try store.writeAtomically(data, to: url, tmpDir: outputURL(folder))
+    }
+
+    /// Writes the ledgers that gained paths, so that a run killed later still knows what it wrote.
+    private func flushLedgers(_ state: RunState) throws(RunnerError) {
+        // One writer at a time, so that an older snapshot never lands after a newer one.
+        ledgerWriteLock.lock()
+        defer { ledgerWriteLock.unlock() }
+        lock.lock()
+        let dirty = state.dirtyLedgers.sorted().map { ($0, state.ledgers[$0] ?? [:]) }
+        state.dirtyLedgers = []
+        lock.unlock()
+        for (folder, ledger) in dirty { try writeLedger(folder, ledger) }
+    }
+
+    /// After the run: when every stage succeeded, removes what earlier runs published and this one
+    /// did not (when it still holds metapipe's bytes; an edited file is the user's and stays), and
+    /// leftovers of interrupted writes; then records what the folder now holds.
+    private func finishLedgers(_ state: RunState, prune: Bool) throws(RunnerError) {
         let fm = FileManager.default
         for folder in options.ownedOutputFolders {
-            let base = outputURL(folder)
-            guard let walker = fm.enumerator(at: base, includingPropertiesForKeys: [.isDirectoryKey]) else { continue }
-            var emptyCandidates: [URL] = []
-            for case let url as URL in walker {
-                let isDirectory = (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false
-                if isDirectory { emptyCandidates.append(url); continue }
-                // Only paths under the folder are considered; anything else is left alone.
-                guard url.path.hasPrefix(base.path + "/") else { continue }
-                let relative = folder + "/" + url.path.dropFirst(base.path.count + 1)
-                if !published.contains(relative) {
-                    do { try fm.removeItem(at: url) } catch { throw .io("cannot remove stale output \(url.path)") }
+            var published: [String: String] = [:]
+            for (path, sha) in state.publishedPaths { if let (f, relative) = split(path), f == folder { published[relative] = sha } }
+            let earlier = state.ledgers[folder] ?? [:]
+            guard prune else {
+                try writeLedger(folder, earlier.merging(published) { _, new in new })
+                continue
+            }
+            var emptied: Set<String> = []
+            for (relative, sha) in earlier.sorted(by: { $0.key < $1.key }) where published[relative] == nil {
+                let path = "\(folder)/\(relative)"
+                let url = outputURL(path)
+                state.stamps[path] = nil
+                var info = stat()
+                guard lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+                      let data = try? Data(contentsOf: url), sha256Hex(data) == sha else { continue }
+                do { try fm.removeItem(at: url) } catch { throw .io("cannot remove stale output \(url.path): \(error.localizedDescription)") }
+                emptied.insert((relative as NSString).deletingLastPathComponent)
+            }
+            // Temporary files of writes a kill interrupted: ".<name>.tmp-<pid>-<n>", as writeAtomically names them.
+            if let walker = fm.enumerator(atPath: outputURL(folder).path) {
+                for case let relative as String in walker {
+                    let name = (relative as NSString).lastPathComponent
+                    guard name.hasPrefix("."), name.range(of: #"\.tmp-[0-9]+-[0-9]+$"#, options: .regularExpression) != nil else { continue }
+                    try? fm.removeItem(at: outputURL("\(folder)/\(relative)"))
+                    emptied.insert((relative as NSString).deletingLastPathComponent)
                 }
             }
-            for dir in emptyCandidates.sorted(by: { $0.path.count > $1.path.count }) {
-                if (try? fm.contentsOfDirectory(atPath: dir.path))?.isEmpty == true { try? fm.removeItem(at: dir) }
+            // Folders left empty by these removals (never the owned folder itself).
+            for var dir in emptied.sorted(by: { $0.count > $1.count }) {
+                while !dir.isEmpty {
+                    let url = outputURL("\(folder)/\(dir)")
+                    guard (try? fm.contentsOfDirectory(atPath: url.path))?.isEmpty == true else { break }
+                    try? fm.removeItem(at: url)
+                    dir = (dir as NSString).deletingLastPathComponent
+                }
             }
+            try writeLedger(folder, published)
+        }
+    }
+
+    // MARK: Locations
+
+    /// Refuses an output folder that holds an input of the run (a data file, a pipeline file): the
+    /// project root, the pipelines folder or a data folder named by mistake.
+    func checkLocations() throws(RunnerError) {
+        let output = PathResolution.resolved(options.outputRoot)
+        let cache = PathResolution.resolved(options.cacheRoot)
+        let inputs = Set(stages.flatMap(\.files) + options.protectedFiles).sorted()
+        for input in inputs {
+            let resolved = PathResolution.resolved(URL(fileURLWithPath: input))
+            if PathResolution.isInside(resolved, output) {
+                throw .unsafeLocation("the output folder '\(options.outputRoot.relativePath)' holds the input \(input); metapipe writes "
+                    + "and removes files there, so it must be a folder of its own. Choose one with --output (default: outputs)")
+            }
+            if PathResolution.isInside(resolved, cache) {
+                throw .unsafeLocation("the cache folder '\(options.cacheRoot.relativePath)' holds the input \(input); "
+                    + "choose a folder of its own with --cache (default: .metapipe)")
+            }
+        }
+        for (option, url) in [("--output", options.outputRoot), ("--cache", options.cacheRoot)] {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw .unsafeLocation("\(option) '\(url.relativePath)' is a file, not a folder; name a folder (it is created if missing)")
+            }
+        }
+        if PathResolution.isInside(output, cache) && output != cache {
+            throw .unsafeLocation("the output folder '\(options.outputRoot.relativePath)' is inside the cache folder "
+                + "'\(options.cacheRoot.relativePath)', which 'metapipe clean' deletes; choose folders apart")
         }
     }
 
@@ -456,8 +619,8 @@ public final class Runner: @unchecked Sendable {
                 entries.append(PlanEntry(id: id, kind: stage.kind, cached: false, reasons: ["forced"]))
                 continue
             }
-            if let manifest = store.manifest(key), manifest.artifacts.values.allSatisfy(store.hasObject),
-               manifest.published.values.allSatisfy(store.hasObject)
+            if let manifest = store.manifest(key), manifest.artifacts.values.allSatisfy({ store.hasObject($0, remove: false) }),
+               manifest.published.values.allSatisfy({ store.hasObject($0, remove: false) })
             {
                 known.insert(id)
                 for (name, entry) in manifest.artifacts { hashes[ArtifactRef(id, name)] = entry.sha }
@@ -498,6 +661,31 @@ public final class Runner: @unchecked Sendable {
             reasons.append(last.key == current.key ? "cache entry missing" : "metapipe was upgraded or rebuilt")
         }
         return reasons
+    }
+}
+
+/// Absolute paths with symbolic links resolved, for comparing locations.
+enum PathResolution {
+    /// The absolute form of `url`: its longest existing prefix with links resolved, plus the rest.
+    static func resolved(_ url: URL) -> String {
+        var current = url.standardizedFileURL.path
+        var rest: [String] = []
+        while true {
+            if let real = realpath(current, nil) {
+                defer { free(real) }
+                let base = String(cString: real)
+                return rest.reversed().reduce(base) { $0 == "/" ? "/" + $1 : $0 + "/" + $1 }
+            }
+            let parent = (current as NSString).deletingLastPathComponent
+            if parent == current || parent.isEmpty { return url.standardizedFileURL.path }
+            rest.append((current as NSString).lastPathComponent)
+            current = parent
+        }
+    }
+
+    /// Whether `path` is `folder` or lies under it.
+    static func isInside(_ path: String, _ folder: String) -> Bool {
+        path == folder || path.hasPrefix(folder == "/" ? "/" : folder + "/")
     }
 }
 

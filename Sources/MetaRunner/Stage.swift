@@ -95,7 +95,21 @@ public enum RunnerError: Error, Equatable, CustomStringConvertible {
     case missingArtifact(ArtifactRef)
     case unreadableFile(String, String)
     case cacheLocked(String)
+    /// A cache folder metapipe did not make (path, why).
+    case notACache(String, String)
+    /// An output or cache location that would put the user's files at risk.
+    case unsafeLocation(String)
+    /// A published path that would leave the output folder, or overwrite a file metapipe did not write.
+    case unsafeOutput(String)
     case io(String)
+
+    /// Errors of the command line (exit 64) rather than of a run.
+    public var isUsage: Bool {
+        switch self {
+        case .notACache, .unsafeLocation: return true
+        default: return false
+        }
+    }
 
     public var description: String {
         switch self {
@@ -106,6 +120,10 @@ public enum RunnerError: Error, Equatable, CustomStringConvertible {
         case .missingArtifact(let ref): return "stage '\(ref.stage)' did not produce '\(ref.name)'"
         case let .unreadableFile(path, why): return "cannot read \(path): \(why)"
         case .cacheLocked(let path): return "another metapipe run is using the cache \(path); wait for it to finish"
+        case let .notACache(path, why):
+            return "\(path) is not a metapipe cache (\(why)); nothing was written or removed. Name an empty or new folder with --cache"
+        case .unsafeLocation(let message): return message
+        case .unsafeOutput(let message): return message
         case .io(let message): return message
         }
     }

@@ -92,6 +92,21 @@ public enum StudyData: Sendable, Hashable, Codable {
     /// An estimate with a 95% confidence interval, on the natural scale (ratios are logged).
     case genericCI(estimate: Double, lower: Double, upper: Double)
 
+    /// The numbers, for messages: "mean1 = 1e+308, sd1 = 1, …".
+    var valuesDescription: String {
+        func list(_ pairs: [(String, Double)]) -> String { pairs.map { "\($0.0) = \(formatValue($0.1))" }.joined(separator: ", ") }
+        switch self {
+        case .continuous(let a):
+            return list([("n1", a.n1), ("mean1", a.mean1), ("sd1", a.sd1), ("n2", a.n2), ("mean2", a.mean2), ("sd2", a.sd2)])
+        case .binary(let c):
+            return list([("events1", c.events1), ("total1", c.total1), ("events2", c.events2), ("total2", c.total2)])
+        case let .tStatistic(n1, n2, t): return list([("n1", n1), ("n2", n2), ("t", t)])
+        case let .generic(yi, vi): return list([("yi", yi), ("vi", vi)])
+        case let .genericSE(yi, se): return list([("yi", yi), ("se", se)])
+        case let .genericCI(estimate, lower, upper): return list([("estimate", estimate), ("ci_lower", lower), ("ci_upper", upper)])
+        }
+    }
+
     var inputDescription: String {
         switch self {
         case .continuous: return "means and SDs"
@@ -198,10 +213,34 @@ public enum EffectSizes {
         case dropped(String)
     }
 
-    /// Computes one study's effect size, or says why the study cannot contribute.
+    /// The range an effect size and its variance must lie in: wide enough for any real data, narrow
+    /// enough that every sum, square and weight the estimators form stays a finite double.
+    public static let largestEffect = 1e100
+    public static let variances = 1e-100...1e100
+
+    /// Computes one study's effect size, or says why the study cannot contribute. An effect size or
+    /// variance that overflows (or leaves `largestEffect`, `variances`) is an error naming the values,
+    /// never a non-finite number passed on.
     public static func compute(_ study: StudyInput, measure: EffectMeasure, smd: SMDConvention = .hedges,
                                zeroCells: ZeroCellRule? = nil) throws -> Outcome
     {
+        let outcome = try computeUnchecked(study, measure: measure, smd: smd, zeroCells: zeroCells)
+        guard case .effect(let e) = outcome else { return outcome }
+        // A ratio is shown as exp(yi ± z·se): that must stay a finite double too (e^700 ≈ 1e304).
+        let ratioLimitOK = !measure.isRatio || (abs(e.yi) + 10 * e.vi.squareRoot() <= 700)
+        if !(e.yi.isFinite && abs(e.yi) <= largestEffect && e.vi.isFinite && variances.contains(e.vi) && ratioLimitOK) {
+            let rule = measure.isRatio
+                ? "|yi| + 10·√vi must be at most 700, so that the ratio and its CI are finite, and vi between 1e-100 and 1e100"
+                : "|yi| must be at most 1e100 and vi between 1e-100 and 1e100"
+            throw StatsError.inconsistentInput(study: study.study, message:
+                "its values (\(study.data.valuesDescription)) give yi = \(formatValue(e.yi)) and vi = \(formatValue(e.vi)), "
+                + "which cannot be pooled in floating point (\(rule)); check the row's numbers and their units")
+        }
+        return outcome
+    }
+
+    static func computeUnchecked(_ study: StudyInput, measure: EffectMeasure, smd: SMDConvention,
+                                 zeroCells: ZeroCellRule?) throws -> Outcome {
         let name = study.study
         switch study.data {
         case .continuous(let arms):

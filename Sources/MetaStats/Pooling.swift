@@ -226,6 +226,9 @@ public enum Pooling {
                                     piLower: fit.piLower, piUpper: fit.piUpper)
             let total = fit.weights.reduce(0, +)
             studies = zip(effects, fit.weights).map { e, w in studyRow(e, weight: 100 * w / total, crit: crit) }
+            if options.test == .knha, y.count > 1, y.allSatisfy({ $0 == y[0] }) {
+                warnings.append("every study has the same effect, so the Hartung–Knapp variance factor is 0; it is taken as 1 (Knapp & Hartung's ad hoc adjustment, metafor's test = \"adhoc\")")
+            }
             let df = effects.count - 1
             var het = Heterogeneity(tau2: fit.tau2, tau: fit.tau2.squareRoot(), i2: fit.i2, h2: fit.h2, q: fit.q, df: df,
                                     pValue: ChiSquared.ccdf(fit.q, df: Double(df)), tau2CILower: nil, tau2CIUpper: nil)
@@ -310,7 +313,9 @@ public enum Pooling {
             // Hartung & Knapp (2001); Sidik & Jonkman (2002): Var = Σwᵢ(yᵢ − μ̂)² / ((k − 1)·Σwᵢ), t with k − 1 df.
             var s = 0.0
             for i in 0..<k { s += w[i] * fit.residuals[i] * fit.residuals[i] }
-            se = (s / Double(df) / sw).squareRoot()
+            // Identical effects make the variance factor s²/(k − 1) zero, and t infinite: then the
+            // factor is taken as 1, Knapp & Hartung's (2003) ad hoc adjustment (metafor's test = "adhoc").
+            se = s > 0 ? (s / Double(df) / sw).squareRoot() : (1 / sw).squareRoot()
             crit = options.tCritical(df: Double(df))
             statistic = mu / se
             pValue = 2 * StudentT.ccdf(abs(statistic), df: Double(df))

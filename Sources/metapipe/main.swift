@@ -51,11 +51,23 @@ struct PipelineArguments: ParsableArguments {
 }
 
 struct Locations: ParsableArguments {
-    @Option(help: ArgumentHelp("Folder the reports are written to.", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Folder the reports are written to (one folder per pipeline in it). It must not hold the pipelines or their data.", valueName: "DIR"))
     var output = "outputs"
 
-    @Option(help: ArgumentHelp("Cache folder.", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Cache folder: a new or empty folder, or one metapipe made (it holds CACHEDIR.TAG).", valueName: "DIR"))
     var cache = ".metapipe"
+
+    func validate() throws {
+        if output.isEmpty { throw ValidationError("--output is empty; name a folder of its own for the reports (default: outputs)") }
+        if cache.isEmpty { throw ValidationError("--cache is empty; name a folder for the cache (default: .metapipe)") }
+    }
+}
+
+/// Prints a runner error and exits: 64 for a refused location, 1 otherwise.
+func fail(_ error: Error) -> ExitCode {
+    printError("metapipe: \(error)")
+    if let error = error as? RunnerError, error.isUsage { return ExitCode(Status.usage) }
+    return ExitCode(Status.stageFailed)
 }
 
 /// Validates pipelines; prints diagnostics; exits 65 when any is invalid.
@@ -70,13 +82,15 @@ func validated(_ paths: [String]) throws -> [Pipeline] {
     return pipelines
 }
 
+/// Prints to standard error. Control characters (from names in a pipeline or a sheet) are shown
+/// escaped, never sent to the terminal.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((escapedForMessage(text, keepLines: true) + "\n").utf8))
 }
 
 /// Prints one line to standard output and flushes it (progress must appear as it happens).
 func say(_ text: String) {
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    FileHandle.standardOutput.write(Data((escapedForMessage(text, keepLines: true) + "\n").utf8))
 }
 
 extension Metapipe {
@@ -113,8 +127,7 @@ extension Metapipe {
             do {
                 runner = try Engine.runner(pipelines, output: locations.output, cache: locations.cache, jobs: jobs, force: force)
             } catch {
-                printError("metapipe: \(error)")
-                throw ExitCode(Status.stageFailed)
+                throw fail(error)
             }
             if dryRun {
                 try printPlan(runner)
@@ -128,8 +141,7 @@ extension Metapipe {
                     say(progressLine(r, index: index, total: total))
                 }
             } catch {
-                printError("metapipe: \(error)")
-                throw ExitCode(Status.stageFailed)
+                throw fail(error)
             }
             for failure in report.failures {
                 if case .failed(let message) = failure.status {
@@ -190,22 +202,27 @@ extension Metapipe {
         var cache = ".metapipe"
 
         func run() throws {
-            guard FileManager.default.fileExists(atPath: cache) else {
+            if cache.isEmpty { throw ValidationError("--cache is empty; name the cache folder (default: .metapipe)") }
+            let outcome: (existed: Bool, kept: [String])
+            do {
+                // Only a folder a run made (it holds CACHEDIR.TAG), under the run lock.
+                outcome = try CacheStore.clean(URL(fileURLWithPath: cache))
+            } catch {
+                if case .cacheLocked = error {
+                    printError("metapipe: a metapipe run is using the cache \(cache); nothing was removed. Wait for it to finish (or stop it), then clean")
+                    throw ExitCode(Status.usage)
+                }
+                throw fail(error)
+            }
+            guard outcome.existed else {
                 say("metapipe: no cache at \(cache)")
                 return
             }
-            // Only a folder that a run made: never a project folder named by mistake.
-            let contents = Set((try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? [])
-            let cacheEntries: Set<String> = ["objects", "stages", "records", "tmp", "lock", "published.json"]
-            guard contents.contains("stages"), contents.isSubset(of: cacheEntries) else {
-                printError("metapipe: \(cache) does not look like a metapipe cache (it has no stages/ folder, or holds other files); nothing was removed")
-                throw ExitCode(Status.usage)
+            if outcome.kept.isEmpty {
+                say("metapipe: removed \(cache)")
+            } else {
+                say("metapipe: emptied the cache \(cache); kept what metapipe did not put there: \(outcome.kept.joined(separator: ", "))")
             }
-            do { try FileManager.default.removeItem(atPath: cache) } catch {
-                printError("metapipe: cannot remove \(cache): \(error.localizedDescription)")
-                throw ExitCode(Status.stageFailed)
-            }
-            say("metapipe: removed \(cache)")
         }
     }
 }
@@ -232,6 +249,12 @@ extension Metapipe {
 
         @Flag(help: "Replace an existing pipeline of the same name.")
         var force = false
+
+        func validate() throws {
+            if let name, name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil || name.count > 100 {
+                throw ValidationError("--name '\(escapedForMessage(name))' names a file and a folder, so it may use only letters, digits, '-', '_' and '.' (at most 100, starting with a letter or digit)")
+            }
+        }
 
         func run() throws {
             do {

@@ -139,14 +139,139 @@ import Testing
         #expect(s.published("p/count.txt") == "16\n" && s.published("p/words.txt") == "3\n")
     }
 
-    @Test func staleOutputsAreRemoved() throws {
+    @Test func staleOutputsAreRemovedAndOnlyThose() throws {
         let s = try Scratch()
         try s.write("a b")
-        try FileManager.default.createDirectory(at: s.output.appendingPathComponent("p/old"), withIntermediateDirectories: true)
-        try "x".write(to: s.output.appendingPathComponent("p/old/result.json"), atomically: true, encoding: .utf8)
+        let input = s.input
+        let old = Stage(id: StageID("p/old"), kind: "old", parameters: Data(), files: [input]) { _ in
+            StageOutput(published: ["p/old/result.json": Data("x".utf8), "p/old/edited.json": Data("y".utf8)])
+        }
+        _ = try Runner(stages: Self.graph(s) + [old], options: s.options()).run()
+        #expect(s.published("p/old/result.json") == "x")
+        // The user's own files, and an output the user edited since, are not metapipe's to remove.
+        try "my notes".write(to: s.output.appendingPathComponent("p/notes.txt"), atomically: true, encoding: .utf8)
+        try "mine now".write(to: s.output.appendingPathComponent("p/old/edited.json"), atomically: true, encoding: .utf8)
         _ = try Runner(stages: Self.graph(s), options: s.options()).run()
-        #expect(!FileManager.default.fileExists(atPath: s.output.appendingPathComponent("p/old").path))
+        #expect(s.published("p/old/result.json") == nil)
+        #expect(s.published("p/old/edited.json") == "mine now")
+        #expect(s.published("p/notes.txt") == "my notes")
         #expect(s.published("p/report.txt") != nil)
+        // The ledger lists exactly what the run published.
+        let ledger = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: s.output.appendingPathComponent("p/.metapipe-outputs.json")))
+        #expect(ledger == ["count.txt": sha256Hex(Data("3\n".utf8)), "report.txt": sha256Hex(Data("count: 3\n".utf8)),
+                           "words.txt": sha256Hex(Data("2\n".utf8))])
+        // Even with the cache gone, the ledger in the output folder says what may be removed.
+        try FileManager.default.removeItem(at: s.cache)
+        _ = try Runner(stages: Self.graph(s), options: s.options()).run()
+        #expect(s.published("p/notes.txt") == "my notes" && s.published("p/old/edited.json") == "mine now")
+    }
+
+    /// A file metapipe did not write is never overwritten: the stage that would publish it fails.
+    @Test func aFileMetapipeDidNotWriteIsNotOverwritten() throws {
+        let s = try Scratch()
+        try s.write("a b")
+        try FileManager.default.createDirectory(at: s.output.appendingPathComponent("p"), withIntermediateDirectories: true)
+        try "the user's".write(to: s.output.appendingPathComponent("p/words.txt"), atomically: true, encoding: .utf8)
+        let report = try Runner(stages: Self.graph(s), options: s.options()).run()
+        #expect(statuses(report)["p/words"] == "failed" && statuses(report)["p/report"] == "ran")
+        let message = report.failures.first.map { if case .failed(let m) = $0.status { return m }; return "" } ?? ""
+        #expect(message.contains("refusing to overwrite") && message.contains("p/words.txt"))
+        #expect(s.published("p/words.txt") == "the user's")
+        // Moved away, the next run writes it.
+        try FileManager.default.removeItem(at: s.output.appendingPathComponent("p/words.txt"))
+        #expect(try Runner(stages: Self.graph(s), options: s.options()).run().succeeded)
+        #expect(s.published("p/words.txt") == "2\n")
+    }
+
+    /// The cache's record of what it published elsewhere does not make a file in another output folder metapipe's.
+    @Test func anotherOutputFolderKeepsItsOwnFiles() throws {
+        let s = try Scratch()
+        try s.write("a b")
+        _ = try Runner(stages: Self.graph(s), options: s.options()).run()
+        let other = s.root.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other.appendingPathComponent("p"), withIntermediateDirectories: true)
+        try "the user's".write(to: other.appendingPathComponent("p/words.txt"), atomically: true, encoding: .utf8)
+        let options = RunOptions(jobs: 1, outputRoot: other, cacheRoot: s.cache, toolVersion: "test", ownedOutputFolders: ["p"])
+        let report = try Runner(stages: Self.graph(s), options: options).run()
+        #expect(statuses(report)["p/words"] == "failed")
+        #expect(try String(contentsOf: other.appendingPathComponent("p/words.txt"), encoding: .utf8) == "the user's")
+        #expect(try String(contentsOf: other.appendingPathComponent("p/count.txt"), encoding: .utf8) == "3\n")
+    }
+
+    /// A published path that would leave its output folder fails its stage and writes nothing.
+    @Test func publishedPathsStayInTheOutputFolder() throws {
+        let s = try Scratch()
+        for path in ["p/../escaped.txt", "../escaped.txt", "/tmp/metapipe-escaped.txt", "q/elsewhere.txt", "p//x.txt", "p/./x.txt",
+                     "p/.metapipe-outputs.json", "p"] {
+            let stage = Stage(id: StageID("p/bad"), kind: "bad", parameters: Data(path.utf8)) { _ in
+                StageOutput(published: [path: Data("x".utf8)])
+            }
+            let report = try Runner(stages: [stage], options: s.options()).run()
+            #expect(statuses(report)["p/bad"] == "failed", "\(path)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: s.root.appendingPathComponent("escaped.txt").path))
+        #expect(!FileManager.default.fileExists(atPath: s.output.appendingPathComponent("escaped.txt").path))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/metapipe-escaped.txt"))
+        #expect(!FileManager.default.fileExists(atPath: s.output.appendingPathComponent("q").path))
+    }
+
+    /// An output or cache folder that holds the run's inputs is refused before anything is written.
+    @Test func anOutputFolderHoldingTheInputsIsRefused() throws {
+        let s = try Scratch()
+        try s.write("a b")
+        for root in [s.root, s.root.appendingPathComponent("."), s.root.appendingPathComponent("sub/..")] {
+            let options = RunOptions(jobs: 1, outputRoot: root, cacheRoot: s.cache, toolVersion: "test", ownedOutputFolders: ["p"])
+            #expect(throws: RunnerError.self) { try Runner(stages: Self.graph(s), options: options).run() }
+        }
+        let protected = RunOptions(jobs: 1, outputRoot: s.output, cacheRoot: s.cache, toolVersion: "test", ownedOutputFolders: ["p"],
+                                   protectedFiles: [s.output.appendingPathComponent("p/pipeline.yaml").path])
+        do {
+            _ = try Runner(stages: Self.graph(s), options: protected).run()
+            Issue.record("an output folder holding the pipeline file was accepted")
+        } catch {
+            #expect(error.isUsage && error.description.contains("holds the input"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: s.output.path) && !FileManager.default.fileExists(atPath: s.cache.path))
+    }
+
+    /// metapipe uses only a cache folder it made: a folder of the user's is refused, its tmp/ untouched.
+    @Test func aFolderThatIsNotACacheIsRefused() throws {
+        let s = try Scratch()
+        try s.write("a b")
+        let folder = s.root.appendingPathComponent("mine")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("tmp"), withIntermediateDirectories: true)
+        try "draft".write(to: folder.appendingPathComponent("tmp/draft.txt"), atomically: true, encoding: .utf8)
+        let options = RunOptions(jobs: 1, outputRoot: s.output, cacheRoot: folder, toolVersion: "test", ownedOutputFolders: ["p"])
+        #expect(throws: RunnerError.notACache(folder.path, "it holds files metapipe did not put there and no CACHEDIR.TAG marker")) {
+            try Runner(stages: Self.graph(s), options: options).run()
+        }
+        #expect(throws: RunnerError.self) { try CacheStore.clean(folder) }
+        #expect(try String(contentsOf: folder.appendingPathComponent("tmp/draft.txt"), encoding: .utf8) == "draft")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["tmp"])
+        // A new or empty folder becomes a cache, marked as such.
+        _ = try Runner(stages: Self.graph(s), options: s.options()).run()
+        #expect(try String(contentsOf: s.cache.appendingPathComponent("CACHEDIR.TAG"), encoding: .utf8).hasPrefix("Signature: 8a477f597d28d172789f06886806bc55"))
+    }
+
+    /// `clean` takes the run lock, and removes only what metapipe put in the cache.
+    @Test func cleanTakesTheLockAndRemovesOnlyWhatItOwns() throws {
+        let s = try Scratch()
+        try s.write("a b")
+        _ = try Runner(stages: Self.graph(s), options: s.options()).run()
+        let store = CacheStore(root: s.cache)
+        try store.open()
+        #expect(throws: RunnerError.cacheLocked(s.cache.path)) { try CacheStore.clean(s.cache) }
+        #expect(FileManager.default.fileExists(atPath: s.cache.appendingPathComponent("stages").path))
+        store.close()
+        try "keep".write(to: s.cache.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let outcome = try CacheStore.clean(s.cache)
+        #expect(outcome.existed && outcome.kept == ["notes.txt"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.cache.path).sorted() == ["CACHEDIR.TAG", "lock", "notes.txt"])
+        try FileManager.default.removeItem(at: s.cache.appendingPathComponent("notes.txt"))
+        #expect(try CacheStore.clean(s.cache).kept.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: s.cache.path))
+        #expect(try CacheStore.clean(s.cache).existed == false)
+        #expect(s.published("p/report.txt") == "count: 3\n")
     }
 
     @Test func interruptedWritesLeaveATrustworthyCache() throws {
@@ -186,9 +311,9 @@ import Testing
         #expect(statuses(warm) == ["p/one": "cached", "p/two": "cached"])
     }
 
-    /// A cache object with the right size but the wrong bytes: the stage that reads it fails once,
-    /// the object is removed, and the next run recomputes it.
-    @Test func aDamagedObjectIsRemovedAndRecomputed() throws {
+    /// A cache object with the right size but the wrong bytes is found before it is trusted: the
+    /// stage that made it runs again in the same run, and the object is rewritten.
+    @Test func aDamagedObjectHealsInOneRun() throws {
         let s = try Scratch()
         func graph(_ version: String) -> [Stage] {
             [Stage(id: StageID("p/a"), kind: "a", parameters: Data()) { _ in StageOutput(artifacts: ["out": Data("hello".utf8)]) },
@@ -199,12 +324,47 @@ import Testing
         _ = try Runner(stages: graph("1"), options: s.options()).run()
         let object = CacheStore(root: s.cache).objectURL(sha256Hex(Data("hello".utf8)))
         try Data("jello".utf8).write(to: object)
-        let failing = try Runner(stages: graph("2"), options: s.options()).run()
-        #expect(statuses(failing) == ["p/a": "cached", "p/b": "failed"])
-        #expect(!FileManager.default.fileExists(atPath: object.path))
-        let repaired = try Runner(stages: graph("2"), options: s.options()).run()
-        #expect(statuses(repaired) == ["p/a": "ran", "p/b": "ran"])
+        let plan = try Runner(stages: graph("2"), options: s.options()).plan()
+        #expect(plan.map(\.cached) == [false, false])
+        #expect(FileManager.default.fileExists(atPath: object.path), "plan removes nothing")
+        let healed = try Runner(stages: graph("2"), options: s.options()).run()
+        #expect(statuses(healed) == ["p/a": "ran", "p/b": "ran"])
+        #expect(try Data(contentsOf: object) == Data("hello".utf8))
         #expect(s.published("p/b.txt") == "hello2")
+        #expect(try Runner(stages: graph("2"), options: s.options()).run().ranCount == 0)
+    }
+
+    /// Every cache file damaged at once (objects and entries, bits flipped): one run heals it all.
+    @Test func aBitFlippedCacheHealsInOneRun() throws {
+        let s = try Scratch()
+        try s.write("alpha beta gamma")
+        _ = try Runner(stages: Self.graph(s), options: s.options()).run()
+        let expected = try FileManager.default.subpathsOfDirectory(atPath: s.output.path).sorted()
+        for folder in ["objects", "stages"] {
+            let base = s.cache.appendingPathComponent(folder)
+            for relative in try FileManager.default.subpathsOfDirectory(atPath: base.path) {
+                let url = base.appendingPathComponent(relative)
+                guard var bytes = try? Data(contentsOf: url), !bytes.isEmpty else { continue }
+                bytes[bytes.count / 2] ^= 0x04
+                try bytes.write(to: url)
+            }
+        }
+        let healed = try Runner(stages: Self.graph(s), options: s.options()).run()
+        #expect(healed.succeeded && healed.ranCount == 4)
+        #expect(s.published("p/count.txt") == "16\n" && s.published("p/report.txt") == "count: 16\n")
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: s.output.path).sorted() == expected)
+        #expect(try Runner(stages: Self.graph(s), options: s.options()).run().cachedCount == 4)
+    }
+
+    /// `--force` rewrites every object it produces, even one whose size looks right.
+    @Test func forceRewritesEveryObject() throws {
+        let s = try Scratch()
+        try s.write("a b")
+        _ = try Runner(stages: Self.graph(s), options: s.options()).run()
+        let object = CacheStore(root: s.cache).objectURL(sha256Hex(Data("2\n".utf8)))
+        try Data("9\n".utf8).write(to: object)
+        #expect(try Runner(stages: Self.graph(s), options: s.options(force: true)).run().ranCount == 4)
+        #expect(try Data(contentsOf: object) == Data("2\n".utf8))
     }
 
     @Test func forceRunsEverything() throws {
