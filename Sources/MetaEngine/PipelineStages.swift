@@ -221,7 +221,9 @@ public struct PipelineStages {
 
     static func bias(_ e: EffectsArtifact, checks: [BiasCheck], options: PoolingOptions) throws -> BiasArtifact {
         var artifact = BiasArtifact(unavailable: [:])
-        let k = e.effects.count
+        // The estimates the analysis pools and shows (Peto's own for a Peto analysis).
+        let effects = try SmallStudy.studyEffects(e.effects, method: options.method)
+        let k = effects.count
         for check in checks {
             if k < 3 {
                 artifact.unavailable[check.rawValue] = "needs at least 3 studies (k = \(k))"
@@ -229,9 +231,9 @@ public struct PipelineStages {
             }
             do {
                 switch check {
-                case .egger: artifact.egger = try SmallStudy.egger(e.effects)
-                case .begg: artifact.begg = try SmallStudy.begg(e.effects)
-                case .trimfill: artifact.trimfill = try SmallStudy.trimAndFill(e.effects, measure: e.measure, options: options)
+                case .egger: artifact.egger = try SmallStudy.egger(effects)
+                case .begg: artifact.begg = try SmallStudy.begg(effects)
+                case .trimfill: artifact.trimfill = try SmallStudy.trimAndFill(effects, measure: e.measure, options: options)
                 }
             } catch {
                 artifact.unavailable[check.rawValue] = (error as? StatsError)?.message ?? "\(error)"

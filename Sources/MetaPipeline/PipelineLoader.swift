@@ -478,7 +478,8 @@ struct Loader {
                 extra.append(w)
             }
         }
-        for (study, e) in effects where e.input == .countsCorrected {
+        // Peto's estimates (O − E)/V need no correction, so the warning is only for the other methods.
+        for (study, e) in effects where e.input == .countsCorrected && settings.pooling.method != .peto {
             if let t = tables[study.table] {
                 var w = t.rowDiagnostic(study.row, "study '\(e.study)' has a zero cell; 0.5 is added to every cell of its 2×2 table for its own estimate")
                 w.severity = .warning
