@@ -310,7 +310,7 @@ struct Loader {
         }
         let settingsSpec = defaults.overridden(by: readSettings(pairs))
         let settings = ResolvedSettings(settingsSpec)
-        checkSettings(settings, at: keyNode, what: what)
+        checkSettings(settings, at: keyNode, what: what, pairs: pairs)
         let analysisLabels = Labels(labels.overridden(by: value("labels").map { readLabels($0, "'labels' of \(what)") } ?? LabelsSpec()))
 
         var subgroups: [String] = []
@@ -432,17 +432,34 @@ struct Loader {
         return PlotSpec(kind: kind)
     }
 
-    /// Combinations of settings that cannot work.
-    mutating func checkSettings(_ s: ResolvedSettings, at node: Node, what: String) {
+    /// Combinations of settings that cannot work. `pairs` are the keys of the level being checked
+    /// (an error is put on the setting it names), `inherited` says where the other settings came from,
+    /// and `main` (for a scenario) is the analysis' own settings, whose problems are reported there.
+    mutating func checkSettings(_ s: ResolvedSettings, at node: Node, what: String,
+                                pairs: [(key: String, keyNode: Node, value: Node)] = [], inherited: String = "'defaults'",
+                                main: ResolvedSettings? = nil) {
         let method = s.pooling.method
-        if method == .mh && !s.measure.isBinary {
-            reader.error(node, "\(what) uses method MH, which needs a binary measure (OR, RR or RD), but its measure is \(s.measure.rawValue); use an inverse-variance method such as DL")
+        let model = s.pooling.model
+        /// The node of the first key this level names, else the analysis or scenario.
+        func at(_ keys: String...) -> Node {
+            for k in keys { if let p = pairs.first(where: { $0.key == k }) { return p.value } }
+            return node
         }
-        if method == .peto && s.measure != .or {
-            reader.error(node, "\(what) uses method Peto, which gives odds ratios only, but its measure is \(s.measure.rawValue); use measure: OR or method: MH")
+        func source(_ key: String) -> String { pairs.contains { $0.key == key } ? "" : " (\(key) from \(inherited))" }
+        let sameMethodAndMeasure = main.map { $0.pooling.method == method && $0.measure == s.measure } ?? false
+        let sameMethodAndModel = main.map { $0.pooling.method == method && $0.pooling.model == model } ?? false
+        if method == .mh && !s.measure.isBinary && !sameMethodAndMeasure {
+            reader.error(at("method", "measure"), "\(what) uses method MH, which needs a binary measure (OR, RR or RD), but its measure is \(s.measure.rawValue); use an inverse-variance method such as DL")
         }
-        if method == .peto && s.pooling.model == .random {
-            reader.error(node, "\(what) uses Peto's method with a random-effects model; Peto is fixed-effect only: use model: fixed, or method: MH or DL")
+        if method == .peto && s.measure != .or && !sameMethodAndMeasure {
+            reader.error(at("method", "measure"), "\(what) uses method Peto, which gives odds ratios only, but its measure is \(s.measure.rawValue); use measure: OR or method: MH")
+        }
+        if model == .random && (method == .iv || method == .peto) && !sameMethodAndModel {
+            let name = method.rawValue
+            let alternatives = method == .peto
+                ? "name a τ² estimator (DL, REML, …) or MH (RevMan's random-effects Mantel–Haenszel), or use model: fixed"
+                : "name a τ² estimator (DL, REML, PM, …), or use model: fixed"
+            reader.error(at("method", "model"), "\(what) has model random\(source("model")) with method \(name)\(source("method")); \(name) is a fixed-effect method; for random effects \(alternatives)")
         }
     }
 
@@ -571,7 +588,7 @@ struct Loader {
         let scenarioSpec = readSettings(pairs)
         let settings = ResolvedSettings(baseSettings.overridden(by: scenarioSpec))
         changes += settingChanges(from: mainSettings, to: settings)
-        checkSettings(settings, at: nameNode, what: named)
+        checkSettings(settings, at: nameNode, what: named, pairs: pairs, inherited: "the analysis", main: mainSettings)
         let clean = errorCount == errorsBefore && damagedTables.isDisjoint(with: selection.tables)
         if changes.isEmpty && clean { reader.warning(nameNode, "\(named) changes nothing; it repeats the main analysis") }
         var studies: [SelectedStudy] = []

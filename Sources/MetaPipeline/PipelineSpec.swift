@@ -71,21 +71,28 @@ public struct SettingsSpec: Sendable, Codable, Hashable {
     static let keys = ["profile", "measure", "smd", "model", "method", "test", "level", "i2", "prediction-interval",
                        "tau2-ci", "convergence", "direction"]
 
-    /// `other`'s settings where given, else these.
+    /// `other`'s settings where given, else these. A level that names a profile takes every
+    /// convention that profile fixes (SMD, method, test, I², prediction interval, τ² CI,
+    /// convergence), as if written at that level: keys given beside it at the same level still win,
+    /// but those of the levels before it do not.
     public func overridden(by other: SettingsSpec) -> SettingsSpec {
         var s = self
-        s.profile = other.profile ?? profile
-        s.measure = other.measure ?? measure
-        s.smd = other.smd ?? smd
-        s.model = other.model ?? model
-        s.method = other.method ?? method
-        s.test = other.test ?? test
-        s.level = other.level ?? level
-        s.i2 = other.i2 ?? i2
-        s.predictionInterval = other.predictionInterval ?? predictionInterval
-        s.tau2ConfidenceInterval = other.tau2ConfidenceInterval ?? tau2ConfidenceInterval
-        s.convergence = other.convergence ?? convergence
-        s.direction = other.direction ?? direction
+        if other.profile != nil {
+            s.smd = nil; s.method = nil; s.test = nil; s.i2 = nil
+            s.predictionInterval = nil; s.tau2ConfidenceInterval = nil; s.convergence = nil
+        }
+        s.profile = other.profile ?? s.profile
+        s.measure = other.measure ?? s.measure
+        s.smd = other.smd ?? s.smd
+        s.model = other.model ?? s.model
+        s.method = other.method ?? s.method
+        s.test = other.test ?? s.test
+        s.level = other.level ?? s.level
+        s.i2 = other.i2 ?? s.i2
+        s.predictionInterval = other.predictionInterval ?? s.predictionInterval
+        s.tau2ConfidenceInterval = other.tau2ConfidenceInterval ?? s.tau2ConfidenceInterval
+        s.convergence = other.convergence ?? s.convergence
+        s.direction = other.direction ?? s.direction
         return s
     }
 }

@@ -1,0 +1,129 @@
+import Foundation
+import MetaStats
+import MetaTestSupport
+import Testing
+@testable import MetaPipeline
+
+/// Writes a pipeline and its tables into a fresh folder and loads it.
+struct ScratchPipeline {
+    let folder: URL
+
+    init(_ files: [String: String]) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("metapipe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (name, text) in files { try Data(text.utf8).write(to: folder.appendingPathComponent(name)) }
+    }
+
+    func copy(_ fixture: URL, as name: String) throws {
+        try FileManager.default.copyItem(at: fixture, to: folder.appendingPathComponent(name))
+    }
+
+    var path: String { folder.appendingPathComponent("pipeline.yaml").path }
+
+    func load() -> Result<Pipeline, DiagnosticList> { PipelineLoader.load(path) }
+
+    /// Every diagnostic as `metapipe validate` prints it, paths relative to the folder.
+    func diagnostics() -> [String] {
+        let list: [Diagnostic]
+        switch load() {
+        case .success(let p): list = p.warnings
+        case .failure(let l): list = l.diagnostics
+        }
+        return list.map { $0.description.replacingOccurrences(of: folder.path + "/", with: "") }
+    }
+
+    func pipeline() throws -> Pipeline {
+        switch load() {
+        case .success(let p): return p
+        case .failure(let l): throw l
+        }
+    }
+}
+
+let countsCSV = """
+    study,events1,total1,events2,total2,region
+    A,4,123,11,139,north
+    B,6,306,29,303,south
+    C,3,231,11,220,north
+    D,62,13598,248,12867,south
+
+    """
+
+/// Settings say what ran: a method that does not fit the model is an error with the way out, and
+/// every level resolves profile → defaults → analysis → scenario.
+@Suite struct SettingsOrderTests {
+    @Test func inverseVarianceWithRandomEffectsIsAnError() throws {
+        let p = try ScratchPipeline(["counts.csv": countsCSV, "pipeline.yaml": """
+            pipeline: s
+            data: {counts: counts.csv}
+            analyses:
+              a:
+                data: counts
+                measure: OR
+                model: random
+                method: IV
+
+            """])
+        let d = p.diagnostics()
+        #expect(d.count == 1)
+        #expect(d.first?.hasPrefix("pipeline.yaml:8:13: error: analysis 'a' has model random with method IV; IV is a fixed-effect method; for random effects name a τ² estimator (DL, REML, PM, …), or use model: fixed") == true, "\(d)")
+    }
+
+    @Test func inheritedMethodIsNamedInTheError() throws {
+        let p = try ScratchPipeline(["counts.csv": countsCSV, "pipeline.yaml": """
+            pipeline: s
+            data: {counts: counts.csv}
+            defaults: {measure: OR, model: fixed, method: Peto}
+            analyses:
+              a:
+                data: counts
+                sensitivity:
+                  scenarios:
+                    - {name: random effects, model: random}
+
+            """])
+        let d = p.diagnostics()
+        #expect(d.count == 1)
+        #expect(d.first?.hasPrefix("pipeline.yaml:9:41: error: scenario 'random effects' of analysis 'a' has model random with method Peto (method from the analysis); Peto is a fixed-effect method; for random effects name a τ² estimator (DL, REML, …) or MH (RevMan's random-effects Mantel–Haenszel), or use model: fixed") == true, "\(d)")
+    }
+
+    @Test func aScenarioNamingAProfileGetsItsConventions() throws {
+        let p = try ScratchPipeline(["counts.csv": countsCSV, "pipeline.yaml": """
+            pipeline: s
+            data: {counts: counts.csv}
+            defaults: {measure: OR, method: DL}
+            analyses:
+              a:
+                data: counts
+                method: PM
+                sensitivity:
+                  scenarios:
+                    - {name: RevMan Web, profile: revman-web}
+                    - {name: RevMan Web with DL, profile: revman-web, method: DL}
+                    - {name: Fixed, model: fixed}
+                    - {name: RevMan 5 fixed, profile: revman5, model: fixed}
+
+            """])
+        let a = try p.pipeline().analyses[0]
+        #expect(a.settings.pooling.method == .pm)
+        let s = a.scenarios
+        // The profile's method and test, not the analysis' PM.
+        #expect(s[0].settings.pooling.method == .reml && s[0].settings.pooling.test == .knha)
+        #expect(s[0].changes.contains("method REML") && s[0].changes.contains("Hartung–Knapp test"))
+        // A key beside the profile wins.
+        #expect(s[1].settings.pooling.method == .dl && s[1].settings.pooling.test == .knha)
+        // A fixed-effect model with an inherited τ² estimator is inverse-variance, and says so.
+        #expect(s[2].settings.pooling.method == .iv && s[2].changes == ["fixed-effect model", "method IV"])
+        // RevMan 5's binary fixed-effect method.
+        #expect(s[3].settings.pooling.method == .mh)
+    }
+
+    @Test func settingsSpecOrder() {
+        var defaults = SettingsSpec(); defaults.method = .reml; defaults.test = .knha; defaults.level = 90
+        var analysis = SettingsSpec(); analysis.profile = .revman5
+        var scenario = SettingsSpec(); scenario.test = .knha
+        let resolved = ResolvedSettings(defaults.overridden(by: analysis).overridden(by: scenario))
+        // revman5 resets method and test; level is not a profile convention; the scenario's test wins.
+        #expect(resolved.pooling.method == .dl && resolved.pooling.test == .knha && resolved.pooling.level == 90)
+    }
+}
