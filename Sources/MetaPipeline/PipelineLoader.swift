@@ -28,13 +28,61 @@ public enum PipelineLoader {
         let pipeline = loader.load()
         // The same data cell can be reached by several analyses; report it once.
         var seen: Set<Diagnostic> = []
-        let diagnostics = (loader.reader.diagnostics + loader.extra).filter { seen.insert($0).inserted }.sorted()
+        let unique = (loader.reader.diagnostics + loader.extra).filter { seen.insert($0).inserted }
+        let diagnostics = inCauseOrder(unique, pipelineFile: path)
         if let pipeline, !diagnostics.contains(where: { $0.severity == .error }) {
             var p = pipeline
             p.warnings = diagnostics
             return .success(p)
         }
         return .failure(DiagnosticList(diagnostics))
+    }
+}
+
+extension PipelineLoader {
+    /// How many diagnostics of one kind in one column of one file are shown before the rest are folded.
+    static let shownPerKind = 3
+
+    /// The pipeline file's own problems first (a wrong YAML setting is often the cause of data
+    /// errors), then each data file's in line order; repeated problems of one kind in one column of
+    /// a file are folded after the first few into one "… and N more rows" line.
+    static func inCauseOrder(_ diagnostics: [Diagnostic], pipelineFile: String) -> [Diagnostic] {
+        func isPipeline(_ d: Diagnostic) -> Bool { d.location == nil || d.location?.file == pipelineFile }
+        let own = diagnostics.filter(isPipeline).sorted()
+        let data = diagnostics.filter { !isPipeline($0) }.sorted()
+        return own + fold(data)
+    }
+
+    /// The kind of a message: its quoted names and numbers masked ("study 'A' has sd1 = 0" and
+    /// "study 'B' has sd1 = -1" are one kind).
+    static func kind(of message: String) -> String {
+        message.replacingOccurrences(of: "'[^']*'", with: "'…'", options: .regularExpression)
+            .replacingOccurrences(of: "-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?", with: "#", options: .regularExpression)
+    }
+
+    static func fold(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        struct Key: Hashable { var file: String; var column: String; var severity: Diagnostic.Severity; var kind: String }
+        func key(_ d: Diagnostic) -> Key? {
+            guard let column = d.csvColumn, let file = d.location?.file else { return nil }
+            return Key(file: file, column: column, severity: d.severity, kind: kind(of: d.message))
+        }
+        var groups: [Key: [Diagnostic]] = [:]
+        for d in diagnostics { if let k = key(d) { groups[k, default: []].append(d) } }
+        var out: [Diagnostic] = []
+        var summarised: Set<Key> = []
+        for d in diagnostics {
+            guard let k = key(d), let group = groups[k], group.count > shownPerKind + 1 else { out.append(d); continue }
+            guard let index = group.firstIndex(of: d) else { continue }
+            if index < shownPerKind { out.append(d); continue }
+            if summarised.insert(k).inserted {
+                let rest = group[shownPerKind...]
+                let lines = rest.compactMap { $0.location?.line }
+                let listed = lines.prefix(12).map(String.init).joined(separator: ", ") + (lines.count > 12 ? ", …" : "")
+                out.append(Diagnostic(d.severity, at: d.location,
+                                      "… and \(rest.count) more rows in column '\(k.column)' with the same problem (lines \(listed))"))
+            }
+        }
+        return out
     }
 }
 
@@ -50,6 +98,9 @@ struct Loader {
     var sources: [DataSource] = []
     /// Tables with problems of their own: analyses reading them skip checks those problems would distort.
     var damagedTables: Set<String> = []
+    /// `defaults` has a value that could not be read (such as an unknown measure): rows are not
+    /// checked against the settings that would replace it, which would only repeat its error per row.
+    var defaultsInvalid = false
 
     init(file: String, text: String) {
         self.file = file
@@ -76,7 +127,9 @@ struct Loader {
         let title = value("title").flatMap { reader.string($0, "'title'") } ?? name
         let description = value("description").flatMap { reader.string($0, "'description'") }
         if let node = value("data") { readData(node) }
+        let beforeDefaults = errorCount
         let defaults = value("defaults").map { readSettingsMapping($0, "'defaults'") } ?? SettingsSpec()
+        defaultsInvalid = errorCount != beforeDefaults
         let labels = value("labels").map { readLabels($0, "'labels'") } ?? LabelsSpec()
         var analyses: [Analysis] = []
         if let node = value("analyses"), let pairs = reader.mapping(node, "'analyses'") {
@@ -308,7 +361,9 @@ struct Loader {
                 reader.error(value("data") ?? keyNode, "table '\(t.table.name)' has no '\(column)' column to name the studies; add one, or map one with columns: {study: …}")
             }
         }
+        let beforeSettings = errorCount
         let settingsSpec = defaults.overridden(by: readSettings(pairs))
+        let settingsRead = errorCount == beforeSettings && !defaultsInvalid
         let settings = ResolvedSettings(settingsSpec)
         checkSettings(settings, at: keyNode, what: what, pairs: pairs)
         let analysisLabels = Labels(labels.overridden(by: value("labels").map { readLabels($0, "'labels' of \(what)") } ?? LabelsSpec()))
@@ -356,7 +411,7 @@ struct Loader {
 
         // Rows → studies → effect sizes, with every problem located.
         var studies: [SelectedStudy] = []
-        if allLoaded && !tableNames.isEmpty && studiesNamed {
+        if allLoaded && !tableNames.isEmpty && studiesNamed && settingsRead {
             studies = check(selection, settings: settings, subgroups: subgroups, what: what, at: keyNode, whereNode: value("where"),
                             countChecks: errorCount == errorsBefore && damagedTables.isDisjoint(with: tableNames))
         }
@@ -364,7 +419,7 @@ struct Loader {
         for (index, scenarioNode) in scenarioNodes.enumerated() {
             if let s = readScenario(scenarioNode, index: index, analysis: what, base: selection, baseSettings: settingsSpec,
                                     mainSettings: settings, columns: allLoaded ? columns : [], tablesDescription: tablesDescription,
-                                    subgroups: subgroups, checkRows: allLoaded && !tableNames.isEmpty && studiesNamed) {
+                                    subgroups: subgroups, checkRows: allLoaded && !tableNames.isEmpty && studiesNamed && settingsRead) {
                 if scenarios.contains(where: { $0.name == s.name }) {
                     reader.error(scenarioNode, "two scenarios of \(what) are named '\(s.name)'; names must differ")
                 } else {
@@ -585,14 +640,16 @@ struct Loader {
                 changes += values.sorted(by: { $0.key < $1.key }).map { "\($0.key) = \($0.value) where \(describe(match))" }
             }
         }
+        let beforeSettings = errorCount
         let scenarioSpec = readSettings(pairs)
+        let settingsRead = errorCount == beforeSettings
         let settings = ResolvedSettings(baseSettings.overridden(by: scenarioSpec))
         changes += settingChanges(from: mainSettings, to: settings)
         checkSettings(settings, at: nameNode, what: named, pairs: pairs, inherited: "the analysis", main: mainSettings)
         let clean = errorCount == errorsBefore && damagedTables.isDisjoint(with: selection.tables)
         if changes.isEmpty && clean { reader.warning(nameNode, "\(named) changes nothing; it repeats the main analysis") }
         var studies: [SelectedStudy] = []
-        if checkRows {
+        if checkRows && settingsRead {
             let plain = tables.mapValues(\.table)
             let (selected, problems) = Selection.select(selection, tables: plain, measure: settings.measure, subgroupColumns: [])
             report(problems, at: nameNode, index: { setNodes.indices.contains($0) ? setNodes[$0] : nil })

@@ -127,3 +127,52 @@ let countsCSV = """
         #expect(resolved.pooling.method == .dl && resolved.pooling.test == .knha && resolved.pooling.level == 90)
     }
 }
+
+/// Errors in cause order: the pipeline file's first, nothing repeated per row because of a bad
+/// setting, and repeated cell problems folded.
+@Suite struct CauseOrderTests {
+    @Test func aBadMeasureIsNotFollowedByRowErrors() throws {
+        let p = try ScratchPipeline(["counts.csv": countsCSV, "pipeline.yaml": """
+            pipeline: s
+            data: {counts: counts.csv}
+            analyses:
+              a: {data: counts, measure: ORR}
+
+            """])
+        let d = p.diagnostics()
+        #expect(d.count == 1, "\(d)")
+        #expect(d.first?.hasPrefix("pipeline.yaml:4:30: error: unknown measure 'ORR'; did you mean 'OR'?") == true, "\(d)")
+    }
+
+    @Test func aBadDefaultMeasureIsNotFollowedByRowErrors() throws {
+        let p = try ScratchPipeline(["counts.csv": countsCSV, "pipeline.yaml": """
+            pipeline: s
+            data: {counts: counts.csv}
+            defaults: {measure: RRR}
+            analyses:
+              a: {data: counts}
+              b: {data: counts, sensitivity: {scenarios: [{name: x, model: fixed}]}}
+
+            """])
+        let d = p.diagnostics()
+        #expect(d.count == 1, "\(d)")
+    }
+
+    @Test func pipelineErrorsComeFirstAndRepeatedCellErrorsAreFolded() throws {
+        var rows = ["study,n1,mean1,sd1,n2,mean2,sd2"]
+        for i in 1...18 { rows.append("S\(i),20,5,0,20,5,1") }
+        let p = try ScratchPipeline(["arms.csv": rows.joined(separator: "\n") + "\n", "pipeline.yaml": """
+            pipeline: s
+            data: {arms: arms.csv}
+            analyses:
+              a: {data: arms, measure: MD, plots: [forrest]}
+
+            """])
+        let d = p.diagnostics()
+        #expect(d.count == 5, "\(d)")
+        #expect(d[0].hasPrefix("pipeline.yaml:4:40: error: unknown plot 'forrest'"), "\(d)")
+        #expect(d[1].hasPrefix("arms.csv:2: column 'sd1': "), "\(d)")
+        #expect(d[3].hasPrefix("arms.csv:4: column 'sd1': "), "\(d)")
+        #expect(d[4] == "arms.csv:5: error: … and 15 more rows in column 'sd1' with the same problem (lines 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, …)", "\(d)")
+    }
+}
