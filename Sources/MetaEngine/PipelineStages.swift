@@ -203,7 +203,8 @@ public struct PipelineStages {
     /// Selection and effect sizes; any problem (which validation should have caught) fails the stage.
     static func effects(_ selection: SelectionSpec, tables: [String: Table], measure: EffectMeasure, smd: SMDConvention,
                         subgroups: [String]) throws -> ([(SelectedStudy, EffectSize)], [DroppedStudy]) {
-        let (studies, problems) = Selection.select(selection, tables: tables, measure: measure, subgroupColumns: subgroups)
+        let (studies, selectionProblems) = Selection.select(selection, tables: tables, measure: measure, subgroupColumns: subgroups)
+        let (missingDropped, _, problems) = Selection.separateMissing(selectionProblems)
         let (effects, dropped, effectProblems) = Selection.effectSizes(studies, spec: selection, tables: tables, measure: measure, smd: smd)
         let all = problems + effectProblems
         if !all.isEmpty {
@@ -216,7 +217,7 @@ public struct PipelineStages {
             }.joined(separator: "\n"))
         }
         if effects.isEmpty { throw StageFailure("no study with an estimable effect") }
-        return (effects, dropped.map(\.1))
+        return (effects, Selection.droppedForMissing(missingDropped) + dropped.map(\.1))
     }
 
     static func bias(_ e: EffectsArtifact, checks: [BiasCheck], options: PoolingOptions) throws -> BiasArtifact {

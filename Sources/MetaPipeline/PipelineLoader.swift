@@ -231,6 +231,7 @@ struct Loader {
             case "tau2-ci": s.tau2ConfidenceInterval = reader.bool(v, "'tau2-ci'")
             case "convergence": s.convergence = reader.choice(v, Convergence.self, "convergence rule")
             case "direction": s.direction = reader.choice(v, Direction.self, "direction")
+            case "missing": s.missing = reader.choice(v, MissingPolicy.self, "missing-data rule")
             default: break
             }
         }
@@ -365,6 +366,7 @@ struct Loader {
         let settingsSpec = defaults.overridden(by: readSettings(pairs))
         let settingsRead = errorCount == beforeSettings && !defaultsInvalid
         let settings = ResolvedSettings(settingsSpec)
+        selection.missing = settings.missing
         checkSettings(settings, at: keyNode, what: what, pairs: pairs)
         let analysisLabels = Labels(labels.overridden(by: value("labels").map { readLabels($0, "'labels' of \(what)") } ?? LabelsSpec()))
 
@@ -538,8 +540,10 @@ struct Loader {
     mutating func check(_ selection: SelectionSpec, settings: ResolvedSettings, subgroups: [String], what: String,
                         at node: Node, whereNode: Node?, countChecks: Bool) -> [SelectedStudy] {
         let plain = tables.mapValues(\.table)
-        let (studies, problems) = Selection.select(selection, tables: plain, measure: settings.measure, subgroupColumns: subgroups)
-        report(problems, at: node)
+        let (studies, allProblems) = Selection.select(selection, tables: plain, measure: settings.measure, subgroupColumns: subgroups)
+        let (missingDropped, subgroupWarnings, problems) = Selection.separateMissing(allProblems)
+        report(problems + subgroupWarnings, at: node)
+        warnDropped(missingDropped, at: node, what: what)
         let (effects, dropped, effectProblems) = Selection.effectSizes(studies, spec: selection, tables: plain,
                                                                        measure: settings.measure, smd: settings.smd)
         report(effectProblems, at: node)
@@ -561,7 +565,9 @@ struct Loader {
         requireCounts(effects, settings: settings, what: what)
         if problems.isEmpty && effectProblems.isEmpty && countChecks {
             let k = effects.count
-            if studies.isEmpty {
+            if studies.isEmpty && !missingDropped.isEmpty {
+                reader.error(node, "missing: drop leaves no study in \(what): every selected row lacks a value it needs")
+            } else if studies.isEmpty {
                 reader.error(whereNode ?? node, "\(what) selects no rows from \(selection.tables.joined(separator: ", ")); check its 'where' and 'exclude'")
             } else if k == 0 {
                 reader.error(node, "\(what) has no study with an estimable effect (every study was left out)")
@@ -581,8 +587,28 @@ struct Loader {
                 if let t = tables[table] { extra.append(t.rowDiagnostic(row, message)) }
             case .overrideUnmatched(let i), .overrideColumn(let i, _, _):
                 reader.error(index?(i) ?? node, problem.message)
+            case let .missingSubgroup(table, row, _, column):
+                if let t = tables[table] {
+                    var w = t.cellDiagnostic(row, column: column, problem.message)
+                    w.severity = .warning
+                    extra.append(w)
+                }
+            case let .missingDropped(table, row, _, _):
+                if let t = tables[table] { extra.append(t.rowDiagnostic(row, problem.message)) }
             }
         }
+    }
+
+    /// One warning for the rows `missing: drop` left out of an analysis: every study and its columns.
+    mutating func warnDropped(_ dropped: [SelectionProblem], at node: Node, what: String) {
+        let entries = dropped.compactMap { problem -> String? in
+            guard case let .missingDropped(table, row, study, columns) = problem else { return nil }
+            let place = tables[table].map { "\($0.table.path):\(row.line)" } ?? table
+            return "'\(study)' (\(columns.joined(separator: ", ")); \(place))"
+        }
+        guard !entries.isEmpty else { return }
+        let count = entries.count == 1 ? "1 study" : "\(entries.count) studies"
+        reader.warning(node, "missing: drop leaves \(count) out of \(what) for missing values: \(entries.joined(separator: ", "))")
     }
 
     // MARK: Scenarios
@@ -644,6 +670,7 @@ struct Loader {
         let scenarioSpec = readSettings(pairs)
         let settingsRead = errorCount == beforeSettings
         let settings = ResolvedSettings(baseSettings.overridden(by: scenarioSpec))
+        selection.missing = settings.missing
         changes += settingChanges(from: mainSettings, to: settings)
         checkSettings(settings, at: nameNode, what: named, pairs: pairs, inherited: "the analysis", main: mainSettings)
         let clean = errorCount == errorsBefore && damagedTables.isDisjoint(with: selection.tables)
@@ -651,8 +678,10 @@ struct Loader {
         var studies: [SelectedStudy] = []
         if checkRows && settingsRead {
             let plain = tables.mapValues(\.table)
-            let (selected, problems) = Selection.select(selection, tables: plain, measure: settings.measure, subgroupColumns: [])
+            let (selected, allProblems) = Selection.select(selection, tables: plain, measure: settings.measure, subgroupColumns: [])
+            let (missingDropped, _, problems) = Selection.separateMissing(allProblems)
             report(problems, at: nameNode, index: { setNodes.indices.contains($0) ? setNodes[$0] : nil })
+            if settings.missing != mainSettings.missing { warnDropped(missingDropped, at: nameNode, what: named) }
             let (effects, _, effectProblems) = Selection.effectSizes(selected, spec: selection, tables: plain,
                                                                      measure: settings.measure, smd: settings.smd)
             report(effectProblems, at: nameNode)
@@ -686,6 +715,7 @@ struct Loader {
         if a.pooling.level != b.pooling.level { changes.append("\(Int(b.pooling.level))% intervals") }
         if a.pooling.i2 != b.pooling.i2 { changes.append("I² \(b.pooling.i2.rawValue)-based") }
         if a.pooling.convergence != b.pooling.convergence { changes.append("convergence \(b.pooling.convergence.rawValue)") }
+        if a.missing != b.missing { changes.append(b.missing == .drop ? "rows with missing values left out" : "missing values are errors") }
         return changes
     }
 

@@ -8,6 +8,15 @@ public enum Direction: String, CaseIterable, Sendable, Codable, Hashable {
     case lower
 }
 
+/// What to do with a row that lacks a value the analysis needs (`missing:`).
+public enum MissingPolicy: String, CaseIterable, Sendable, Codable, Hashable {
+    /// Stop with an error naming the empty cells (the default).
+    case error
+    /// Leave the row out, with one warning listing the studies and columns; the study is listed as
+    /// left out in result.json and the report.
+    case drop
+}
+
 /// Kinds of data source a pipeline can name.
 public enum DataKind: String, CaseIterable, Sendable, Codable, Hashable {
     case csv
@@ -65,11 +74,12 @@ public struct SettingsSpec: Sendable, Codable, Hashable {
     public var tau2ConfidenceInterval: Bool?
     public var convergence: Convergence?
     public var direction: Direction?
+    public var missing: MissingPolicy?
 
     public init() {}
 
     static let keys = ["profile", "measure", "smd", "model", "method", "test", "level", "i2", "prediction-interval",
-                       "tau2-ci", "convergence", "direction"]
+                       "tau2-ci", "convergence", "direction", "missing"]
 
     /// `other`'s settings where given, else these. A level that names a profile takes every
     /// convention that profile fixes (SMD, method, test, I², prediction interval, τ² CI,
@@ -93,6 +103,7 @@ public struct SettingsSpec: Sendable, Codable, Hashable {
         s.tau2ConfidenceInterval = other.tau2ConfidenceInterval ?? s.tau2ConfidenceInterval
         s.convergence = other.convergence ?? s.convergence
         s.direction = other.direction ?? s.direction
+        s.missing = other.missing ?? s.missing
         return s
     }
 }
@@ -167,6 +178,8 @@ public struct SelectionSpec: Sendable, Codable, Hashable {
     public var overrides: [Override]
     /// Role → column renames (`columns:`).
     public var columns: [String: String]
+    /// Rows lacking a value the analysis needs: an error, or left out.
+    public var missing: MissingPolicy = .error
 
     public init(tables: [String], conditions: [Condition] = [], exclude: [Match] = [], include: [Match] = [],
                 overrides: [Override] = [], columns: [String: String] = [:]) {
@@ -198,6 +211,7 @@ public struct ResolvedSettings: Sendable, Codable, Hashable {
     public var smd: SMDConvention
     public var pooling: PoolingOptions
     public var direction: Direction
+    public var missing: MissingPolicy
 
     /// Resolves against the profile: an explicit setting wins, then the profile's default.
     public init(_ spec: SettingsSpec) {
@@ -223,5 +237,6 @@ public struct ResolvedSettings: Sendable, Codable, Hashable {
                                       convergence: spec.convergence ?? p.convergence)
         if model == .fixed { pooling.predictionInterval = false }
         self.direction = spec.direction ?? (measure.isBinary ? .lower : .higher)
+        self.missing = spec.missing ?? .error
     }
 }
