@@ -54,7 +54,7 @@ public struct PipelineStages {
                                 origin: pipeline.file) { context in
                 var contents: [String: Data] = [:]
                 for file in files { contents[file] = try context.file(file) }
-                let base = DataSource(name: p.source.origin, path: p.source.path, kind: p.source.kind)
+                let base = DataSource(name: p.source.origin, path: p.source.path, kind: p.source.kind, sheet: p.source.sheet)
                 let (tables, problems) = DataSources.tables(base, contents: contents)
                 let errors = problems.filter { $0.severity == .error }
                 guard errors.isEmpty, let loaded = tables.first(where: { $0.table.name == p.source.name }) else {

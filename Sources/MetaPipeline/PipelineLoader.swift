@@ -162,21 +162,32 @@ struct Loader {
         guard let pairs = reader.mapping(node, "'data'") else { return }
         if pairs.isEmpty { reader.error(node, "'data' is empty; name at least one table (name: path/to/file.csv)") }
         for pair in pairs {
-            var kind = DataKind.csv
+            var givenKind: DataKind?
             var pathNode = pair.value
+            var sheet: String?
+            var sheetNode: Node?
             if case .mapping = pair.value {
                 guard let fields = reader.mapping(pair.value, "data source '\(pair.key)'") else { continue }
-                reader.checkKeys(fields, allowed: ["path", "kind"], in: "data source '\(pair.key)'")
+                reader.checkKeys(fields, allowed: ["path", "kind", "sheet"], in: "data source '\(pair.key)'")
                 reader.require(["path"], in: fields, at: pair.value, what: "data source '\(pair.key)'")
                 if let k = fields.first(where: { $0.key == "kind" }) {
-                    kind = reader.choice(k.value, DataKind.self, "data kind") ?? .csv
+                    givenKind = reader.choice(k.value, DataKind.self, "data kind") ?? .csv
+                }
+                if let s = fields.first(where: { $0.key == "sheet" }) {
+                    sheet = reader.name(s.value, "the sheet of data source '\(pair.key)'")
+                    sheetNode = s.value
                 }
                 guard let p = fields.first(where: { $0.key == "path" }) else { continue }
                 pathNode = p.value
             }
             guard let relative = reader.name(pathNode, "the path of data source '\(pair.key)'") else { continue }
+            // An .xlsx file is a workbook unless 'kind' says otherwise.
+            let kind: DataKind = givenKind ?? (relative.lowercased().hasSuffix(".xlsx") ? .xlsx : .csv)
+            if let sheetNode, kind != .xlsx {
+                reader.error(sheetNode, "'sheet' is for Excel workbooks (.xlsx); data source '\(pair.key)' is \(kind.rawValue)")
+            }
             let path = resolvePath(relative)
-            sources.append(DataSource(name: pair.key, path: path, kind: kind))
+            sources.append(DataSource(name: pair.key, path: path, kind: kind, sheet: sheet))
             if sources.filter({ $0.name == pair.key }).count > 1 {
                 reader.error(pair.keyNode, "table name '\(pair.key)' is already used (a RevMan source named 'x' also defines 'x-outcomes' and 'x-results')")
             }
@@ -189,12 +200,12 @@ struct Loader {
                     : "\(what) '\(path)' does not exist (paths are relative to \(directory.isEmpty ? "the pipeline's folder" : directory + "/"))")
                 continue
             }
-            let source = DataSource(name: pair.key, path: path, kind: kind)
+            let source = DataSource(name: pair.key, path: path, kind: kind, sheet: sheet)
             let (loaded, problems) = DataSources.tables(source, contents: DataSources.contents(source))
             extra += problems
             if problems.contains(where: { $0.severity == .error }) { damagedTables.insert(pair.key) }
             for t in loaded { tables[t.table.name] = t }
-            if kind != .csv {
+            if kind == .revman5 || kind == .revmanWeb {
                 for suffix in ["-outcomes", "-results"] {
                     sources.append(DataSource(name: pair.key + suffix, path: path, kind: kind, origin: pair.key))
                 }

@@ -20,6 +20,8 @@ public enum MissingPolicy: String, CaseIterable, Sendable, Codable, Hashable {
 /// Kinds of data source a pipeline can name.
 public enum DataKind: String, CaseIterable, Sendable, Codable, Hashable {
     case csv
+    /// One sheet of an Excel workbook.
+    case xlsx
     case revman5
     case revmanWeb = "revman-web"
 }
@@ -159,12 +161,15 @@ public struct DataSource: Sendable, Codable, Hashable {
     public var kind: DataKind
     /// The name the source has in `data:` (a RevMan source gives several tables).
     public var origin: String
+    /// The sheet of an .xlsx workbook (nil: the first sheet).
+    public var sheet: String?
 
-    public init(name: String, path: String, kind: DataKind, origin: String? = nil) {
+    public init(name: String, path: String, kind: DataKind, origin: String? = nil, sheet: String? = nil) {
         self.name = name
         self.path = path
         self.kind = kind
         self.origin = origin ?? name
+        self.sheet = sheet
     }
 }
 

@@ -72,4 +72,27 @@ import Testing
         let latitude = try json(p, "outputs/peto/latitude/result.json")
         #expect((latitude["dropped"] as? [[String: Any]])?.compactMap { $0["study"] as? String } == ["Comstock & Webster 1969", "Extra 1999"])
     }
+
+    /// An Excel sheet read by `metapipe run` (the load stage reads the named sheet).
+    @Test func runsOnAnExcelSheet() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("MetaPipelineTests/Fixtures/xlsx/extraction.xlsx")
+        let p = try Project("demo")
+        try FileManager.default.copyItem(at: fixture, to: p.url("pipelines/extraction.xlsx"))
+        try p.write("pipelines/sheet.yaml", """
+            pipeline: sheet
+            data: {outcomes: {path: extraction.xlsx, sheet: Outcomes}}
+            analyses:
+              empathy: {data: outcomes, measure: MD, where: {outcome: empathy}, columns: {study: "{study} {year}"}}
+
+            """)
+        let run = try p.metapipe("run", "pipelines/sheet.yaml")
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try json(p, "outputs/sheet/empathy/result.json")
+        let studies = (result["studies"] as? [[String: Any]] ?? []).compactMap { $0["study"] as? String }
+        #expect(studies == ["Lemogne 2020", "Buffel du Vaure 2017", "Song 2022", "Huang 2020"])
+        // MD of Song 2022 from the sheet's cells: 118.64 − 104.2
+        let song = (result["studies"] as? [[String: Any]] ?? []).first { $0["study"] as? String == "Song 2022" }
+        #expect(abs((song?["yi"] as? Double ?? 0) - 14.44) < 1e-12)
+    }
 }
