@@ -227,7 +227,7 @@ struct Loader {
             let v = pair.value
             switch pair.key {
             case "profile": s.profile = reader.choice(v, Profile.self, "profile")
-            case "measure": s.measure = reader.choice(v, EffectMeasure.self, "measure")
+            case "measure": s.measure = readMeasure(v)
             case "smd": s.smd = reader.choice(v, SMDConvention.self, "SMD convention")
             case "model": s.model = reader.choice(v, PoolingModel.self, "model")
             case "method": s.method = reader.choice(v, PoolingMethod.self, "method")
@@ -247,6 +247,65 @@ struct Loader {
             }
         }
         return s
+    }
+
+    /// Measures people name that metapipe does not compute from data, with what to do instead.
+    static let otherMeasures: [(names: [String], what: String, instead: String)] = [
+        (["HR", "LOGHR", "HAZARD RATIO"], "hazard ratio",
+         "give each study's log hazard ratio as yi with se (or vi) and use measure: GEN"),
+        (["IRR", "IR", "IRD", "RATE RATIO"], "incidence rate ratio or difference",
+         "give each study's log rate ratio (or rate difference) as yi with se and use measure: GEN"),
+        (["COR", "ZCOR", "R", "Z", "UCOR"], "correlation",
+         "give Fisher's z = atanh(r) as yi with vi = 1/(n − 3) and use measure: GEN"),
+        (["ROM", "RATIO OF MEANS"], "ratio of means",
+         "give each study's log ratio of means as yi with se and use measure: GEN"),
+        (["PR", "PLN", "PLO", "PAS", "PFT", "PROPORTION"], "single-group proportion",
+         "give each study's (transformed) proportion as yi with vi and use measure: GEN"),
+        (["MN", "MNLN", "MEAN"], "single-group mean",
+         "give each study's mean as yi with se and use measure: GEN"),
+        (["MC", "SMCC", "SMCR", "SMCRH"], "pre–post (paired) change",
+         "give each study's change-score effect as yi with se or vi and use measure: GEN, or between-arm change scores as means and SDs with SMD or MD"),
+    ]
+    /// Other spellings of the measures metapipe has.
+    static let measureAliases: [String: EffectMeasure] = [
+        "WMD": .md, "G": .smd, "D": .smd, "HEDGES": .smd, "HEDGES G": .smd, "COHEN D": .smd, "SMDH": .smd,
+        "LOR": .or, "LOGOR": .or, "LOG OR": .or, "LRR": .rr, "LOGRR": .rr, "LOG RR": .rr, "RISK RATIO": .rr,
+        "RELATIVE RISK": .rr, "ODDS RATIO": .or, "RISK DIFFERENCE": .rd, "GENERIC": .generic, "GIV": .generic,
+    ]
+
+    /// `measure:` with a way out for measures metapipe does not compute and no misleading
+    /// "did you mean" for a name that resembles none of its own.
+    mutating func readMeasure(_ node: Node) -> EffectMeasure? {
+        guard let text = reader.string(node, "measure") else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let key = trimmed.uppercased().replacingOccurrences(of: "'", with: "").replacingOccurrences(of: "’", with: "")
+        if let m = EffectMeasure.allCases.first(where: { $0.rawValue.uppercased() == key }) { return m }
+        let options = quotedList(EffectMeasure.allCases.map(\.rawValue))
+        let pointer = "(see \"What metapipe does and does not support\" in the README)"
+        if let alias = Self.measureAliases[key] {
+            reader.error(node, "unknown measure '\(trimmed)'; metapipe calls it '\(alias.rawValue)' (\(alias.displayName.lowercased())): write measure: \(alias.rawValue)")
+            return nil
+        }
+        if let method = PoolingMethod.allCases.first(where: { $0.rawValue.uppercased() == key }) {
+            reader.error(node, "'\(trimmed)' is a pooling method, not a measure: write measure: \(method == .peto ? "OR" : "OR, RR or RD") and method: \(method.rawValue)")
+            return nil
+        }
+        if let other = Self.otherMeasures.first(where: { $0.names.contains(key) }) {
+            reader.error(node, "measure '\(trimmed)' (\(other.what)) is not one metapipe computes from data; \(other.instead). Measures: \(options) \(pointer)")
+            return nil
+        }
+        // Only a close misspelling earns a suggestion: one edit, and not a one-letter change of a
+        // two-letter name ('HR' is not 'RR').
+        let close = EffectMeasure.allCases.map(\.rawValue).first { candidate in
+            let distance = editDistance(key.lowercased(), candidate.lowercased())
+            return distance == 1 && max(key.count, candidate.count) >= 3
+        }
+        if let close {
+            reader.error(node, "unknown measure '\(trimmed)'; did you mean '\(close)'? (expected \(options))")
+        } else {
+            reader.error(node, "unknown measure '\(trimmed)'; metapipe computes \(options) \(pointer)")
+        }
+        return nil
     }
 
     mutating func readLabels(_ node: Node, _ what: String) -> LabelsSpec {

@@ -176,3 +176,45 @@ let countsCSV = """
         #expect(d[4] == "arms.csv:5: error: … and 15 more rows in column 'sd1' with the same problem (lines 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, …)", "\(d)")
     }
 }
+
+/// Measures metapipe does not compute get the list and the way out, not a misleading "did you mean".
+@Suite struct MeasureNameTests {
+    func message(_ measure: String) throws -> String {
+        let p = try ScratchPipeline(["counts.csv": countsCSV, "pipeline.yaml": """
+            pipeline: s
+            data: {counts: counts.csv}
+            analyses:
+              a: {data: counts, measure: "\(measure)"}
+
+            """])
+        let d = p.diagnostics()
+        #expect(d.count == 1, "\(d)")
+        return d.first?.components(separatedBy: "\n").first ?? ""
+    }
+
+    @Test func hazardRatioIsNotRiskRatio() throws {
+        let m = try message("HR")
+        #expect(m.hasSuffix("error: measure 'HR' (hazard ratio) is not one metapipe computes from data; give each study's log hazard ratio as yi with se (or vi) and use measure: GEN. Measures: 'SMD', 'MD', 'OR', 'RR', 'RD' or 'GEN' (see \"What metapipe does and does not support\" in the README)"), "\(m)")
+        #expect(!m.contains("did you mean"))
+    }
+
+    @Test func aNameLikeNothingGetsTheList() throws {
+        let m = try message("XYZ")
+        #expect(m.hasSuffix("error: unknown measure 'XYZ'; metapipe computes 'SMD', 'MD', 'OR', 'RR', 'RD' or 'GEN' (see \"What metapipe does and does not support\" in the README)"), "\(m)")
+        #expect(try !message("PE").contains("did you mean"))
+    }
+
+    @Test func closeMisspellingsAndOtherNames() throws {
+        #expect(try message("MDD").contains("unknown measure 'MDD'; did you mean 'MD'?"))
+        #expect(try message("SDM").contains("did you mean 'SMD'?"))
+        #expect(try message("WMD").contains("unknown measure 'WMD'; metapipe calls it 'MD' (mean difference): write measure: MD"))
+        #expect(try message("Hedges' g").contains("metapipe calls it 'SMD'"))
+        #expect(try message("Peto").contains("'Peto' is a pooling method, not a measure: write measure: OR and method: Peto"))
+        #expect(try message("COR").contains("give Fisher's z = atanh(r) as yi with vi = 1/(n − 3)"))
+    }
+
+    @Test func caseDoesNotMatter() throws {
+        let p = try ScratchPipeline(["counts.csv": countsCSV, "pipeline.yaml": "pipeline: s\ndata: {counts: counts.csv}\nanalyses:\n  a: {data: counts, measure: or}\n"])
+        #expect(try p.pipeline().analyses[0].settings.measure == .or)
+    }
+}
