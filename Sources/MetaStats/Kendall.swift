@@ -95,10 +95,16 @@ public struct KendallTest: Sendable, Hashable, Codable {
 
     /// P(T ≤ q) for T, the number of concordant pairs among n untied observations under
     /// independence (the Mahonian numbers, normalised), by the recursion
-    /// P_m(c) = (1/m)·Σ_{j<m} P_{m−1}(c − j) truncated at c ≤ q. The window sum is updated in
-    /// O(1) per cell, so the cost is O(n·q) ≤ O(n³/4); q is at most the centre n(n − 1)/4, where the
-    /// probabilities still increase with c, so the updates keep the tail's relative precision.
+    /// P_m(c) = (1/m)·Σ_{j<m} P_{m−1}(c − j) truncated at c ≤ q. Each sum is taken directly while
+    /// that costs little (O(n²·q)); beyond, the window sum is updated in O(1) per cell, so the cost
+    /// is O(n·q) ≤ O(n³/4): q is at most the centre n(n − 1)/4, where the probabilities still
+    /// increase with c, so the updates keep the tail's relative precision.
     static func lowerTail(atMost q: Int, n: Int) -> Double {
+        Double(n) * Double(n) * Double(q + 1) <= 5e7 ? lowerTailDirect(atMost: q, n: n) : lowerTailWindow(atMost: q, n: n)
+    }
+
+    /// The recursion with window sums updated in O(1) per cell.
+    static func lowerTailWindow(atMost q: Int, n: Int) -> Double {
         if q < 0 { return 0 }
         let maximum = n * (n - 1) / 2
         if q >= maximum { return 1 }
@@ -123,5 +129,25 @@ public struct KendallTest: Sendable, Hashable, Codable {
         var sum = 0.0
         for c in 0...top { sum += p[c] }
         return min(1, sum)
+    }
+
+    /// The same recursion with every sum taken directly.
+    static func lowerTailDirect(atMost q: Int, n: Int) -> Double {
+        if q < 0 { return 0 }
+        if q >= n * (n - 1) / 2 { return 1 }
+        var p: [Double] = [1]
+        if n >= 2 {
+            for m in 2...n {
+                let size = min(q + 1, p.count + m - 1)
+                var next = [Double](repeating: 0, count: size)
+                for c in 0..<size {
+                    var sum = 0.0
+                    for j in 0..<m where c - j >= 0 && c - j < p.count { sum += p[c - j] }
+                    next[c] = sum / Double(m)
+                }
+                p = next
+            }
+        }
+        return min(1, p.reduce(0, +))
     }
 }

@@ -107,6 +107,18 @@ import Testing
             for q in -1...(n * (n - 1) / 2) {
                 let expected = Double(concordant.filter { $0 <= q }.count) / Double(all.count)
                 expectClose(KendallTest.lowerTail(atMost: q, n: n), expected, rel: 1e-14, abs: 1e-300, "P(T ≤ \(q)), n = \(n)")
+                expectClose(KendallTest.lowerTailWindow(atMost: q, n: n), expected, rel: 1e-13, abs: 1e-300, "window P(T ≤ \(q)), n = \(n)")
+            }
+        }
+    }
+
+    /// The two ways of summing agree where both are cheap, in the tails too.
+    @Test func windowSumsAgreeWithDirectSums() {
+        for n in [20, 49, 70, 90] {
+            let centre = n * (n - 1) / 4
+            for q in [0, n, centre / 4, centre / 2, centre] {
+                let direct = KendallTest.lowerTailDirect(atMost: q, n: n)
+                expectClose(KendallTest.lowerTailWindow(atMost: q, n: n), direct, rel: 1e-11, abs: 1e-300, "n = \(n), q = \(q)")
             }
         }
     }
