@@ -181,6 +181,11 @@ struct Loader {
                 pathNode = p.value
             }
             guard let relative = reader.name(pathNode, "the path of data source '\(pair.key)'") else { continue }
+            let lowered = relative.lowercased()
+            if givenKind == nil, let ext = [".xls", ".xlsm", ".xlsb", ".ods", ".numbers"].first(where: { lowered.hasSuffix($0) }) {
+                reader.error(pathNode, "metapipe reads Excel workbooks as .xlsx and tables as CSV, not \(ext) files; save '\(relative)' as .xlsx or CSV")
+                continue
+            }
             // An .xlsx file is a workbook unless 'kind' says otherwise.
             let kind: DataKind = givenKind ?? (relative.lowercased().hasSuffix(".xlsx") ? .xlsx : .csv)
             if let sheetNode, kind != .xlsx {
@@ -673,7 +678,7 @@ struct Loader {
     mutating func warnDropped(_ dropped: [SelectionProblem], at node: Node, what: String) {
         let entries = dropped.compactMap { problem -> String? in
             guard case let .missingDropped(table, row, study, columns) = problem else { return nil }
-            let place = tables[table].map { "\($0.table.path):\(row.line)" } ?? table
+            let place = tables[table].flatMap { $0.rowDiagnostic(row, "").location?.description } ?? table
             return "'\(study)' (\(columns.joined(separator: ", ")); \(place))"
         }
         guard !entries.isEmpty else { return }

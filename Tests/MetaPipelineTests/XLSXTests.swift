@@ -56,6 +56,23 @@ import ZIPFoundation
         #expect(problems == ["extraction.xlsx: error: the workbook is damaged or truncated (its ZIP directory cannot be read); save it again from the spreadsheet program"])
     }
 
+    /// Bytes changed inside every part the Outcomes sheet is read from (the ZIP directory intact): no crash, a damaged-file error.
+    @Test func corruptedPartsAreDamaged() throws {
+        let original = try Self.fixture("extraction.xlsx")
+        let read: Set = ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml", "xl/styles.xml",
+                         "xl/worksheets/sheet1.xml"]
+        let entries = localEntries(original).filter { read.contains($0.name) }
+        #expect(entries.count == 5)
+        for entry in entries {
+            var data = original
+            let start = entry.dataStart + 8
+            for i in start..<min(start + 24, data.count) { data[i] ^= 0x5A }
+            let (table, problems) = Self.read(data, sheet: "Outcomes")
+            #expect(table == nil || !problems.isEmpty, "\(entry.name)")
+            #expect(problems.allSatisfy { $0.hasPrefix("extraction.xlsx") && $0.contains("damaged") }, "\(entry.name): \(problems)")
+        }
+    }
+
     @Test func aFileThatIsNotAZipIsNotAWorkbook() {
         let (table, problems) = Self.read(Data("study,yi,vi\nA,0.1,0.01\n".utf8), sheet: nil)
         #expect(table == nil)
@@ -168,6 +185,11 @@ import ZIPFoundation
         #expect(p.diagnostics().first?.hasPrefix("pipeline.yaml:3:27: error: 'sheet' is for Excel workbooks (.xlsx); data source 'a' is csv") == true, "\(p.diagnostics())")
     }
 
+    @Test func otherSpreadsheetFormatsAreNamed() throws {
+        let p = try ScratchPipeline(["pipeline.yaml": "pipeline: x\ndata:\n  a: old.xls\nanalyses:\n  x: {data: a}\n"])
+        #expect(p.diagnostics().first?.hasPrefix("pipeline.yaml:3:6: error: metapipe reads Excel workbooks as .xlsx and tables as CSV, not .xls files; save 'old.xls' as .xlsx or CSV") == true, "\(p.diagnostics())")
+    }
+
     /// A ZIP archive of the given text files, written by ZIPFoundation.
     static func zip(_ files: [String: String]) throws -> Data {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("metapipe-\(UUID().uuidString).zip")
@@ -181,4 +203,23 @@ import ZIPFoundation
         }
         return try Data(contentsOf: url)
     }
+}
+
+/// The stored parts of a ZIP archive: each local header's file name and where its data starts.
+func localEntries(_ archive: Data) -> [(name: String, dataStart: Int)] {
+    let bytes = [UInt8](archive)
+    var out: [(String, Int)] = []
+    var i = 0
+    while i + 30 <= bytes.count {
+        if bytes[i] == 0x50, bytes[i + 1] == 0x4B, bytes[i + 2] == 0x03, bytes[i + 3] == 0x04 {
+            let nameLength = Int(bytes[i + 26]) | Int(bytes[i + 27]) << 8
+            let extraLength = Int(bytes[i + 28]) | Int(bytes[i + 29]) << 8
+            let name = String(decoding: bytes[(i + 30)..<min(bytes.count, i + 30 + nameLength)], as: UTF8.self)
+            out.append((name, i + 30 + nameLength + extraLength))
+            i += 30 + nameLength + extraLength
+        } else {
+            i += 1
+        }
+    }
+    return out
 }
