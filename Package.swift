@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Cairo + Pango, found with pkg-config. Only MetaPlot imports it.
@@ -28,9 +29,10 @@ let package = Package(
         .target(name: "MetaFormat"),
         // RevMan 5 (.rm5) files and RevMan Web data packages.
         .target(name: "MetaRevMan", dependencies: ["MetaStats", .product(name: "SwiftCSV", package: "SwiftCSV")]),
-        // YAML + CSV -> a validated pipeline, with file:line:column diagnostics.
+        // YAML + CSV / .xlsx sheets -> a validated pipeline, with file:line:column diagnostics.
         .target(name: "MetaPipeline", dependencies: [
             "MetaStats", "MetaRevMan", "Yams", .product(name: "SwiftCSV", package: "SwiftCSV"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // Generic stage graph, content-hash cache and Dispatch executor; knows nothing of statistics.
         .target(name: "MetaRunner", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -53,7 +55,9 @@ let package = Package(
         .target(name: "MetaTestSupport", path: "Tests/MetaTestSupport"),
         .testTarget(name: "MetaStatsTests", dependencies: ["MetaStats", "MetaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaPlotTests", dependencies: ["MetaPlot", "MetaStats", "MetaTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MetaPipelineTests", dependencies: ["MetaPipeline", "MetaTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MetaPipelineTests", dependencies: [
+            "MetaPipeline", "MetaTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaRunnerTests", dependencies: ["MetaRunner"]),
         .testTarget(name: "MetaRevManTests", dependencies: ["MetaRevMan"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaReportTests", dependencies: ["MetaReport", "MetaFormat", "MetaStats"]),

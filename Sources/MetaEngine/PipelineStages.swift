@@ -57,7 +57,7 @@ public struct PipelineStages {
                                 origin: pipeline.file) { context in
                 var contents: [String: Data] = [:]
                 for file in files { contents[file] = try context.file(file) }
-                let base = DataSource(name: p.source.origin, path: p.source.path, kind: p.source.kind)
+                let base = DataSource(name: p.source.origin, path: p.source.path, kind: p.source.kind, sheet: p.source.sheet)
                 let (tables, problems) = DataSources.tables(base, contents: contents)
                 let errors = problems.filter { $0.severity == .error }
                 guard errors.isEmpty, let loaded = tables.first(where: { $0.table.name == p.source.name }) else {
@@ -131,12 +131,13 @@ public struct PipelineStages {
         stages.append(Stage(id: effectsID, kind: "effects", parameters: parameters(ep), inputs: a.selection.tables.map(rowsRef),
                             origin: origin) { context in
             let tables = try Self.tables(context, tableRefs)
-            let (effects, droppedRows, droppedGroups) = try Self.effects(ep.selection, tables: tables, measure: ep.measure, smd: ep.smd,
+            let (effects, droppedRows, missingDropped) = try Self.effects(ep.selection, tables: tables, measure: ep.measure, smd: ep.smd,
                                                                      subgroups: ep.subgroups, zeroCells: ep.zeroCells)
-            let dropped = droppedRows.map(\.1)
+            let dropped = missingDropped + droppedRows.map(\.1)
             var artifact = EffectsArtifact(measure: ep.measure, effects: effects.map(\.1), groups: effects.map(\.0.groups), dropped: dropped)
-            if !droppedGroups.isEmpty && !ep.subgroups.isEmpty {
-                artifact.droppedGroups = droppedGroups
+            if !droppedRows.isEmpty && !ep.subgroups.isEmpty {
+                // One entry per dropped study; those dropped for missing values belong to no subgroup.
+                artifact.droppedGroups = missingDropped.map { _ in [:] } + droppedRows.map(\.0.groups)
                 // Subgroups in the order of their first row, estimable or not (RevMan's order).
                 let all = (effects.map(\.0) + droppedRows.map(\.0)).sorted {
                     (ep.selection.tables.firstIndex(of: $0.table) ?? 0, $0.row.line) < (ep.selection.tables.firstIndex(of: $1.table) ?? 0, $1.row.line)
@@ -223,12 +224,12 @@ public struct PipelineStages {
             stages.append(Stage(id: scid, kind: "scenario", parameters: parameters(sp), inputs: scenario.selection.tables.map(tableRef),
                                 origin: scenario.origin.description) { context in
                 let tables = try Self.tables(context, refs)
-                let (effects, droppedRows, _) = try Self.effects(sp.selection, tables: tables, measure: sp.settings.measure,
+                let (effects, droppedRows, missingDropped) = try Self.effects(sp.selection, tables: tables, measure: sp.settings.measure,
                                                              smd: sp.settings.smd, subgroups: [], zeroCells: sp.settings.pooling.zeroCells)
                 if effects.isEmpty { throw StageFailure("scenario '\(sp.name)' leaves no study with an estimable effect") }
                 let analysis = try Pooling.analyze(effects.map(\.1), measure: sp.settings.measure, options: sp.settings.pooling)
                 let artifact = ScenarioArtifact(name: sp.name, description: sp.description, changes: sp.changes,
-                                                measure: sp.settings.measure, analysis: analysis, dropped: droppedRows.map(\.1))
+                                                measure: sp.settings.measure, analysis: analysis, dropped: missingDropped + droppedRows.map(\.1))
                 return StageOutput(artifacts: ["scenario.json": try canonical(artifact)])
             })
             resultInputs.append(ArtifactRef(scid, "scenario.json"))
@@ -318,8 +319,9 @@ public struct PipelineStages {
     /// Also returns the subgroup labels of the studies left out, for subgroups that are not estimable.
     static func effects(_ selection: SelectionSpec, tables: [String: Table], measure: EffectMeasure, smd: SMDConvention,
                         subgroups: [String], zeroCells: ZeroCellRule? = nil) throws
-        -> ([(SelectedStudy, EffectSize)], [(SelectedStudy, DroppedStudy)], [[String: String]]) {
-        let (studies, problems) = Selection.select(selection, tables: tables, measure: measure, subgroupColumns: subgroups)
+        -> ([(SelectedStudy, EffectSize)], [(SelectedStudy, DroppedStudy)], [DroppedStudy]) {
+        let (studies, selectionProblems) = Selection.select(selection, tables: tables, measure: measure, subgroupColumns: subgroups)
+        let (missingDropped, _, problems) = Selection.separateMissing(selectionProblems)
         let (effects, dropped, effectProblems) = Selection.effectSizes(studies, spec: selection, tables: tables, measure: measure, smd: smd,
                                                                        zeroCells: zeroCells)
         let all = problems + effectProblems
@@ -332,12 +334,15 @@ public struct PipelineStages {
                 }
             }.joined(separator: "\n"))
         }
-        return (effects, dropped, dropped.map(\.0.groups))
+        // Studies not estimable (with their rows) and studies dropped for missing values (`missing: drop`).
+        return (effects, dropped, Selection.droppedForMissing(missingDropped))
     }
 
     static func bias(_ e: EffectsArtifact, checks: [BiasCheck], options: PoolingOptions) throws -> BiasArtifact {
         var artifact = BiasArtifact(unavailable: [:])
-        let k = e.effects.count
+        // The estimates the analysis pools and shows (Peto's own for a Peto analysis).
+        let effects = try SmallStudy.studyEffects(e.effects, method: options.method)
+        let k = effects.count
         for check in checks {
             if k < 3 {
                 artifact.unavailable[check.rawValue] = "needs at least 3 studies (k = \(k))"
@@ -345,9 +350,9 @@ public struct PipelineStages {
             }
             do {
                 switch check {
-                case .egger: artifact.egger = try SmallStudy.egger(e.effects)
-                case .begg: artifact.begg = try SmallStudy.begg(e.effects)
-                case .trimfill: artifact.trimfill = try SmallStudy.trimAndFill(e.effects, measure: e.measure, options: options)
+                case .egger: artifact.egger = try SmallStudy.egger(effects)
+                case .begg: artifact.begg = try SmallStudy.begg(effects)
+                case .trimfill: artifact.trimfill = try SmallStudy.trimAndFill(effects, measure: e.measure, options: options)
                 }
             } catch {
                 artifact.unavailable[check.rawValue] = (error as? StatsError)?.message ?? "\(error)"

@@ -93,7 +93,8 @@ extension PipelineStages {
                                                         subgroups: subgroups, direction: direction, labels: labels))
             case "funnel":
                 let bias = try context.decode(BiasArtifact.self, from: refs[2])
-                return try Plots.funnel(FunnelPlotInput(measure: effects.measure, effects: effects.effects,
+                return try Plots.funnel(FunnelPlotInput(measure: effects.measure,
+                                                        effects: try SmallStudy.studyEffects(effects.effects, method: pool.method),
                                                         centre: pool.pooled.estimate, level: pool.options.level,
                                                         trimAndFill: bias.trimfill, contours: true))
             default:

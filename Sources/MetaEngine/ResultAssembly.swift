@@ -25,7 +25,7 @@ enum ResultAssembly {
             // Subgroups whose every study was left out: "Not estimable", as RevMan shows them.
             if let labels = effects.droppedGroups {
                 for (d, label) in zip(effects.dropped, labels) {
-                    let name = label[column] ?? ""
+                    guard let name = label[column] else { continue }
                     if let i = groups.firstIndex(where: { $0.name == name }) {
                         if groups[i].notEstimable == true { groups[i].studies.append(d.study) }
                     } else {

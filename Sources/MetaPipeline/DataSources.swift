@@ -10,7 +10,7 @@ public enum DataSources {
     /// The files a source is read from.
     public static func files(_ source: DataSource) -> [String] {
         switch source.kind {
-        case .csv, .revman5: return [source.path]
+        case .csv, .xlsx, .revman5: return [source.path]
         case .revmanWeb: return (try? RevManWebReader.packageFiles(source.path)) ?? [source.path]
         }
     }
@@ -23,6 +23,12 @@ public enum DataSources {
                 return ([], [Diagnostic(at: SourceLocation(file: source.path, line: 1), "cannot read the file")])
             }
             let (loaded, problems) = CSVTables.parse(data, name: source.name, path: source.path)
+            return (loaded.map { [$0] } ?? [], problems)
+        case .xlsx:
+            guard let data = contents[source.path] else {
+                return ([], [Diagnostic(at: SourceLocation(file: source.path, line: 1), "cannot read the file")])
+            }
+            let (loaded, problems) = XLSXTables.parse(data, name: source.name, path: source.path, sheet: source.sheet)
             return (loaded.map { [$0] } ?? [], problems)
         case .revman5, .revmanWeb:
             let review: RevManReview

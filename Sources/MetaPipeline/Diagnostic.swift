@@ -22,14 +22,18 @@ public struct SourceLocation: Hashable, Sendable, Comparable, Codable, CustomStr
     public var line: Int
     /// Column in characters (YAML); nil for a whole CSV line.
     public var column: Int?
+    /// How the place is written when it is not a line of a text file: a spreadsheet cell
+    /// (`extraction.xlsx[Outcomes]!D14`) or a whole workbook.
+    public var reference: String?
 
-    public init(file: String, line: Int, column: Int? = nil) {
+    public init(file: String, line: Int, column: Int? = nil, reference: String? = nil) {
         self.file = file
         self.line = line
         self.column = column
+        self.reference = reference
     }
 
-    public var description: String { column.map { "\(file):\(line):\($0)" } ?? "\(file):\(line)" }
+    public var description: String { reference ?? (column.map { "\(file):\(line):\($0)" } ?? "\(file):\(line)") }
 
     public static func < (a: SourceLocation, b: SourceLocation) -> Bool {
         (a.file, a.line, a.column ?? 0) < (b.file, b.line, b.column ?? 0)

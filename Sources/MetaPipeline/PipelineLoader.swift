@@ -28,13 +28,61 @@ public enum PipelineLoader {
         let pipeline = loader.load()
         // The same data cell can be reached by several analyses; report it once.
         var seen: Set<Diagnostic> = []
-        let diagnostics = (loader.reader.diagnostics + loader.extra).filter { seen.insert($0).inserted }.sorted()
+        let unique = (loader.reader.diagnostics + loader.extra).filter { seen.insert($0).inserted }
+        let diagnostics = inCauseOrder(unique, pipelineFile: path)
         if let pipeline, !diagnostics.contains(where: { $0.severity == .error }) {
             var p = pipeline
             p.warnings = diagnostics
             return .success(p)
         }
         return .failure(DiagnosticList(diagnostics))
+    }
+}
+
+extension PipelineLoader {
+    /// How many diagnostics of one kind in one column of one file are shown before the rest are folded.
+    static let shownPerKind = 3
+
+    /// The pipeline file's own problems first (a wrong YAML setting is often the cause of data
+    /// errors), then each data file's in line order; repeated problems of one kind in one column of
+    /// a file are folded after the first few into one "… and N more rows" line.
+    static func inCauseOrder(_ diagnostics: [Diagnostic], pipelineFile: String) -> [Diagnostic] {
+        func isPipeline(_ d: Diagnostic) -> Bool { d.location == nil || d.location?.file == pipelineFile }
+        let own = diagnostics.filter(isPipeline).sorted()
+        let data = diagnostics.filter { !isPipeline($0) }.sorted()
+        return own + fold(data)
+    }
+
+    /// The kind of a message: its quoted names and numbers masked ("study 'A' has sd1 = 0" and
+    /// "study 'B' has sd1 = -1" are one kind).
+    static func kind(of message: String) -> String {
+        message.replacingOccurrences(of: "'[^']*'", with: "'…'", options: .regularExpression)
+            .replacingOccurrences(of: "-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?", with: "#", options: .regularExpression)
+    }
+
+    static func fold(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        struct Key: Hashable { var file: String; var column: String; var severity: Diagnostic.Severity; var kind: String }
+        func key(_ d: Diagnostic) -> Key? {
+            guard let column = d.csvColumn, let file = d.location?.file else { return nil }
+            return Key(file: file, column: column, severity: d.severity, kind: kind(of: d.message))
+        }
+        var groups: [Key: [Diagnostic]] = [:]
+        for d in diagnostics { if let k = key(d) { groups[k, default: []].append(d) } }
+        var out: [Diagnostic] = []
+        var summarised: Set<Key> = []
+        for d in diagnostics {
+            guard let k = key(d), let group = groups[k], group.count > shownPerKind + 1 else { out.append(d); continue }
+            guard let index = group.firstIndex(of: d) else { continue }
+            if index < shownPerKind { out.append(d); continue }
+            if summarised.insert(k).inserted {
+                let rest = group[shownPerKind...]
+                let lines = rest.compactMap { $0.location?.line }
+                let listed = lines.prefix(12).map(String.init).joined(separator: ", ") + (lines.count > 12 ? ", …" : "")
+                out.append(Diagnostic(d.severity, at: d.location,
+                                      "… and \(rest.count) more rows in column '\(k.column)' with the same problem (lines \(listed))"))
+            }
+        }
+        return out
     }
 }
 
@@ -52,6 +100,9 @@ struct Loader {
     var sources: [DataSource] = []
     /// Tables with problems of their own: analyses reading them skip checks those problems would distort.
     var damagedTables: Set<String> = []
+    /// `defaults` has a value that could not be read (such as an unknown measure): rows are not
+    /// checked against the settings that would replace it, which would only repeat its error per row.
+    var defaultsInvalid = false
 
     init(file: String, text: String) {
         self.file = file
@@ -94,7 +145,9 @@ struct Loader {
         let title = value("title").flatMap { reader.string($0, "'title'") } ?? name
         let description = value("description").flatMap { reader.string($0, "'description'") }
         if let node = value("data") { readData(node) }
+        let beforeDefaults = errorCount
         let defaults = value("defaults").map { readSettingsMapping($0, "'defaults'") } ?? SettingsSpec()
+        defaultsInvalid = errorCount != beforeDefaults
         let labels = value("labels").map { readLabels($0, "'labels'") } ?? LabelsSpec()
         var analyses: [Analysis] = []
         if let node = value("analyses"), let pairs = reader.mapping(node, "'analyses'") {
@@ -128,21 +181,37 @@ struct Loader {
         guard let pairs = reader.mapping(node, "'data'") else { return }
         if pairs.isEmpty { reader.error(node, "'data' is empty; name at least one table (name: path/to/file.csv)") }
         for pair in pairs {
-            var kind = DataKind.csv
+            var givenKind: DataKind?
             var pathNode = pair.value
+            var sheet: String?
+            var sheetNode: Node?
             if case .mapping = pair.value {
                 guard let fields = reader.mapping(pair.value, "data source '\(pair.key)'") else { continue }
-                reader.checkKeys(fields, allowed: ["path", "kind"], in: "data source '\(pair.key)'")
+                reader.checkKeys(fields, allowed: ["path", "kind", "sheet"], in: "data source '\(pair.key)'")
                 reader.require(["path"], in: fields, at: pair.value, what: "data source '\(pair.key)'")
                 if let k = fields.first(where: { $0.key == "kind" }) {
-                    kind = reader.choice(k.value, DataKind.self, "data kind") ?? .csv
+                    givenKind = reader.choice(k.value, DataKind.self, "data kind") ?? .csv
+                }
+                if let s = fields.first(where: { $0.key == "sheet" }) {
+                    sheet = reader.name(s.value, "the sheet of data source '\(pair.key)'")
+                    sheetNode = s.value
                 }
                 guard let p = fields.first(where: { $0.key == "path" }) else { continue }
                 pathNode = p.value
             }
             guard let relative = reader.name(pathNode, "the path of data source '\(pair.key)'") else { continue }
+            let lowered = relative.lowercased()
+            if givenKind == nil, let ext = [".xls", ".xlsm", ".xlsb", ".ods", ".numbers"].first(where: { lowered.hasSuffix($0) }) {
+                reader.error(pathNode, "metapipe reads Excel workbooks as .xlsx and tables as CSV, not \(ext) files; save '\(relative)' as .xlsx or CSV")
+                continue
+            }
+            // An .xlsx file is a workbook unless 'kind' says otherwise.
+            let kind: DataKind = givenKind ?? (relative.lowercased().hasSuffix(".xlsx") ? .xlsx : .csv)
+            if let sheetNode, kind != .xlsx {
+                reader.error(sheetNode, "'sheet' is for Excel workbooks (.xlsx); data source '\(pair.key)' is \(kind.rawValue)")
+            }
             let path = resolvePath(relative)
-            sources.append(DataSource(name: pair.key, path: path, kind: kind))
+            sources.append(DataSource(name: pair.key, path: path, kind: kind, sheet: sheet))
             if sources.filter({ $0.name == pair.key }).count > 1 {
                 reader.error(pair.keyNode, "table name '\(pair.key)' is already used (a RevMan source named 'x' also defines 'x-outcomes' and 'x-results')")
             }
@@ -155,12 +224,12 @@ struct Loader {
                     : "\(what) '\(path)' does not exist (paths are relative to \(directory.isEmpty ? "the pipeline's folder" : directory + "/"))")
                 continue
             }
-            let source = DataSource(name: pair.key, path: path, kind: kind)
+            let source = DataSource(name: pair.key, path: path, kind: kind, sheet: sheet)
             let (loaded, problems) = DataSources.tables(source, contents: DataSources.contents(source))
             extra += problems
             if problems.contains(where: { $0.severity == .error }) { damagedTables.insert(pair.key) }
             for t in loaded { tables[t.table.name] = t }
-            if kind != .csv {
+            if kind == .revman5 || kind == .revmanWeb {
                 for suffix in ["-outcomes", "-results"] {
                     sources.append(DataSource(name: pair.key + suffix, path: path, kind: kind, origin: pair.key))
                 }
@@ -182,7 +251,7 @@ struct Loader {
             let v = pair.value
             switch pair.key {
             case "profile": s.profile = reader.choice(v, Profile.self, "profile")
-            case "measure": s.measure = reader.choice(v, EffectMeasure.self, "measure")
+            case "measure": s.measure = readMeasure(v)
             case "smd": s.smd = reader.choice(v, SMDConvention.self, "SMD convention")
             case "model": s.model = reader.choice(v, PoolingModel.self, "model")
             case "method": s.method = reader.choice(v, PoolingMethod.self, "method")
@@ -197,10 +266,70 @@ struct Loader {
             case "tau2-ci": s.tau2ConfidenceInterval = reader.bool(v, "'tau2-ci'")
             case "convergence": s.convergence = reader.choice(v, Convergence.self, "convergence rule")
             case "direction": s.direction = reader.choice(v, Direction.self, "direction")
+            case "missing": s.missing = reader.choice(v, MissingPolicy.self, "missing-data rule")
             default: break
             }
         }
         return s
+    }
+
+    /// Measures people name that metapipe does not compute from data, with what to do instead.
+    static let otherMeasures: [(names: [String], what: String, instead: String)] = [
+        (["HR", "LOGHR", "HAZARD RATIO"], "hazard ratio",
+         "give each study's log hazard ratio as yi with se (or vi) and use measure: GEN"),
+        (["IRR", "IR", "IRD", "RATE RATIO"], "incidence rate ratio or difference",
+         "give each study's log rate ratio (or rate difference) as yi with se and use measure: GEN"),
+        (["COR", "ZCOR", "R", "Z", "UCOR"], "correlation",
+         "give Fisher's z = atanh(r) as yi with vi = 1/(n − 3) and use measure: GEN"),
+        (["ROM", "RATIO OF MEANS"], "ratio of means",
+         "give each study's log ratio of means as yi with se and use measure: GEN"),
+        (["PR", "PLN", "PLO", "PAS", "PFT", "PROPORTION"], "single-group proportion",
+         "give each study's (transformed) proportion as yi with vi and use measure: GEN"),
+        (["MN", "MNLN", "MEAN"], "single-group mean",
+         "give each study's mean as yi with se and use measure: GEN"),
+        (["MC", "SMCC", "SMCR", "SMCRH"], "pre–post (paired) change",
+         "give each study's change-score effect as yi with se or vi and use measure: GEN, or between-arm change scores as means and SDs with SMD or MD"),
+    ]
+    /// Other spellings of the measures metapipe has.
+    static let measureAliases: [String: EffectMeasure] = [
+        "WMD": .md, "G": .smd, "D": .smd, "HEDGES": .smd, "HEDGES G": .smd, "COHEN D": .smd, "SMDH": .smd,
+        "LOR": .or, "LOGOR": .or, "LOG OR": .or, "LRR": .rr, "LOGRR": .rr, "LOG RR": .rr, "RISK RATIO": .rr,
+        "RELATIVE RISK": .rr, "ODDS RATIO": .or, "RISK DIFFERENCE": .rd, "GENERIC": .generic, "GIV": .generic,
+    ]
+
+    /// `measure:` with a way out for measures metapipe does not compute and no misleading
+    /// "did you mean" for a name that resembles none of its own.
+    mutating func readMeasure(_ node: Node) -> EffectMeasure? {
+        guard let text = reader.string(node, "measure") else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let key = trimmed.uppercased().replacingOccurrences(of: "'", with: "").replacingOccurrences(of: "’", with: "")
+        if let m = EffectMeasure.allCases.first(where: { $0.rawValue.uppercased() == key }) { return m }
+        let options = quotedList(EffectMeasure.allCases.map(\.rawValue))
+        let pointer = "(see \"What metapipe does and does not support\" in the README)"
+        if let alias = Self.measureAliases[key] {
+            reader.error(node, "unknown measure '\(trimmed)'; metapipe calls it '\(alias.rawValue)' (\(alias.displayName.lowercased())): write measure: \(alias.rawValue)")
+            return nil
+        }
+        if let method = PoolingMethod.allCases.first(where: { $0.rawValue.uppercased() == key }) {
+            reader.error(node, "'\(trimmed)' is a pooling method, not a measure: write measure: \(method == .peto ? "OR" : "OR, RR or RD") and method: \(method.rawValue)")
+            return nil
+        }
+        if let other = Self.otherMeasures.first(where: { $0.names.contains(key) }) {
+            reader.error(node, "measure '\(trimmed)' (\(other.what)) is not one metapipe computes from data; \(other.instead). Measures: \(options) \(pointer)")
+            return nil
+        }
+        // Only a close misspelling earns a suggestion: one edit, and not a one-letter change of a
+        // two-letter name ('HR' is not 'RR').
+        let close = EffectMeasure.allCases.map(\.rawValue).first { candidate in
+            let distance = editDistance(key.lowercased(), candidate.lowercased())
+            return distance == 1 && max(key.count, candidate.count) >= 3
+        }
+        if let close {
+            reader.error(node, "unknown measure '\(trimmed)'; did you mean '\(close)'? (expected \(options))")
+        } else {
+            reader.error(node, "unknown measure '\(trimmed)'; metapipe computes \(options) \(pointer)")
+        }
+        return nil
     }
 
     mutating func readLabels(_ node: Node, _ what: String) -> LabelsSpec {
@@ -338,9 +467,12 @@ struct Loader {
                 reader.error(value("data") ?? keyNode, "table '\(t.table.name)' has no '\(column)' column to name the studies; add one, or map one with columns: {study: …}")
             }
         }
+        let beforeSettings = errorCount
         let settingsSpec = defaults.overridden(by: readSettings(pairs))
+        let settingsRead = errorCount == beforeSettings && !defaultsInvalid
         let settings = ResolvedSettings(settingsSpec)
-        checkSettings(settings, at: keyNode, what: what)
+        selection.missing = settings.missing
+        checkSettings(settings, at: keyNode, what: what, pairs: pairs)
         let analysisLabels = Labels(labels.overridden(by: value("labels").map { readLabels($0, "'labels' of \(what)") } ?? LabelsSpec()))
 
         var subgroups: [String] = []
@@ -386,7 +518,7 @@ struct Loader {
 
         // Rows → studies → effect sizes, with every problem located.
         var studies: [SelectedStudy] = []
-        if allLoaded && !tableNames.isEmpty && studiesNamed {
+        if allLoaded && !tableNames.isEmpty && studiesNamed && settingsRead {
             studies = check(selection, settings: settings, subgroups: subgroups, what: what, at: keyNode, whereNode: value("where"),
                             entries: entries, countChecks: errorCount == errorsBefore && damagedTables.isDisjoint(with: tableNames))
         }
@@ -394,7 +526,7 @@ struct Loader {
         for (index, scenarioNode) in scenarioNodes.enumerated() {
             if let s = readScenario(scenarioNode, index: index, analysis: what, base: selection, baseSettings: settingsSpec,
                                     mainSettings: settings, columns: allLoaded ? columns : [], tablesDescription: tablesDescription,
-                                    subgroups: subgroups, checkRows: allLoaded && !tableNames.isEmpty && studiesNamed) {
+                                    subgroups: subgroups, checkRows: allLoaded && !tableNames.isEmpty && studiesNamed && settingsRead) {
                 if scenarios.contains(where: { $0.name == s.name }) {
                     reader.error(scenarioNode, "two scenarios of \(what) are named '\(s.name)'; names must differ")
                 } else {
@@ -476,17 +608,34 @@ struct Loader {
         return PlotSpec(kind: kind)
     }
 
-    /// Combinations of settings that cannot work.
-    mutating func checkSettings(_ s: ResolvedSettings, at node: Node, what: String) {
+    /// Combinations of settings that cannot work. `pairs` are the keys of the level being checked
+    /// (an error is put on the setting it names), `inherited` says where the other settings came from,
+    /// and `main` (for a scenario) is the analysis' own settings, whose problems are reported there.
+    mutating func checkSettings(_ s: ResolvedSettings, at node: Node, what: String,
+                                pairs: [(key: String, keyNode: Node, value: Node)] = [], inherited: String = "'defaults'",
+                                main: ResolvedSettings? = nil) {
         let method = s.pooling.method
-        if method == .mh && !s.measure.isBinary {
-            reader.error(node, "\(what) uses method MH, which needs a binary measure (OR, RR or RD), but its measure is \(s.measure.rawValue); use an inverse-variance method such as DL")
+        let model = s.pooling.model
+        /// The node of the first key this level names, else the analysis or scenario.
+        func at(_ keys: String...) -> Node {
+            for k in keys { if let p = pairs.first(where: { $0.key == k }) { return p.value } }
+            return node
         }
-        if method == .peto && s.measure != .or {
-            reader.error(node, "\(what) uses method Peto, which gives odds ratios only, but its measure is \(s.measure.rawValue); use measure: OR or method: MH")
+        func source(_ key: String) -> String { pairs.contains { $0.key == key } ? "" : " (\(key) from \(inherited))" }
+        let sameMethodAndMeasure = main.map { $0.pooling.method == method && $0.measure == s.measure } ?? false
+        let sameMethodAndModel = main.map { $0.pooling.method == method && $0.pooling.model == model } ?? false
+        if method == .mh && !s.measure.isBinary && !sameMethodAndMeasure {
+            reader.error(at("method", "measure"), "\(what) uses method MH, which needs a binary measure (OR, RR or RD), but its measure is \(s.measure.rawValue); use an inverse-variance method such as DL")
         }
-        if method == .peto && s.pooling.model == .random {
-            reader.error(node, "\(what) uses Peto's method with a random-effects model; Peto is fixed-effect only: use model: fixed, or method: MH or DL")
+        if method == .peto && s.measure != .or && !sameMethodAndMeasure {
+            reader.error(at("method", "measure"), "\(what) uses method Peto, which gives odds ratios only, but its measure is \(s.measure.rawValue); use measure: OR or method: MH")
+        }
+        if model == .random && (method == .iv || method == .peto) && !sameMethodAndModel {
+            let name = method.rawValue
+            let alternatives = method == .peto
+                ? "name a τ² estimator (DL, REML, …) or MH (RevMan's random-effects Mantel–Haenszel), or use model: fixed"
+                : "name a τ² estimator (DL, REML, PM, …), or use model: fixed"
+            reader.error(at("method", "model"), "\(what) has model random\(source("model")) with method \(name)\(source("method")); \(name) is a fixed-effect method; for random effects \(alternatives)")
         }
     }
 
@@ -510,9 +659,11 @@ struct Loader {
     mutating func check(_ selection: SelectionSpec, settings: ResolvedSettings, subgroups: [String], what: String,
                         at node: Node, whereNode: Node?, entries: EntryNodes, countChecks: Bool) -> [SelectedStudy] {
         let plain = tables.mapValues(\.table)
-        let (studies, problems, hits) = Selection.selectCounting(selection, tables: plain, measure: settings.measure,
-                                                                 subgroupColumns: subgroups)
-        report(problems, at: node)
+        let (studies, allProblems, hits) = Selection.selectCounting(selection, tables: plain, measure: settings.measure,
+                                                                    subgroupColumns: subgroups)
+        let (missingDropped, subgroupWarnings, problems) = Selection.separateMissing(allProblems)
+        report(problems + subgroupWarnings, at: node)
+        warnDropped(missingDropped, at: node, what: what)
         let errorsBeforeUnmatched = errorCount
         if countChecks { reportUnmatched(selection, hits: hits, entries: entries, what: what) }
         let unmatched = errorCount > errorsBeforeUnmatched
@@ -527,7 +678,8 @@ struct Loader {
                 extra.append(w)
             }
         }
-        for (study, e) in effects where e.input == .countsCorrected {
+        // Peto's estimates (O − E)/V need no correction, so the warning is only for the other methods.
+        for (study, e) in effects where e.input == .countsCorrected && settings.pooling.method != .peto {
             if let t = tables[study.table] {
                 var w = t.rowDiagnostic(study.row, "study '\(e.study)' has a zero cell; 0.5 is added to every cell of its 2×2 table for its own estimate")
                 w.severity = .warning
@@ -538,7 +690,9 @@ struct Loader {
         lastEstimable = !effects.isEmpty || !problems.isEmpty || !effectProblems.isEmpty
         if problems.isEmpty && effectProblems.isEmpty && countChecks {
             let k = effects.count
-            if studies.isEmpty && !unmatched {
+            if studies.isEmpty && !missingDropped.isEmpty {
+                reader.error(node, "missing: drop leaves no study in \(what): every selected row lacks a value it needs")
+            } else if studies.isEmpty && !unmatched {
                 reader.error(whereNode ?? node, "\(what) selects no rows from \(selection.tables.joined(separator: ", ")); check its 'where' and 'exclude'")
             } else if !studies.isEmpty && k == 0 {
                 reader.warning(node, "\(what) has no study with an estimable effect (every study was left out); it is reported as not estimable")
@@ -562,6 +716,14 @@ struct Loader {
                 if let t = tables[table] { extra.append(t.rowDiagnostic(row, message)) }
             case .overrideUnmatched(let i), .overrideColumn(let i, _, _):
                 reader.error(index?(i) ?? node, problem.message)
+            case let .missingSubgroup(table, row, _, column):
+                if let t = tables[table] {
+                    var w = t.cellDiagnostic(row, column: column, problem.message)
+                    w.severity = .warning
+                    extra.append(w)
+                }
+            case let .missingDropped(table, row, _, _):
+                if let t = tables[table] { extra.append(t.rowDiagnostic(row, problem.message)) }
             }
         }
     }
@@ -616,6 +778,18 @@ struct Loader {
                 reader.error(node, "this '\(kind)' entry of \(what) matches no row the analysis selects\(detail)")
             }
         }
+    }
+
+    /// One warning for the rows `missing: drop` left out of an analysis: every study and its columns.
+    mutating func warnDropped(_ dropped: [SelectionProblem], at node: Node, what: String) {
+        let entries = dropped.compactMap { problem -> String? in
+            guard case let .missingDropped(table, row, study, columns) = problem else { return nil }
+            let place = tables[table].flatMap { $0.rowDiagnostic(row, "").location?.description } ?? table
+            return "'\(study)' (\(columns.joined(separator: ", ")); \(place))"
+        }
+        guard !entries.isEmpty else { return }
+        let count = entries.count == 1 ? "1 study" : "\(entries.count) studies"
+        reader.warning(node, "missing: drop leaves \(count) out of \(what) for missing values: \(entries.joined(separator: ", "))")
     }
 
     // MARK: Scenarios
@@ -684,18 +858,23 @@ struct Loader {
                 changes += values.sorted(by: { $0.key < $1.key }).map { "\($0.key) = \($0.value) where \(describe(match))" }
             }
         }
+        let beforeSettings = errorCount
         let scenarioSpec = readSettings(pairs)
+        let settingsRead = errorCount == beforeSettings
         let settings = ResolvedSettings(baseSettings.overridden(by: scenarioSpec))
+        selection.missing = settings.missing
         changes += settingChanges(from: mainSettings, to: settings)
-        checkSettings(settings, at: nameNode, what: named)
+        checkSettings(settings, at: nameNode, what: named, pairs: pairs, inherited: "the analysis", main: mainSettings)
         let clean = errorCount == errorsBefore && damagedTables.isDisjoint(with: selection.tables)
         if changes.isEmpty && clean { reader.warning(nameNode, "\(named) changes nothing; it repeats the main analysis") }
         var studies: [SelectedStudy] = []
-        if checkRows {
+        if checkRows && settingsRead {
             let plain = tables.mapValues(\.table)
-            let (selected, problems, hits) = Selection.selectCounting(selection, tables: plain, measure: settings.measure,
-                                                                      subgroupColumns: [])
+            let (selected, allProblems, hits) = Selection.selectCounting(selection, tables: plain, measure: settings.measure,
+                                                                         subgroupColumns: [])
+            let (missingDropped, _, problems) = Selection.separateMissing(allProblems)
             report(problems, at: nameNode, index: { setNodes.indices.contains($0) ? setNodes[$0] : nil })
+            if settings.missing != mainSettings.missing { warnDropped(missingDropped, at: nameNode, what: named) }
             if clean { reportUnmatched(selection, hits: hits, entries: entries, what: named) }
             let (effects, _, effectProblems) = Selection.effectSizes(selected, spec: selection, tables: plain,
                                                                      measure: settings.measure, smd: settings.smd,
@@ -729,6 +908,7 @@ struct Loader {
         if a.pooling.level != b.pooling.level { changes.append("\(Int(b.pooling.level))% intervals") }
         if a.pooling.i2 != b.pooling.i2 { changes.append("I² \(b.pooling.i2.rawValue)-based") }
         if a.pooling.convergence != b.pooling.convergence { changes.append("convergence \(b.pooling.convergence.rawValue)") }
+        if a.missing != b.missing { changes.append(b.missing == .drop ? "rows with missing values left out" : "missing values are errors") }
         return changes
     }
 

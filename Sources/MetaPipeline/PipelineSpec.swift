@@ -8,9 +8,20 @@ public enum Direction: String, CaseIterable, Sendable, Codable, Hashable {
     case lower
 }
 
+/// What to do with a row that lacks a value the analysis needs (`missing:`).
+public enum MissingPolicy: String, CaseIterable, Sendable, Codable, Hashable {
+    /// Stop with an error naming the empty cells (the default).
+    case error
+    /// Leave the row out, with one warning listing the studies and columns; the study is listed as
+    /// left out in result.json and the report.
+    case drop
+}
+
 /// Kinds of data source a pipeline can name.
 public enum DataKind: String, CaseIterable, Sendable, Codable, Hashable {
     case csv
+    /// One sheet of an Excel workbook.
+    case xlsx
     case revman5
     case revmanWeb = "revman-web"
 }
@@ -65,27 +76,36 @@ public struct SettingsSpec: Sendable, Codable, Hashable {
     public var tau2ConfidenceInterval: Bool?
     public var convergence: Convergence?
     public var direction: Direction?
+    public var missing: MissingPolicy?
 
     public init() {}
 
     static let keys = ["profile", "measure", "smd", "model", "method", "test", "level", "i2", "prediction-interval",
-                       "tau2-ci", "convergence", "direction"]
+                       "tau2-ci", "convergence", "direction", "missing"]
 
-    /// `other`'s settings where given, else these.
+    /// `other`'s settings where given, else these. A level that names a profile takes every
+    /// convention that profile fixes (SMD, method, test, I², prediction interval, τ² CI,
+    /// convergence), as if written at that level: keys given beside it at the same level still win,
+    /// but those of the levels before it do not.
     public func overridden(by other: SettingsSpec) -> SettingsSpec {
         var s = self
-        s.profile = other.profile ?? profile
-        s.measure = other.measure ?? measure
-        s.smd = other.smd ?? smd
-        s.model = other.model ?? model
-        s.method = other.method ?? method
-        s.test = other.test ?? test
-        s.level = other.level ?? level
-        s.i2 = other.i2 ?? i2
-        s.predictionInterval = other.predictionInterval ?? predictionInterval
-        s.tau2ConfidenceInterval = other.tau2ConfidenceInterval ?? tau2ConfidenceInterval
-        s.convergence = other.convergence ?? convergence
-        s.direction = other.direction ?? direction
+        if other.profile != nil {
+            s.smd = nil; s.method = nil; s.test = nil; s.i2 = nil
+            s.predictionInterval = nil; s.tau2ConfidenceInterval = nil; s.convergence = nil
+        }
+        s.profile = other.profile ?? s.profile
+        s.measure = other.measure ?? s.measure
+        s.smd = other.smd ?? s.smd
+        s.model = other.model ?? s.model
+        s.method = other.method ?? s.method
+        s.test = other.test ?? s.test
+        s.level = other.level ?? s.level
+        s.i2 = other.i2 ?? s.i2
+        s.predictionInterval = other.predictionInterval ?? s.predictionInterval
+        s.tau2ConfidenceInterval = other.tau2ConfidenceInterval ?? s.tau2ConfidenceInterval
+        s.convergence = other.convergence ?? s.convergence
+        s.direction = other.direction ?? s.direction
+        s.missing = other.missing ?? s.missing
         return s
     }
 }
@@ -141,12 +161,15 @@ public struct DataSource: Sendable, Codable, Hashable {
     public var kind: DataKind
     /// The name the source has in `data:` (a RevMan source gives several tables).
     public var origin: String
+    /// The sheet of an .xlsx workbook (nil: the first sheet).
+    public var sheet: String?
 
-    public init(name: String, path: String, kind: DataKind, origin: String? = nil) {
+    public init(name: String, path: String, kind: DataKind, origin: String? = nil, sheet: String? = nil) {
         self.name = name
         self.path = path
         self.kind = kind
         self.origin = origin ?? name
+        self.sheet = sheet
     }
 }
 
@@ -164,6 +187,8 @@ public struct SelectionSpec: Sendable, Codable, Hashable {
     /// comparisons, a trial in two subgroups) are all kept, labelled "name (1)", "name (2)", … in row
     /// order. nil: a repeated name is an error.
     public var repeatedStudies: RepeatedStudies?
+    /// Rows lacking a value the analysis needs: an error, or left out.
+    public var missing: MissingPolicy = .error
 
     public init(tables: [String], conditions: [Condition] = [], exclude: [Match] = [], include: [Match] = [],
                 overrides: [Override] = [], columns: [String: String] = [:], repeatedStudies: RepeatedStudies? = nil) {
@@ -202,6 +227,7 @@ public struct ResolvedSettings: Sendable, Codable, Hashable {
     public var smd: SMDConvention
     public var pooling: PoolingOptions
     public var direction: Direction
+    public var missing: MissingPolicy
 
     /// Resolves against the profile: an explicit setting wins, then the profile's default.
     public init(_ spec: SettingsSpec) {
@@ -229,5 +255,6 @@ public struct ResolvedSettings: Sendable, Codable, Hashable {
         if p.normalTail != .exact { pooling.normalTail = p.normalTail }
         pooling.zeroCells = p.zeroCells
         self.direction = spec.direction ?? (measure.isBinary ? .lower : .higher)
+        self.missing = spec.missing ?? .error
     }
 }

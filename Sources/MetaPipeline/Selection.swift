@@ -21,6 +21,10 @@ public enum SelectionProblem: Error, Sendable, Hashable {
     case overrideUnmatched(index: Int)
     /// An override names a column the matched row's table lacks.
     case overrideColumn(index: Int, column: String, table: String)
+    /// Under `missing: drop`, a row left out because these columns are missing (empty, NA, …).
+    case missingDropped(table: String, row: TableRow, study: String, columns: [String])
+    /// A row without a value in a subgroup column, put in the group "missing" (a warning).
+    case missingSubgroup(table: String, row: TableRow, study: String, column: String)
 
     public var message: String {
         switch self {
@@ -28,6 +32,8 @@ public enum SelectionProblem: Error, Sendable, Hashable {
         case let .row(_, _, message): return message
         case let .overrideUnmatched(index): return "set entry \(index + 1) matches no row"
         case let .overrideColumn(index, column, table): return "set entry \(index + 1) changes column '\(column)', which \(table) does not have"
+        case let .missingDropped(_, _, study, columns): return "study '\(study)' is left out: no value for \(columns.joined(separator: ", ")) (missing: drop)"
+        case let .missingSubgroup(_, _, study, column): return "study '\(study)' has no value for subgroup column '\(column)'; it is shown in the group 'missing' (missing: drop leaves it out)"
         }
     }
 }
@@ -121,13 +127,17 @@ public enum Selection {
                     }
                     seen[input.study] = (table.path, originalRow)
                     var groups: [String: String] = [:]
+                    let lacking = subgroupColumns.filter { isMissing(table.cell(row, $0)) }
+                    if spec.missing == .drop && !lacking.isEmpty {
+                        problems.append(.missingDropped(table: table.name, row: originalRow, study: input.study, columns: lacking))
+                        continue
+                    }
                     for column in subgroupColumns {
                         let value = table.cell(row, column)
-                        if value.isEmpty {
-                            problems.append(.cell(table: table.name, row: originalRow, column: column,
-                                                  message: "study '\(input.study)' has no value for subgroup column '\(column)'; fill it in or exclude the study"))
+                        if isMissing(value) {
+                            problems.append(.missingSubgroup(table: table.name, row: originalRow, study: input.study, column: column))
                         }
-                        groups[column] = value
+                        groups[column] = isMissing(value) ? "missing" : value
                     }
                     var metadata: [String: String] = [:]
                     for (i, name) in table.header.enumerated() where i < row.cells.count { metadata[name] = row.cells[i] }
@@ -219,7 +229,11 @@ public enum Selection {
         -> Result<StudyInput, SelectionProblem>
     {
         func column(_ role: String) -> String { spec.columns[role] ?? role }
-        func text(_ role: String) -> String { table.cell(row, column(role)) }
+        /// The cell, "" when it is missing (empty, NA, N/A, NR or ".").
+        func text(_ role: String) -> String {
+            let cell = table.cell(row, column(role))
+            return isMissing(cell) ? "" : cell
+        }
         func has(_ role: String) -> Bool { !text(role).isEmpty }
         func cellProblem(_ role: String, _ message: String) -> SelectionProblem {
             .cell(table: table.name, row: row, column: column(role), message: message)
@@ -236,13 +250,20 @@ public enum Selection {
                 : cellProblem("study", "the study name is empty"))
         }
         func numbers(_ roles: [String]) -> Result<[Double], SelectionProblem> {
+            let lacking = roles.filter { !has($0) }
+            if let first = lacking.first {
+                if spec.missing == .drop {
+                    return .failure(.missingDropped(table: table.name, row: row, study: name, columns: lacking.map(column)))
+                }
+                let cells = lacking.map { role -> String in
+                    let raw = table.cell(row, column(role))
+                    return raw.isEmpty ? column(role) : "\(column(role)) ('\(raw)')"
+                }
+                return .failure(cellProblem(first, "study '\(name)' has no value for \(cells.joined(separator: ", ")); this input needs \(roles.map(column).joined(separator: " ")): fill \(lacking.count == 1 ? "it" : "them") in, or set missing: drop to leave out rows that lack a value"))
+            }
             var values: [Double] = []
             for role in roles {
                 let raw = text(role)
-                if raw.isEmpty {
-                    let present = roles.filter(has).map(column)
-                    return .failure(cellProblem(role, "study '\(name)' has \(present.joined(separator: ", ")) but no \(column(role)); this input needs \(roles.map(column).joined(separator: " "))"))
-                }
                 guard let value = Double(raw), value.isFinite else {
                     let hint = raw.contains(",") ? " (use a decimal point)" : ""
                     return .failure(cellProblem(role, "'\(raw)' is not a number\(hint)"))
@@ -285,8 +306,12 @@ public enum Selection {
         case .or, .rr, .rd: expected = "events1 total1 events2 total2, or yi with vi or se, or estimate ci_lower ci_upper"
         case .generic: expected = "yi with vi or se, or estimate ci_lower ci_upper"
         }
+        if spec.missing == .drop {
+            let roles = Role.all.filter { $0 != "study" && table.column(column($0)) != nil }
+            return .failure(.missingDropped(table: table.name, row: row, study: name, columns: roles.map(column)))
+        }
         return .failure(.row(table: table.name, row: row,
-                             message: "study '\(name)' has no data for measure \(measure.rawValue): give \(expected)"))
+                             message: "study '\(name)' has no data for measure \(measure.rawValue): give \(expected), or set missing: drop to leave out rows that lack a value"))
     }
 
     /// Computes effect sizes; a study's invalid input is reported on its cell.

@@ -40,10 +40,27 @@ public struct TableRow: Sendable, Codable, Hashable {
 public struct LoadedTable: Sendable {
     public var table: Table
     public var lines: [String]
+    /// A spreadsheet sheet: rows are sheet rows, and places are cells (`file.xlsx[Sheet]!D14`).
+    public var isSheet = false
+    /// The sheet column (0 = A) of the table's first column.
+    public var firstSheetColumn = 0
+
+    public init(table: Table, lines: [String], isSheet: Bool = false, firstSheetColumn: Int = 0) {
+        self.table = table
+        self.lines = lines
+        self.isSheet = isSheet
+        self.firstSheetColumn = firstSheetColumn
+    }
 
     /// A diagnostic about one cell: `path:line: column 'name': message`, with the row and a caret under
     /// the cell.
     public func cellDiagnostic(_ row: TableRow, column: String, _ message: String) -> Diagnostic {
+        if isSheet {
+            let index = table.column(column).map { $0 + firstSheetColumn }
+            let reference = index.map { "\(table.path)!\(XLSXTables.columnLetters($0))\(row.line)" } ?? "\(table.path)!\(row.line):\(row.line)"
+            return Diagnostic(at: SourceLocation(file: table.path, line: row.line, column: index.map { $0 + 1 }, reference: reference),
+                              message, csvColumn: column)
+        }
         let source = row.line >= 1 && row.line <= lines.count ? lines[row.line - 1] : nil
         var caret: Int?
         var length = 1
@@ -56,6 +73,9 @@ public struct LoadedTable: Sendable {
 
     /// A diagnostic about a whole row.
     public func rowDiagnostic(_ row: TableRow, _ message: String) -> Diagnostic {
+        if isSheet {
+            return Diagnostic(at: SourceLocation(file: table.path, line: row.line, reference: "\(table.path)!\(row.line):\(row.line)"), message)
+        }
         let source = row.line >= 1 && row.line <= lines.count ? lines[row.line - 1] : nil
         return Diagnostic(at: SourceLocation(file: table.path, line: row.line), message, sourceLine: source, caretColumn: 1)
     }

@@ -1,6 +1,7 @@
-/// Kendall's rank correlation with the test R's `cor.test(method = "kendall")` performs: τ_b, and
-/// for n < 50 without ties the exact permutation p-value, otherwise the normal approximation with
-/// the tie-corrected variance of S (Kendall 1970, eq. 4.4), without continuity correction.
+/// Kendall's rank correlation with the test metafor's `ranktest` performs (R's
+/// `cor.test(method = "kendall", exact = TRUE)`): τ_b, and without ties the exact permutation
+/// p-value for every n; with ties the normal approximation with the tie-corrected variance of S
+/// (Kendall 1970, eq. 4.4), without continuity correction (R cannot compute an exact p with ties).
 public struct KendallTest: Sendable, Hashable, Codable {
     /// τ_b = S / √((n₀ − n₁)(n₀ − n₂)).
     public var tau: Double
@@ -51,13 +52,12 @@ public struct KendallTest: Sendable, Hashable, Codable {
         let denominator = ((n0 - n1) * (n0 - n2)).squareRoot()
         let tau = denominator > 0 ? s / denominator : 0
         let ties = n1 > 0 || n2 > 0
-        if n < 50 && !ties {
-            let q = ((tau + 1) * Double(n) * Double(n - 1) / 4).rounded(.toNearestOrEven)
-            let distribution = exactDistribution(n)
-            let lower = distribution.cumulative(atMost: Int(q))
-            // P(T ≥ q) = P(T ≤ n₀ − q) by symmetry, summed directly rather than as 1 − P(T < q).
-            let upper = distribution.cumulative(atMost: Int(n0) - Int(q))
-            return KendallTest(tau: tau, s: s, z: nil, pValue: min(1, 2 * min(lower, upper)), exact: true)
+        if !ties {
+            // R: q = round((τ + 1)·n(n − 1)/4), p = 2·P(T ≤ q) below the centre, 2·P(T ≥ q) above;
+            // by symmetry P(T ≥ q) = P(T ≤ n₀ − q).
+            let q = Int(((tau + 1) * Double(n) * Double(n - 1) / 4).rounded(.toNearestOrEven))
+            let tail = 2 * q > Int(n0) ? lowerTail(atMost: Int(n0) - q, n: n) : lowerTail(atMost: q, n: n)
+            return KendallTest(tau: tau, s: s, z: nil, pValue: min(1, 2 * tail), exact: true)
         }
         let nd = Double(n)
         func tieSum(_ groups: [Int], _ f: (Double) -> Double) -> Double { groups.reduce(0) { $0 + f(Double($1)) } }
@@ -93,31 +93,61 @@ public struct KendallTest: Sendable, Hashable, Codable {
         return count
     }
 
-    /// The null distribution of the number of concordant pairs among n untied observations
-    /// (the Mahonian numbers, normalised), by the recursion P_n(c) = (1/n)·Σ_{j<n} P_{n−1}(c − j).
-    struct Distribution {
-        var probabilities: [Double]
-        func cumulative(atMost c: Int) -> Double {
-            if c < 0 { return 0 }
-            if c >= probabilities.count - 1 { return 1 }
-            return probabilities[0...c].reduce(0, +)
-        }
+    /// P(T ≤ q) for T, the number of concordant pairs among n untied observations under
+    /// independence (the Mahonian numbers, normalised), by the recursion
+    /// P_m(c) = (1/m)·Σ_{j<m} P_{m−1}(c − j) truncated at c ≤ q. Each sum is taken directly while
+    /// that costs little (O(n²·q)); beyond, the window sum is updated in O(1) per cell, so the cost
+    /// is O(n·q) ≤ O(n³/4): q is at most the centre n(n − 1)/4, where the probabilities still
+    /// increase with c, so the updates keep the tail's relative precision.
+    static func lowerTail(atMost q: Int, n: Int) -> Double {
+        Double(n) * Double(n) * Double(q + 1) <= 5e7 ? lowerTailDirect(atMost: q, n: n) : lowerTailWindow(atMost: q, n: n)
     }
 
-    static func exactDistribution(_ n: Int) -> Distribution {
-        var p: [Double] = [1]
-        if n < 2 { return Distribution(probabilities: p) }
-        for m in 2...n {
-            let size = p.count + m - 1
-            var next = [Double](repeating: 0, count: size)
-            // Direct sums keep full relative precision in the tails.
-            for c in 0..<size {
-                var sum = 0.0
-                for j in 0..<m where c - j >= 0 && c - j < p.count { sum += p[c - j] }
-                next[c] = sum / Double(m)
+    /// The recursion with window sums updated in O(1) per cell.
+    static func lowerTailWindow(atMost q: Int, n: Int) -> Double {
+        if q < 0 { return 0 }
+        let maximum = n * (n - 1) / 2
+        if q >= maximum { return 1 }
+        var p = [Double](repeating: 0, count: q + 1)
+        var next = p
+        p[0] = 1
+        var top = 0                  // the largest c with P_m(c) > 0 so far, capped at q
+        if n >= 2 {
+            for m in 2...n {
+                let newTop = min(q, top + m - 1)
+                var window = 0.0
+                let scale = 1 / Double(m)
+                for c in 0...newTop {
+                    window += p[c]
+                    if c >= m { window -= p[c - m] }
+                    next[c] = window * scale
+                }
+                swap(&p, &next)
+                top = newTop
             }
-            p = next
         }
-        return Distribution(probabilities: p)
+        var sum = 0.0
+        for c in 0...top { sum += p[c] }
+        return min(1, sum)
+    }
+
+    /// The same recursion with every sum taken directly.
+    static func lowerTailDirect(atMost q: Int, n: Int) -> Double {
+        if q < 0 { return 0 }
+        if q >= n * (n - 1) / 2 { return 1 }
+        var p: [Double] = [1]
+        if n >= 2 {
+            for m in 2...n {
+                let size = min(q + 1, p.count + m - 1)
+                var next = [Double](repeating: 0, count: size)
+                for c in 0..<size {
+                    var sum = 0.0
+                    for j in 0..<m where c - j >= 0 && c - j < p.count { sum += p[c - j] }
+                    next[c] = sum / Double(m)
+                }
+                p = next
+            }
+        }
+        return min(1, p.reduce(0, +))
     }
 }

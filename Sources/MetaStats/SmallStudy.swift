@@ -70,6 +70,26 @@ public struct FunnelData: Sendable, Hashable, Codable {
 
 /// Small-study checks (cf. metafor's `regtest`, `ranktest`, `trimfill`, `funnel`).
 public enum SmallStudy {
+    /// The per-study estimates and variances the small-study checks and the funnel plot use: the
+    /// ones the analysis pools and shows. For Peto's method these are Peto's own estimates
+    /// (Oᵢ − Eᵢ)/Vᵢ with variance 1/Vᵢ (SE 1/√Vᵢ), as meta's `metabias` uses them; for every other
+    /// method the effect sizes themselves (Mantel–Haenszel shows and weighs the studies' own
+    /// estimates).
+    public static func studyEffects(_ effects: [EffectSize], method: PoolingMethod) throws -> [EffectSize] {
+        guard method == .peto, !effects.isEmpty else { return effects }
+        let counts = try effects.map { (e: EffectSize) throws -> BinaryCounts in
+            guard let c = e.counts else { throw StatsError.needsCounts(study: e.study, method: method.rawValue) }
+            return c
+        }
+        let peto = try MantelHaenszel.peto(counts)
+        return effects.indices.map { i in
+            var e = effects[i]
+            e.yi = peto.studyEffects[i]
+            e.vi = peto.studyVariances[i]
+            return e
+        }
+    }
+
     /// Egger et al. (1997), classic form: weighted least squares of yᵢ on SEᵢ with weights 1/vᵢ and a
     /// multiplicative dispersion σ² = Σwᵢrᵢ²/(k − 2); the slope on SEᵢ is tested with t on k − 2 df
     /// (metafor's `regtest(model = "lm")`). Needs k ≥ 3.
@@ -97,8 +117,8 @@ public enum SmallStudy {
     }
 
     /// Begg & Mazumdar (1994): Kendall's τ between the standardised deviates
-    /// (yᵢ − μ̂_FE)/√(vᵢ − 1/Σwⱼ) and the variances vᵢ, with R's `cor.test` p-value (exact for
-    /// k < 50 without ties).
+    /// (yᵢ − μ̂_FE)/√(vᵢ − 1/Σwⱼ) and the variances vᵢ, with metafor's `ranktest` p-value
+    /// (`cor.test(exact = TRUE)`: exact for every k without ties, the normal approximation with ties).
     public static func begg(_ effects: [EffectSize]) throws -> BeggTest {
         let k = effects.count
         guard k >= 3 else {

@@ -1,0 +1,37 @@
+import Foundation
+import MetaStats
+
+extension Selection {
+    /// The cell texts that mean "no value": empty, `NA`, `N/A`, `NR` (not reported) and `.`, in any
+    /// letter case, after trimming spaces.
+    public static let missingTokens: Set<String> = ["", "na", "n/a", "nr", "."]
+
+    /// Whether a cell holds no value.
+    public static func isMissing(_ cell: String) -> Bool {
+        missingTokens.contains(cell.trimmingCharacters(in: .whitespaces).lowercased())
+    }
+
+    /// Splits off the rows `missing: drop` left out and the missing subgroup values (warnings) from
+    /// the problems that are errors.
+    public static func separateMissing(_ problems: [SelectionProblem])
+        -> (dropped: [SelectionProblem], subgroupWarnings: [SelectionProblem], errors: [SelectionProblem])
+    {
+        var dropped: [SelectionProblem] = [], warnings: [SelectionProblem] = [], errors: [SelectionProblem] = []
+        for problem in problems {
+            switch problem {
+            case .missingDropped: dropped.append(problem)
+            case .missingSubgroup: warnings.append(problem)
+            default: errors.append(problem)
+            }
+        }
+        return (dropped, warnings, errors)
+    }
+
+    /// The studies `missing: drop` left out, with the reason result.json and the report give.
+    public static func droppedForMissing(_ problems: [SelectionProblem]) -> [DroppedStudy] {
+        problems.compactMap { problem in
+            guard case let .missingDropped(_, _, study, columns) = problem else { return nil }
+            return DroppedStudy(study: study, reason: "no value for \(columns.joined(separator: ", ")) (missing: drop)")
+        }
+    }
+}
