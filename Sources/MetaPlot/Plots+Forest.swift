@@ -60,7 +60,8 @@ struct ForestTableBuilder {
 
     /// The weight whose square has side `TableMetrics.maxSquare`: the heaviest study's, or 20% if
     /// every study weighs less (so that many equal small weights do not all get the largest square).
-    /// Every square's area is proportional to its study's weight.
+    /// Every square's area is proportional to its study's weight, except that no square is smaller
+    /// than `TableMetrics.minSquare`: a study with a tiny weight still has a visible marker.
     var referenceWeight: Double { max(input.analysis.studies.map(\.weight).max() ?? 0, 20) }
 
     func table() -> EffectTable {
@@ -153,11 +154,18 @@ struct ForestTableBuilder {
 
     func studyRow(_ index: Int) -> EffectTable.Row {
         let study = input.analysis.studies[index]
-        let side = TableMetrics.maxSquare * (max(0, study.weight) / referenceWeight).squareRoot()
+        let side = Self.squareSide(weight: study.weight, reference: referenceWeight)
         return EffectTable.Row(
             kind: .entry, label: input.effects[index].study, cells: cells(index),
             effect: measure.intervalText(study.yi, study.ciLower, study.ciUpper),
             mark: .square(estimate: study.yi, lower: study.ciLower, upper: study.ciUpper, side: side))
+    }
+
+    /// The side of a study's square: area proportional to weight, the reference weight's square
+    /// `TableMetrics.maxSquare` wide, never less than `TableMetrics.minSquare`.
+    static func squareSide(weight: Double, reference: Double) -> Double {
+        let proportional = TableMetrics.maxSquare * (max(0, weight) / reference).squareRoot()
+        return max(TableMetrics.minSquare, min(TableMetrics.maxSquare, proportional))
     }
 
     /// The (sub)total row with its diamond, the prediction interval and, for binary data, the

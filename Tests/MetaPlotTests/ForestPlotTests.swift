@@ -143,10 +143,37 @@ struct ForestPlotTests {
             let ratios = zip(squares, order).map { square, index in
                 square.width * square.height / input.analysis.studies[index].weight
             }
-            for (square, ratio) in zip(squares, ratios) {
-                #expect(abs(square.width - square.height) < 1e-9, "squares are square")
-                expectClose(ratio, ratios[0], rel: 1e-9, "\(scenario): area per percent weight")
-            }
+            // Above the minimum size, area per percent weight is the same for every square.
+            let proportional = zip(squares, ratios).filter { $0.0.width > 4 + 1e-9 }.map(\.1)
+            if scenario == .bcgRiskRatio { #expect(proportional.count == squares.count, "no BCG study is below the minimum") }
+            for square in squares { #expect(abs(square.width - square.height) < 1e-9, "squares are square") }
+            for ratio in proportional { expectClose(ratio, proportional[0], rel: 1e-9, "\(scenario): area per percent weight") }
+        }
+    }
+
+    /// 22 studies, one with most of the weight: every study still has a square at least 4 pt wide
+    /// (the smallest weights would otherwise get squares of about 1 pt), the dominant study's is
+    /// 10 pt, and squares of weights above the minimum keep area ∝ weight.
+    @Test func everyStudyHasAVisibleSquare() throws {
+        let input = try TestData.forest(TestData.dominantTrial(), measure: .or,
+                                        options: PoolingOptions(model: .fixed, method: .mh, i2: .q, predictionInterval: false))
+        let weights = input.analysis.studies.map(\.weight)
+        try #require(weights.max() ?? 0 > 70, "the mega-trial carries over 70% of the weight")
+        try #require(weights.min() ?? 100 < 0.5, "some trial weighs under 0.5%")
+        let layout = try Plots.forest(input)
+        LayoutChecks.expectClean(layout, "dominant trial")
+        let squares = LayoutChecks.shapes(layout, .studySquare).compactMap { element -> PlotRect? in
+            if case .rect(let rect) = element { return rect.rect }
+            return nil
+        }
+        #expect(squares.count == 22)
+        #expect(squares.allSatisfy { $0.width >= 4 - 1e-9 && $0.width <= 10 + 1e-9 }, "\(squares.map(\.width))")
+        let heaviest = try #require(weights.indices.max { weights[$0] < weights[$1] })
+        #expect(abs(squares[heaviest].width - 10) < 1e-9)
+        // Each square is centred on its study's estimate and lies within the plot column.
+        let nullX = try #require(LayoutChecks.nullX(layout))
+        for (square, study) in zip(squares, input.analysis.studies) {
+            #expect((square.midX < nullX - 1e-6) == (study.yi < 0) || abs(study.yi) < 1e-3, "square of \(study.study) on its side of no effect")
         }
     }
 
