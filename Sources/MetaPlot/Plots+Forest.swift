@@ -46,7 +46,7 @@ extension Plots {
             try check.require(subgroups.analysis.qBetween, "Q between subgroups of '\(subgroups.column)'")
             try check.require(subgroups.analysis.pValue, "the p-value of the test for subgroup differences")
         }
-        return ForestTableBuilder(input: input, data: ForestData(effects)).table()
+        return ForestTableBuilder(input: input, data: ForestData(effects), decimals: DataDecimals(effects)).table()
     }
 }
 
@@ -54,6 +54,7 @@ extension Plots {
 struct ForestTableBuilder {
     let input: ForestPlotInput
     let data: Plots.ForestData
+    let decimals: DataDecimals
 
     var measure: EffectMeasure { input.measure }
     var level: String { input.analysis.levelText }
@@ -137,17 +138,17 @@ struct ForestTableBuilder {
     func cells(_ index: Int) -> [String?] {
         let effect = input.effects[index]
         let weight = Format.percent(input.analysis.studies[index].weight, 1)
+        let d = decimals
         switch data {
         case .binary:
             guard let c = effect.counts else { return [] }
-            return [Format.data(c.events1), Format.data(c.total1), Format.data(c.events2), Format.data(c.total2), weight]
+            return [d.count(c.events1), d.count(c.total1), d.count(c.events2), d.count(c.total2), weight]
         case .continuous:
             guard let a = effect.arms else { return [] }
-            return [Format.data(a.mean1), Format.data(a.sd1), Format.data(a.n1),
-                    Format.data(a.mean2), Format.data(a.sd2), Format.data(a.n2), weight]
+            return [d.mean(a.mean1), d.sd(a.sd1), d.count(a.n1), d.mean(a.mean2), d.sd(a.sd2), d.count(a.n2), weight]
         case .generic(let totals):
             var cells: [String?] = [Format.fixed(effect.yi, 4), Format.fixed(effect.se, 4)]
-            if totals { cells += [effect.n1.map(Format.data), effect.n2.map(Format.data)] }
+            if totals { cells += [effect.n1.map(d.count), effect.n2.map(d.count)] }
             return cells + [weight]
         }
     }
@@ -174,7 +175,7 @@ struct ForestTableBuilder {
         let pooled = analysis.pooled
         let weight = Format.percent(members.reduce(0) { $0 + input.analysis.studies[$1].weight }, 1)
         func sum(_ value: (EffectSize) -> Double?) -> String {
-            Format.data(members.reduce(0) { $0 + (value(input.effects[$1]) ?? 0) })
+            decimals.count(members.reduce(0) { $0 + (value(input.effects[$1]) ?? 0) })
         }
         var cells: [String?]
         switch data {
@@ -200,4 +201,59 @@ struct ForestTableBuilder {
         }
         return rows
     }
+}
+
+/// The decimals of each data column, chosen from the data as RevMan prints arm data: every value
+/// of a column with the same number of decimals, as many as the values need (so typed data look as
+/// typed) but no more than three significant digits need, with at least two kept for values
+/// that have them (SD 0.474763098818769 → 0.475, 12.3456 → 12.35); never more than four. Counts and
+/// totals are integers unless some are not. Means share one count of decimals across both arms,
+/// as do SDs.
+struct DataDecimals: Sendable, Hashable {
+    var means: Int
+    var sds: Int
+    var counts: Int
+
+    static let maxDecimals = 4
+
+    init(means: Int, sds: Int, counts: Int) {
+        self.means = means
+        self.sds = sds
+        self.counts = counts
+    }
+
+    init(_ effects: [EffectSize]) {
+        var means: [Double] = [], sds: [Double] = [], counts: [Double] = []
+        for effect in effects {
+            if let a = effect.arms {
+                means += [a.mean1, a.mean2]
+                sds += [a.sd1, a.sd2]
+                counts += [a.n1, a.n2]
+            }
+            if let c = effect.counts { counts += [c.events1, c.total1, c.events2, c.total2] }
+            counts += [effect.n1, effect.n2].compactMap { $0 }
+        }
+        self.init(means: Self.decimals(means), sds: Self.decimals(sds), counts: Self.decimals(counts))
+    }
+
+    /// The decimals a column of `values` is printed with (see the type's description).
+    static func decimals(_ values: [Double]) -> Int {
+        values.filter(\.isFinite).map(decimals).max() ?? 0
+    }
+
+    /// The decimals one value needs: exact if it has at most that many, else three significant
+    /// digits (at least two decimals), capped at `maxDecimals`.
+    static func decimals(_ value: Double) -> Int {
+        let magnitude = value == 0 ? 0 : Int(floor(log10(abs(value))))
+        let limit = min(maxDecimals, max(2, 2 - magnitude))
+        for digits in 0...limit {
+            let scaled = abs(value) * pow(10, Double(digits))
+            if abs(scaled - scaled.rounded()) <= 1e-9 * max(1, scaled) { return digits }
+        }
+        return limit
+    }
+
+    func mean(_ value: Double) -> String { Format.fixed(value, means) }
+    func sd(_ value: Double) -> String { Format.fixed(value, sds) }
+    func count(_ value: Double) -> String { Format.fixed(value, counts) }
 }
