@@ -30,10 +30,11 @@ public struct ForestPlotInput: Sendable {
     public var subgroups: ForestSubgroups?
     public var direction: FavourableDirection
     public var labels: PlotLabels
+    public var options: ForestOptions
 
     public init(title: String? = nil, measure: EffectMeasure, analysis: MetaAnalysis, effects: [EffectSize],
                 subgroups: ForestSubgroups? = nil, direction: FavourableDirection = .higher,
-                labels: PlotLabels = .standard) {
+                labels: PlotLabels = .standard, options: ForestOptions = ForestOptions()) {
         self.title = title
         self.measure = measure
         self.analysis = analysis
@@ -41,5 +42,6 @@ public struct ForestPlotInput: Sendable {
         self.subgroups = subgroups
         self.direction = direction
         self.labels = labels
+        self.options = options
     }
 }

@@ -46,7 +46,8 @@ extension Plots {
             try check.require(subgroups.analysis.qBetween, "Q between subgroups of '\(subgroups.column)'")
             try check.require(subgroups.analysis.pValue, "the p-value of the test for subgroup differences")
         }
-        return ForestTableBuilder(input: input, data: ForestData(effects), decimals: DataDecimals(effects)).table()
+        return try ForestTableBuilder(input: input, data: ForestData(effects), decimals: DataDecimals(effects),
+                                      scale: PlotScale(input.measure, options: input.options)).table()
     }
 }
 
@@ -55,6 +56,7 @@ struct ForestTableBuilder {
     let input: ForestPlotInput
     let data: Plots.ForestData
     let decimals: DataDecimals
+    let scale: PlotScale
 
     var measure: EffectMeasure { input.measure }
     var level: String { input.analysis.levelText }
@@ -65,7 +67,7 @@ struct ForestTableBuilder {
     /// than `TableMetrics.minSquare`: a study with a tiny weight still has a visible marker.
     var referenceWeight: Double { max(input.analysis.studies.map(\.weight).max() ?? 0, 20) }
 
-    func table() -> EffectTable {
+    func table() throws(PlotError) -> EffectTable {
         var rows: [EffectTable.Row] = []
         var needed: [Double] = []
         var desired: [Double] = []
@@ -77,20 +79,22 @@ struct ForestTableBuilder {
 
         if let subgroups = input.subgroups {
             for group in subgroups.analysis.groups {
-                rows.append(.heading(group.name.trimmingCharacters(in: .whitespaces).isEmpty ? "(blank)" : group.name))
+                rows.append(.heading(heading(group.name, column: subgroups.column)))
                 let members = subgroups.labels.indices.filter { subgroups.labels[$0] == group.name }
-                rows += members.map(studyRow)
+                rows += ordered(members).map(studyRow)
                 rows += summaryRows(group.analysis, members: members, label: "Subtotal (\(level) CI)")
                 if let sentence = Sentences.heterogeneity(group.analysis) { rows.append(.note(sentence)) }
                 rows.append(.note(Sentences.overallEffect(group.analysis)))
                 rows.append(.spacer)
                 needed += pooledValues(group.analysis)
+                desired += predictionValues(group.analysis)
             }
         } else {
-            rows += studies.indices.map(studyRow)
+            rows += ordered(Array(studies.indices)).map(studyRow)
         }
         rows += summaryRows(input.analysis, members: Array(studies.indices), label: "Total (\(level) CI)")
         needed += pooledValues(input.analysis)
+        desired += predictionValues(input.analysis)
 
         var footer: [String] = []
         if let sentence = Sentences.heterogeneity(input.analysis) { footer.append(sentence) }
@@ -100,15 +104,68 @@ struct ForestTableBuilder {
         let (columns, groups) = columnsAndGroups()
         return EffectTable(
             title: input.title, labelHeader: "Study or Subgroup", columns: columns, groups: groups,
-            effectHeader: (measure.plotTitle, input.analysis.methodHeading), rows: rows, footer: footer,
-            axis: EffectAxis.make(measure: measure, needed: needed, desired: desired),
+            effectHeader: (scale.title, input.analysis.methodHeading), rows: rows, footer: footer,
+            axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis),
             favours: input.labels.sides(input.direction), reference: nil)
     }
 
-    /// The pooled estimate, its interval and its prediction interval: values the axis must show.
+    /// A subgroup section's heading: the user's label for the value, else "<column> = <value>"
+    /// (the value alone for a column named "subgroup", whose values are headings already).
+    func heading(_ value: String, column: String) -> String {
+        if let label = input.options.subgroupLabels[value] { return label }
+        let shown = value.trimmingCharacters(in: .whitespaces).isEmpty ? "(blank)" : value
+        return column.lowercased() == "subgroup" ? shown : "\(column) = \(shown)"
+    }
+
+    /// Study indices in the plot's order (stable: ties keep the data's order).
+    func ordered(_ indices: [Int]) -> [Int] {
+        let studies = input.analysis.studies
+        func sorted(by key: (Int) -> Double?) -> [Int] {
+            indices.enumerated().sorted { a, b in
+                switch (key(a.element), key(b.element)) {
+                case let (x?, y?) where x != y: return x < y
+                case (.some, nil): return true
+                case (nil, .some): return false
+                default: return a.offset < b.offset
+                }
+            }.map(\.element)
+        }
+        switch input.options.order {
+        case .none: return indices
+        case .weight: return sorted { -studies[$0].weight }
+        case .effect: return sorted { studies[$0].yi }
+        case .year:
+            return sorted { index in
+                let name = input.effects[index].study
+                return (input.options.years[name] ?? Self.year(in: name)).map(Double.init)
+            }
+        }
+    }
+
+    /// The last four-digit number from 1800 to 2199 in a study label ("Smith 1999b" → 1999).
+    static func year(in label: String) -> Int? {
+        var year: Int?
+        var digits = ""
+        for character in label + " " {
+            if character.isASCII, character.isNumber {
+                digits.append(character)
+                continue
+            }
+            if digits.count == 4, let value = Int(digits), (1800...2199).contains(value) { year = value }
+            digits = ""
+        }
+        return year
+    }
+
+    /// The pooled estimate and its interval: values the axis must show.
     func pooledValues(_ analysis: MetaAnalysis) -> [Double] {
         let pooled = analysis.pooled
-        return [pooled.estimate, pooled.ciLower, pooled.ciUpper] + [pooled.piLower, pooled.piUpper].compactMap { $0 }
+        return [pooled.estimate, pooled.ciLower, pooled.ciUpper]
+    }
+
+    /// The prediction interval: values the axis should show if it can.
+    func predictionValues(_ analysis: MetaAnalysis) -> [Double] {
+        [analysis.pooled.piLower, analysis.pooled.piUpper].compactMap { $0 }
     }
 
     func columnsAndGroups() -> ([EffectTable.Column], [EffectTable.ColumnGroup]) {
@@ -120,7 +177,7 @@ struct ForestTableBuilder {
         case .binary: armColumns = ["Events", "Total"]
         case .continuous: armColumns = ["Mean", "SD", "Total"]
         case .generic(let totals):
-            columns = [.init(header: measure.analysisScaleTitle), .init(header: "SE")]
+            columns = [.init(header: scale.analysisScaleTitle), .init(header: "SE")]
             armColumns = totals ? ["Total"] : []
         }
         if !armColumns.isEmpty {
@@ -158,7 +215,7 @@ struct ForestTableBuilder {
         let side = Self.squareSide(weight: study.weight, reference: referenceWeight)
         return EffectTable.Row(
             kind: .entry, label: input.effects[index].study, cells: cells(index),
-            effect: measure.intervalText(study.yi, study.ciLower, study.ciUpper),
+            effect: scale.intervalText(study.yi, study.ciLower, study.ciUpper),
             mark: .square(estimate: study.yi, lower: study.ciLower, upper: study.ciUpper, side: side))
     }
 
@@ -188,11 +245,11 @@ struct ForestTableBuilder {
         }
         var rows = [EffectTable.Row(
             kind: .entry, label: label, cells: cells,
-            effect: measure.intervalText(pooled.estimate, pooled.ciLower, pooled.ciUpper),
+            effect: scale.intervalText(pooled.estimate, pooled.ciLower, pooled.ciUpper),
             mark: .diamond(estimate: pooled.estimate, lower: pooled.ciLower, upper: pooled.ciUpper), bold: true)]
         if let lower = pooled.piLower, let upper = pooled.piUpper {
             rows.append(EffectTable.Row(kind: .entry, label: "Prediction interval", cells: [],
-                                        effect: measure.boundsText(lower, upper),
+                                        effect: scale.boundsText(lower, upper),
                                         mark: .interval(lower: lower, upper: upper)))
         }
         if data == .binary {

@@ -196,7 +196,8 @@ struct ForestPlotTests {
         #expect(tips.count == 2 && abs(tips[0] - axis.from.x) < 1e-9 && abs(tips[1] - axis.to.x) < 1e-9,
                 "arrow tips sit on the ends of the axis")
         let ticks = layout.textBoxes.filter { $0.role == .tick }.map(\.text)
-        #expect(ticks == ["0.01", "0.1", "1", "10", "100"])
+        // The estimates need 0.5–2; the pilot's interval widens that one step, to 0.2–5.
+        #expect(ticks == ["0.2", "0.5", "1", "2", "5"])
         // Intervals inside the axis get no arrows.
         let plain = try Plots.forest(ForestScenario.aspirinMantelHaenszel.input())
         #expect(LayoutChecks.shapes(plain, .arrow).isEmpty)
@@ -224,12 +225,13 @@ struct ForestPlotTests {
     @Test func logAxisForRatiosAndSymmetricLinearAxisForDifferences() throws {
         let aspirin = try Plots.forest(ForestScenario.aspirinMantelHaenszel.input())
         let ticks = aspirin.textRuns.filter { $0.box.role == .tick }
-        #expect(ticks.map(\.text) == ["0.1", "0.2", "0.5", "1", "2", "5", "10"])
+        // Estimates and pooled interval within 0.5–2, study intervals (PARIS: 0.49–1.23) one step wider.
+        #expect(ticks.map(\.text) == ["0.2", "0.5", "1", "2", "5"])
         // Equal ratios are equal distances; no effect (1) is where the null line is.
         let x = Dictionary(uniqueKeysWithValues: ticks.map { ($0.text, $0.anchor.x) })
-        let decade = try #require(x["10"]) - #require(x["1"])
-        expectClose(try #require(x["1"]) - #require(x["0.1"]), decade, rel: 1e-9, "log spacing")
-        expectClose(try #require(x["2"]) - #require(x["1"]), decade * log10(2), rel: 1e-9, "log spacing of 2")
+        let five = try #require(x["5"]) - #require(x["1"])
+        expectClose(try #require(x["1"]) - #require(x["0.2"]), five, rel: 1e-9, "log spacing")
+        expectClose(try #require(x["2"]) - #require(x["1"]), five * log10(2) / log10(5), rel: 1e-9, "log spacing of 2")
         expectClose(LayoutChecks.nullX(aspirin), x["1"], rel: 1e-12, "null line at 1")
 
         for scenario in [ForestScenario.normandSMD, .normandMeanDifference, .k40] {
@@ -240,9 +242,10 @@ struct ForestPlotTests {
             #expect(labels.prefix(2).map { String($0.dropFirst()) } == Array(labels.suffix(2).reversed()), "\(scenario): symmetric \(labels)")
             expectClose(LayoutChecks.nullX(layout), runs[2].anchor.x, rel: 1e-12, "\(scenario): null line at 0")
         }
-        // A wide pooled interval widens the ratio axis by decades.
+        // Wider estimates widen the ratio axis: BCG's risk ratios run from 0.20 (Hart & Sutherland)
+        // to 1.56, beyond 0.2–5, so 0.1–10, and their intervals one step further, 0.05–20.
         let bcg = try Plots.forest(ForestScenario.bcgRiskRatio.input())
-        #expect(bcg.textBoxes.filter { $0.role == .tick }.map(\.text) == ["0.01", "0.1", "1", "10", "100"])
+        #expect(bcg.textBoxes.filter { $0.role == .tick }.map(\.text) == ["0.05", "0.2", "1", "5", "20"])
     }
 
     @Test func headingsNameMeasureMethodModelAndLevel() throws {
@@ -337,7 +340,7 @@ struct ForestPlotTests {
         let subgroups = try #require(input.subgroups)
         let texts = LayoutChecks.texts(layout)
         for group in subgroups.analysis.groups {
-            #expect(texts.contains(group.name), "heading for '\(group.name)'")
+            #expect(texts.contains("alloc = \(group.name)"), "heading for '\(group.name)'")
             let pooled = group.analysis.pooled
             #expect(texts.contains(Format.interval(exp(pooled.estimate), exp(pooled.ciLower), exp(pooled.ciUpper))),
                     "subtotal of '\(group.name)' on the ratio scale")
@@ -351,7 +354,7 @@ struct ForestPlotTests {
         let expected = "Test for subgroup differences: Chi² = \(Format.fixed(q, 2)), df = \(df) (\(Format.p(try #require(subgroups.analysis.pValue)))), I² = \(Format.percent(max(0, 100 * (q - Double(df)) / q), 1))"
         #expect(texts.contains(expected))
         // Sections in order: heading above its studies, subtotal below them, overall total last.
-        let headingY = subgroups.analysis.groups.compactMap { LayoutChecks.box(layout, $0.name)?.rect.minY }
+        let headingY = subgroups.analysis.groups.compactMap { LayoutChecks.box(layout, "alloc = \($0.name)")?.rect.minY }
         #expect(headingY == headingY.sorted())
         let totalY = try #require(LayoutChecks.box(layout, "Total (95% CI)")).rect.minY
         #expect(headingY.allSatisfy { $0 < totalY })
@@ -365,7 +368,7 @@ struct ForestPlotTests {
         let input = try TestData.subgroupForest(effects, labels: labels, column: "setting", measure: .smd)
         let layout = try Plots.forest(input)
         LayoutChecks.expectClean(layout, "blank names")
-        #expect(LayoutChecks.texts(layout).contains("(blank)"), "a subgroup without a name gets a heading")
+        #expect(LayoutChecks.texts(layout).contains("setting = (blank)"), "a subgroup without a name gets a heading")
         #expect(LayoutChecks.shapes(layout, .studySquare).count == effects.count)
     }
 
