@@ -16,6 +16,27 @@ struct PlotParameters: Codable {
     var direction: Direction
     var column: String?
     var renderer: String
+    var axis: PlotAxisSpec?
+    var sort: PlotSort?
+    var digits: Int?
+    var measureLabel: String?
+    var scale: PlotScaleKind?
+    var subgroupLabels: [String: String]?
+    var title: String?
+
+    /// The drawing options of a forest or cumulative plot.
+    func forestOptions(years: [String: Int] = [:]) -> ForestOptions {
+        let order: StudyOrder
+        switch sort ?? PlotSort.none {
+        case .none: order = .none
+        case .weight: order = .weight
+        case .effect: order = .effect
+        case .year: order = .year
+        }
+        return ForestOptions(axis: axis.map { AxisRange(min: $0.min, max: $0.max, ticks: $0.ticks) }, order: order,
+                             digits: digits, measureLabel: measureLabel, logScale: scale == .log,
+                             subgroupLabels: subgroupLabels ?? [:], years: years)
+    }
 }
 
 extension PipelineStages {
@@ -31,13 +52,23 @@ extension PipelineStages {
             var variants: [(name: String, column: String?)] = [(plot.kind.rawValue, nil)]
             if plot.kind == .forest { variants += a.subgroups.map { ("forest-\($0)", $0) } }
             for (name, column) in variants {
-                let p = PlotParameters(kind: plot.kind.rawValue, formats: plot.formats, dpi: plot.dpi, labels: a.labels,
+                var parameters = PlotParameters(kind: plot.kind.rawValue, formats: plot.formats, dpi: plot.dpi, labels: a.labels,
                                        direction: a.settings.direction, column: column, renderer: rendererVersion)
+                parameters.axis = plot.axis
+                parameters.sort = plot.sort
+                parameters.digits = plot.digits
+                parameters.measureLabel = plot.measureLabel
+                parameters.scale = plot.scale
+                if let column { parameters.subgroupLabels = plot.subgroupLabels?[column] }
+                let p = parameters
                 var inputs = [effectsRef, poolRef]
                 switch plot.kind {
-                case .forest: if let column { inputs.append(ArtifactRef(id("subgroups:\(a.name):\(column)"), "subgroups.json")) }
+                case .forest:
+                    inputs.append(ArtifactRef(id("effects:\(a.name)"), "studies.json"))
+                    if let column { inputs.append(ArtifactRef(id("subgroups:\(a.name):\(column)"), "subgroups.json")) }
                 case .funnel: inputs.append(ArtifactRef(id("bias:\(a.name)"), "bias.json"))
                 case .leaveOneOut: inputs.append(ArtifactRef(id("leave-one-out:\(a.name)"), "leave-one-out.json"))
+                case .cumulative: inputs.append(ArtifactRef(id("cumulative:\(a.name)"), "cumulative.json"))
                 }
                 let stageID = id("plot:\(a.name):\(name)")
                 let files = plot.formats.map { "\(folder)/\(name).\($0.rawValue)" }
@@ -70,6 +101,8 @@ extension PipelineStages {
             return "Funnel plot of \(a.title.lowercasedFirst): pseudo 95% confidence limits around the pooled estimate, shading where a study would be significant at p < 0.10, 0.05 and 0.01, open circles for studies imputed by trim and fill."
         case .leaveOneOut:
             return "Leave-one-out analysis of \(a.title.lowercasedFirst): the pooled estimate, τ² and I² with each study omitted in turn."
+        case .cumulative:
+            return "Cumulative meta-analysis of \(a.title.lowercasedFirst): the pooled estimate, τ² and I² as each study is added in turn."
         }
     }
 
@@ -82,13 +115,19 @@ extension PipelineStages {
         do {
             switch p.kind {
             case "forest":
+                let studies = try context.decode(StudiesArtifact.self, from: refs[2])
                 var subgroups: ForestSubgroups?
                 if let column = p.column {
-                    let analysis = try context.decode(SubgroupAnalysis.self, from: refs[2])
+                    let analysis = try context.decode(SubgroupAnalysis.self, from: refs[3])
                     subgroups = ForestSubgroups(column: column, labels: effects.groups.map { $0[column] ?? "" }, analysis: analysis)
                 }
                 return try Plots.forest(ForestPlotInput(measure: effects.measure, analysis: pool, effects: effects.effects,
-                                                        subgroups: subgroups, direction: direction, labels: labels))
+                                                        subgroups: subgroups, direction: direction, labels: labels,
+                                                        options: p.forestOptions(years: Self.years(studies))))
+            case "cumulative":
+                let rows = try context.decode([SensitivityRow].self, from: refs[2])
+                return try Plots.cumulative(CumulativePlotInput(measure: effects.measure, rows: rows, overall: pool,
+                                                                direction: direction, labels: labels, options: p.forestOptions()))
             case "funnel":
                 let bias = try context.decode(BiasArtifact.self, from: refs[2])
                 return try Plots.funnel(FunnelPlotInput(measure: effects.measure, effects: effects.effects,
@@ -102,6 +141,19 @@ extension PipelineStages {
         } catch let error as PlotError {
             throw StageFailure("cannot draw the \(p.kind) plot: \(error.message)")
         }
+    }
+}
+
+extension PipelineStages {
+    /// Each study's year from a 'year' column of its row, when the data have one.
+    static func years(_ studies: StudiesArtifact) -> [String: Int] {
+        var years: [String: Int] = [:]
+        for row in studies.rows {
+            guard let cell = row.metadata.first(where: { $0.key.lowercased() == "year" })?.value,
+                  let year = Int(cell.trimmingCharacters(in: .whitespaces)) else { continue }
+            years[row.study] = year
+        }
+        return years
     }
 }
 
