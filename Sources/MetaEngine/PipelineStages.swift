@@ -91,7 +91,8 @@ public struct PipelineStages {
                             origin: origin) { context in
             let tables = try Self.tables(context, tableRefs)
             let (effects, dropped) = try Self.effects(ep.selection, tables: tables, measure: ep.measure, smd: ep.smd, subgroups: ep.subgroups)
-            let artifact = EffectsArtifact(measure: ep.measure, effects: effects.map(\.1), groups: effects.map(\.0.groups), dropped: dropped)
+            let artifact = EffectsArtifact(measure: ep.measure, effects: effects.map(\.1), groups: effects.map(\.0.groups),
+                                           dropped: dropped.map(\.1), droppedRows: Self.droppedRows(dropped, effects: effects))
             let studies = StudiesArtifact(rows: effects.map { s, e in
                 StudiesArtifact.Row(study: e.study, table: s.table, path: tables[s.table]?.path ?? s.table, line: s.row.line, metadata: s.metadata)
             })
@@ -168,7 +169,7 @@ public struct PipelineStages {
                                                           smd: sp.settings.smd, subgroups: [])
                 let analysis = try Pooling.analyze(effects.map(\.1), measure: sp.settings.measure, options: sp.settings.pooling)
                 let artifact = ScenarioArtifact(name: sp.name, description: sp.description, changes: sp.changes,
-                                                measure: sp.settings.measure, analysis: analysis, dropped: dropped)
+                                                measure: sp.settings.measure, analysis: analysis, dropped: dropped.map(\.1))
                 return StageOutput(artifacts: ["scenario.json": canonical(artifact)])
             })
             resultInputs.append(ArtifactRef(scid, "scenario.json"))
@@ -202,7 +203,7 @@ public struct PipelineStages {
 
     /// Selection and effect sizes; any problem (which validation should have caught) fails the stage.
     static func effects(_ selection: SelectionSpec, tables: [String: Table], measure: EffectMeasure, smd: SMDConvention,
-                        subgroups: [String]) throws -> ([(SelectedStudy, EffectSize)], [DroppedStudy]) {
+                        subgroups: [String]) throws -> ([(SelectedStudy, EffectSize)], [(SelectedStudy, DroppedStudy)]) {
         let (studies, problems) = Selection.select(selection, tables: tables, measure: measure, subgroupColumns: subgroups)
         let (effects, dropped, effectProblems) = Selection.effectSizes(studies, spec: selection, tables: tables, measure: measure, smd: smd)
         let all = problems + effectProblems
@@ -216,7 +217,16 @@ public struct PipelineStages {
             }.joined(separator: "\n"))
         }
         if effects.isEmpty { throw StageFailure("no study with an estimable effect") }
-        return (effects, dropped.map(\.1))
+        return (effects, dropped)
+    }
+
+    /// The dropped studies' data, each with the number of pooled studies before it in the data.
+    static func droppedRows(_ dropped: [(SelectedStudy, DroppedStudy)], effects: [(SelectedStudy, EffectSize)]) -> [DroppedRow] {
+        func key(_ s: SelectedStudy) -> (String, Int) { (s.table, s.row.line) }
+        return dropped.map { selected, study in
+            let position = effects.filter { key($0.0) < key(selected) }.count
+            return DroppedRow(study: study.study, data: selected.input.data, groups: selected.groups, position: position)
+        }
     }
 
     static func bias(_ e: EffectsArtifact, checks: [BiasCheck], options: PoolingOptions) throws -> BiasArtifact {

@@ -123,7 +123,8 @@ extension PipelineStages {
                 }
                 return try Plots.forest(ForestPlotInput(measure: effects.measure, analysis: pool, effects: effects.effects,
                                                         subgroups: subgroups, direction: direction, labels: labels,
-                                                        options: p.forestOptions(years: Self.years(studies))))
+                                                        options: p.forestOptions(years: Self.years(studies)),
+                                                        notEstimable: Self.notEstimable(effects.droppedRows ?? [])))
             case "cumulative":
                 let rows = try context.decode([SensitivityRow].self, from: refs[2])
                 return try Plots.cumulative(CumulativePlotInput(measure: effects.measure, rows: rows, overall: pool,
@@ -145,6 +146,20 @@ extension PipelineStages {
 }
 
 extension PipelineStages {
+    /// The dropped studies as "Not estimable" rows of a forest plot.
+    static func notEstimable(_ rows: [DroppedRow]) -> [NotEstimableStudy] {
+        rows.map { row in
+            var study = NotEstimableStudy(study: row.study, groups: row.groups, position: row.position)
+            switch row.data {
+            case .binary(let counts): study = NotEstimableStudy(study: row.study, counts: counts, groups: row.groups, position: row.position)
+            case .continuous(let arms): study = NotEstimableStudy(study: row.study, arms: arms, groups: row.groups, position: row.position)
+            case let .tStatistic(n1, n2, _): study.n1 = n1; study.n2 = n2
+            default: break
+            }
+            return study
+        }
+    }
+
     /// Each study's year from a 'year' column of its row, when the data have one.
     static func years(_ studies: StudiesArtifact) -> [String: Int] {
         var years: [String: Int] = [:]

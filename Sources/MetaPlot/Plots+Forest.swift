@@ -46,7 +46,10 @@ extension Plots {
             try check.require(subgroups.analysis.qBetween, "Q between subgroups of '\(subgroups.column)'")
             try check.require(subgroups.analysis.pValue, "the p-value of the test for subgroup differences")
         }
-        return try ForestTableBuilder(input: input, data: ForestData(effects), decimals: DataDecimals(effects),
+        let decimals = DataDecimals(effects + input.notEstimable.map {
+            EffectSize(study: $0.study, yi: 0, vi: 1, input: .variance, counts: $0.counts, arms: $0.arms, n1: $0.n1, n2: $0.n2)
+        })
+        return try ForestTableBuilder(input: input, data: ForestData(effects), decimals: decimals,
                                       scale: PlotScale(input.measure, options: input.options)).table()
     }
 }
@@ -77,22 +80,35 @@ struct ForestTableBuilder {
             desired += [study.ciLower, study.ciUpper]
         }
 
+        let missing = input.notEstimable
         if let subgroups = input.subgroups {
-            for group in subgroups.analysis.groups {
-                rows.append(.heading(heading(group.name, column: subgroups.column)))
-                let members = subgroups.labels.indices.filter { subgroups.labels[$0] == group.name }
-                rows += ordered(members).map(studyRow)
-                rows += summaryRows(group.analysis, members: members, label: "Subtotal (\(level) CI)")
-                if let sentence = Sentences.heterogeneity(group.analysis) { rows.append(.note(sentence)) }
-                rows.append(.note(Sentences.overallEffect(group.analysis)))
+            var sections = subgroups.analysis.groups.map { (name: $0.name, analysis: Optional($0.analysis)) }
+            for study in missing {
+                let name = study.groups[subgroups.column] ?? ""
+                if !sections.contains(where: { $0.name == name }) { sections.append((name, nil)) }
+            }
+            for section in sections {
+                rows.append(.heading(heading(section.name, column: subgroups.column)))
+                let members = subgroups.labels.indices.filter { subgroups.labels[$0] == section.name }
+                let extra = missing.indices.filter { (missing[$0].groups[subgroups.column] ?? "") == section.name }
+                rows += entries(members, extra)
+                rows += summaryRows(section.analysis, members: members, extra: extra, label: "Subtotal (\(level) CI)")
+                if let analysis = section.analysis {
+                    if let sentence = Sentences.heterogeneity(analysis) { rows.append(.note(sentence)) }
+                    rows.append(.note(Sentences.overallEffect(analysis)))
+                    needed += pooledValues(analysis)
+                    desired += predictionValues(analysis)
+                } else {
+                    rows.append(.note("Heterogeneity: Not applicable"))
+                    rows.append(.note("Test for overall effect: Not applicable"))
+                }
                 rows.append(.spacer)
-                needed += pooledValues(group.analysis)
-                desired += predictionValues(group.analysis)
             }
         } else {
-            rows += ordered(Array(studies.indices)).map(studyRow)
+            rows += entries(Array(studies.indices), Array(missing.indices))
         }
-        rows += summaryRows(input.analysis, members: Array(studies.indices), label: "Total (\(level) CI)")
+        rows += summaryRows(input.analysis, members: Array(studies.indices), extra: Array(missing.indices),
+                            label: "Total (\(level) CI)")
         needed += pooledValues(input.analysis)
         desired += predictionValues(input.analysis)
 
@@ -115,6 +131,41 @@ struct ForestTableBuilder {
         if let label = input.options.subgroupLabels[value] { return label }
         let shown = value.trimmingCharacters(in: .whitespaces).isEmpty ? "(blank)" : value
         return column.lowercased() == "subgroup" ? shown : "\(column) = \(shown)"
+    }
+
+    /// The rows of pooled studies `members` in the plot's order with the not-estimable studies
+    /// `extra`: where they are in the data when the rows keep its order, else after the others.
+    func entries(_ members: [Int], _ extra: [Int]) -> [EffectTable.Row] {
+        let missing = input.notEstimable
+        guard input.options.order == .none else { return ordered(members).map(studyRow) + extra.map(notEstimableRow) }
+        var rows: [EffectTable.Row] = []
+        var pending = extra.sorted { missing[$0].position < missing[$1].position }[...]
+        for member in members {
+            while let next = pending.first, missing[next].position <= member {
+                rows.append(notEstimableRow(next))
+                pending.removeFirst()
+            }
+            rows.append(studyRow(member))
+        }
+        return rows + pending.map(notEstimableRow)
+    }
+
+    /// A study that could not be estimated: its data, no weight, "Not estimable", no mark.
+    func notEstimableRow(_ index: Int) -> EffectTable.Row {
+        let study = input.notEstimable[index]
+        let d = decimals
+        var cells: [String?]
+        switch data {
+        case .binary:
+            guard let c = study.counts else { return EffectTable.Row(kind: .entry, label: study.study, effect: "Not estimable") }
+            cells = [d.count(c.events1), d.count(c.total1), d.count(c.events2), d.count(c.total2)]
+        case .continuous:
+            guard let a = study.arms else { return EffectTable.Row(kind: .entry, label: study.study, effect: "Not estimable") }
+            cells = [d.mean(a.mean1), d.sd(a.sd1), d.count(a.n1), d.mean(a.mean2), d.sd(a.sd2), d.count(a.n2)]
+        case .generic(let totals):
+            cells = [nil, nil] + (totals ? [study.n1.map(d.count), study.n2.map(d.count)] : [])
+        }
+        return EffectTable.Row(kind: .entry, label: study.study, cells: cells + [nil], effect: "Not estimable")
     }
 
     /// Study indices in the plot's order (stable: ties keep the data's order).
@@ -226,35 +277,45 @@ struct ForestTableBuilder {
         return max(TableMetrics.minSquare, min(TableMetrics.maxSquare, proportional))
     }
 
-    /// The (sub)total row with its diamond, the prediction interval and, for binary data, the
-    /// total events.
-    func summaryRows(_ analysis: MetaAnalysis, members: [Int], label: String) -> [EffectTable.Row] {
-        let pooled = analysis.pooled
+    /// The (sub)total row with its diamond (or "Not estimable" when nothing in it could be
+    /// pooled), the prediction interval and, for binary data, the total events. Participants and
+    /// events of the not-estimable studies `extra` count in the totals, as in RevMan.
+    func summaryRows(_ analysis: MetaAnalysis?, members: [Int], extra: [Int], label: String) -> [EffectTable.Row] {
         let weight = Format.percent(members.reduce(0) { $0 + input.analysis.studies[$1].weight }, 1)
-        func sum(_ value: (EffectSize) -> Double?) -> String {
-            decimals.count(members.reduce(0) { $0 + (value(input.effects[$1]) ?? 0) })
+        let missing = input.notEstimable
+        func sum(_ value: (EffectSize) -> Double?, _ other: (NotEstimableStudy) -> Double?) -> String {
+            decimals.count(members.reduce(0) { $0 + (value(input.effects[$1]) ?? 0) }
+                           + extra.reduce(0) { $0 + (other(missing[$1]) ?? 0) })
         }
         var cells: [String?]
         switch data {
         case .binary:
-            cells = [nil, sum { $0.counts?.total1 }, nil, sum { $0.counts?.total2 }, weight]
+            cells = [nil, sum({ $0.counts?.total1 }, { $0.counts?.total1 }), nil, sum({ $0.counts?.total2 }, { $0.counts?.total2 }), weight]
         case .continuous:
-            cells = [nil, nil, sum { $0.arms?.n1 }, nil, nil, sum { $0.arms?.n2 }, weight]
+            cells = [nil, nil, sum({ $0.arms?.n1 }, { $0.arms?.n1 }), nil, nil, sum({ $0.arms?.n2 }, { $0.arms?.n2 }), weight]
         case .generic(let totals):
-            cells = [nil, nil] + (totals ? [sum(\.n1), sum(\.n2)] : []) + [weight]
+            cells = [nil, nil] + (totals ? [sum(\.n1, \.n1), sum(\.n2, \.n2)] : []) + [weight]
         }
-        var rows = [EffectTable.Row(
-            kind: .entry, label: label, cells: cells,
-            effect: scale.intervalText(pooled.estimate, pooled.ciLower, pooled.ciUpper),
-            mark: .diamond(estimate: pooled.estimate, lower: pooled.ciLower, upper: pooled.ciUpper), bold: true)]
-        if let lower = pooled.piLower, let upper = pooled.piUpper {
-            rows.append(EffectTable.Row(kind: .entry, label: "Prediction interval", cells: [],
-                                        effect: scale.boundsText(lower, upper),
-                                        mark: .interval(lower: lower, upper: upper)))
+        var rows: [EffectTable.Row]
+        if let analysis {
+            let pooled = analysis.pooled
+            rows = [EffectTable.Row(
+                kind: .entry, label: label, cells: cells,
+                effect: scale.intervalText(pooled.estimate, pooled.ciLower, pooled.ciUpper),
+                mark: .diamond(estimate: pooled.estimate, lower: pooled.ciLower, upper: pooled.ciUpper), bold: true)]
+            if let lower = pooled.piLower, let upper = pooled.piUpper {
+                rows.append(EffectTable.Row(kind: .entry, label: "Prediction interval", cells: [],
+                                            effect: scale.boundsText(lower, upper),
+                                            mark: .interval(lower: lower, upper: upper)))
+            }
+        } else {
+            cells[cells.count - 1] = nil
+            rows = [EffectTable.Row(kind: .entry, label: label, cells: cells, effect: "Not estimable", bold: true)]
         }
         if data == .binary {
             rows.append(EffectTable.Row(kind: .entry, label: "Total events:",
-                                        cells: [sum { $0.counts?.events1 }, nil, sum { $0.counts?.events2 }, nil, nil]))
+                                        cells: [sum({ $0.counts?.events1 }, { $0.counts?.events1 }), nil,
+                                                sum({ $0.counts?.events2 }, { $0.counts?.events2 }), nil, nil]))
         }
         return rows
     }
