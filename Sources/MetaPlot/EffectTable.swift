@@ -95,6 +95,8 @@ enum TableMetrics {
     /// next to a dominant one stays visible, and its square is still wider than the interval line.
     static let minSquare = 4.0
     static let diamondHeight = 9.0
+    /// The narrowest diamond: a pooled interval narrower than this on the axis is drawn this wide.
+    static let minDiamondWidth = 5.0
     static let arrowLength = 5.0
     static let arrowHalfWidth = 2.6
     /// Footer sentences are moved below the axis when less than this width is free beside it.

@@ -51,13 +51,19 @@ extension Plots {
         try check.analysis(input.overall, "the analysis of all studies")
         let scale = PlotScale(input.measure, options: input.options)
         let overall = input.overall
+        // τ² only for random effects; a fixed-effect analysis has none to show.
+        let random = overall.options.model == .random
+        func stats(k: Int, tau2: Double, i2: Double) -> [String?] {
+            let heterogeneity: [String?] = k < 2 ? [nil, nil] : [Sentences.tau2(tau2), Format.percent(i2, 0)]
+            return [Format.data(Double(k))] + (random ? heterogeneity : [heterogeneity[1]])
+        }
         var rows: [EffectTable.Row] = []
         var needed: [Double] = []
         var desired: [Double] = []
         for row in input.rows {
             rows.append(EffectTable.Row(
                 kind: .entry, label: row.study,
-                cells: [Format.data(Double(row.k)), row.k < 2 ? nil : Sentences.tau2(row.tau2), row.k < 2 ? nil : Format.percent(row.i2, 0)],
+                cells: stats(k: row.k, tau2: row.tau2, i2: row.i2),
                 effect: scale.intervalText(row.estimate, row.ciLower, row.ciUpper),
                 mark: .square(estimate: row.estimate, lower: row.ciLower, upper: row.ciUpper, side: leaveOneOutSquare)))
             needed.append(row.estimate)
@@ -66,15 +72,14 @@ extension Plots {
         let pooled = overall.pooled
         rows.append(EffectTable.Row(
             kind: .entry, label: "All studies (k = \(overall.k))",
-            cells: [Format.data(Double(overall.k)), Sentences.tau2(overall.heterogeneity?.tau2 ?? 0),
-                    Format.percent(overall.heterogeneity?.i2 ?? 0, 0)],
+            cells: stats(k: overall.k, tau2: overall.heterogeneity?.tau2 ?? 0, i2: overall.heterogeneity?.i2 ?? 0),
             effect: scale.intervalText(pooled.estimate, pooled.ciLower, pooled.ciUpper),
             mark: .diamond(estimate: pooled.estimate, lower: pooled.ciLower, upper: pooled.ciUpper), bold: true))
         needed += [pooled.estimate, pooled.ciLower, pooled.ciUpper]
 
         return EffectTable(
             title: input.title, labelHeader: "Study added",
-            columns: [.init(header: "Studies"), .init(header: "Tau²"), .init(header: "I²")],
+            columns: [.init(header: "Studies")] + (random ? [.init(header: "Tau²")] : []) + [.init(header: "I²")],
             groups: [], effectHeader: (scale.title, "Cumulative, " + overall.methodHeading), rows: rows,
             footer: ["Each row pools the studies from the first down to that row, in the order shown."],
             axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis),

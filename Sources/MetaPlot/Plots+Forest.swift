@@ -137,6 +137,20 @@ struct ForestTableBuilder {
     /// `extra`: where they are in the data when the rows keep its order, else after the others.
     func entries(_ members: [Int], _ extra: [Int]) -> [EffectTable.Row] {
         let missing = input.notEstimable
+        if input.options.order == .year {
+            // Every row by year, the not-estimable ones among the others; undated rows last.
+            func year(_ name: String) -> Int? { input.options.years[name] ?? Self.year(in: name) }
+            let all = members.map { (row: studyRow($0), year: year(input.effects[$0].study)) }
+                + extra.map { (row: notEstimableRow($0), year: year(missing[$0].study)) }
+            return all.enumerated().sorted { a, b in
+                switch (a.element.year, b.element.year) {
+                case let (x?, y?) where x != y: return x < y
+                case (.some, nil): return true
+                case (nil, .some): return false
+                default: return a.offset < b.offset
+                }
+            }.map(\.element.row)
+        }
         guard input.options.order == .none else { return ordered(members).map(studyRow) + extra.map(notEstimableRow) }
         var rows: [EffectTable.Row] = []
         var pending = extra.sorted { missing[$0].position < missing[$1].position }[...]

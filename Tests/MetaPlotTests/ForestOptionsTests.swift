@@ -115,5 +115,13 @@ struct ForestOptionsTests {
         // metafor, cumul(rma(yi, vi, data = dat.bcg, measure = "RR")): all 13 studies, RR 0.49 [0.34, 0.70].
         #expect(LayoutChecks.texts(layout).contains("0.49 [0.34, 0.70]"))
         #expect(LayoutChecks.texts(layout).contains("Cumulative, IV, Random, 95% CI"))
+        #expect(LayoutChecks.box(layout, "Tau²") != nil)
+        // Fixed effect: no τ² column.
+        let fixed = PoolingOptions(model: .fixed, method: .iv, predictionInterval: false)
+        let fixedLayout = try Plots.cumulative(CumulativePlotInput(
+            measure: .rr, rows: try Sensitivity.cumulative(effects, measure: .rr, options: fixed),
+            overall: try Pooling.analyze(effects, measure: .rr, options: fixed)))
+        LayoutChecks.expectClean(fixedLayout, "fixed cumulative")
+        #expect(LayoutChecks.box(fixedLayout, "Tau²") == nil && LayoutChecks.box(fixedLayout, "I²") != nil)
     }
 }

@@ -170,6 +170,15 @@ struct ForestPlotTests {
         #expect(squares.allSatisfy { $0.width >= 4 - 1e-9 && $0.width <= 10 + 1e-9 }, "\(squares.map(\.width))")
         let heaviest = try #require(weights.indices.max { weights[$0] < weights[$1] })
         #expect(abs(squares[heaviest].width - 10) < 1e-9)
+        // The pooled interval (OR about 1.03 [0.97, 1.09]) is narrower than 5 pt on this axis; its
+        // diamond is drawn 5 pt wide, centred on the estimate.
+        guard case .polygon(let diamond)? = LayoutChecks.shapes(layout, .diamond).first else {
+            Issue.record("no diamond")
+            return
+        }
+        let xs = diamond.points.map(\.x)
+        #expect(abs((xs.max() ?? 0) - (xs.min() ?? 0) - 5) < 1e-9)
+        #expect(abs(xs[1] - ((xs.max() ?? 0) + (xs.min() ?? 0)) / 2) < 1e-9)
         // Each square is centred on its study's estimate and lies within the plot column.
         let nullX = try #require(LayoutChecks.nullX(layout))
         for (square, study) in zip(squares, input.analysis.studies) {
