@@ -72,7 +72,9 @@ struct ExampleFigures {
                   "leave-one-out-bcg")
     }
 
-    /// The sparse and large reviews whose figures are committed under Fixtures/examples.
+    /// The sparse and large reviews whose figures are committed under Fixtures/examples
+    /// (`METAPLOT_EXAMPLES=Tests/MetaPlotTests/Fixtures/examples swift test --filter journalExamples`,
+    /// then keep the PNGs).
     @Test func journalExamples() throws {
         for (name, layout) in try JournalExamples.all() { try write(layout, name, dpi: name.contains("102") ? 100 : 150) }
     }
