@@ -75,3 +75,20 @@ public struct ForestPlotInput: Sendable {
         self.notEstimable = notEstimable
     }
 }
+
+extension ForestPlotInput {
+    /// A forest plot of an analysis none of whose studies could be estimated: each study's row
+    /// says "Not estimable", the total counts their participants and says "Not estimable", and the
+    /// sentences say "Not applicable". `options` and `method` name the analysis in the headers.
+    public static func nothingEstimable(title: String? = nil, measure: EffectMeasure, options: PoolingOptions,
+                                        method: PoolingMethod, studies: [NotEstimableStudy],
+                                        direction: FavourableDirection = .higher, labels: PlotLabels = .standard,
+                                        plotOptions: ForestOptions = ForestOptions()) -> ForestPlotInput {
+        let nothing = PooledEstimate(estimate: .nan, se: .nan, ciLower: .nan, ciUpper: .nan, statistic: .nan, pValue: .nan,
+                                     df: nil, piLower: nil, piUpper: nil)
+        let analysis = MetaAnalysis(options: options, method: method, k: 0, studies: [], pooled: nothing,
+                                    heterogeneity: nil, iterations: nil, warnings: [])
+        return ForestPlotInput(title: title, measure: measure, analysis: analysis, effects: [], subgroups: nil,
+                               direction: direction, labels: labels, options: plotOptions, notEstimable: studies)
+    }
+}

@@ -27,13 +27,15 @@ extension Plots {
     static func forestTable(_ input: ForestPlotInput) throws(PlotError) -> EffectTable {
         let effects = input.effects
         let analysis = input.analysis
-        guard !effects.isEmpty, !analysis.studies.isEmpty else { throw .noStudies }
+        // Nothing estimable (k = 0) but studies to list: a plot of "Not estimable" rows.
+        let nothingPooled = effects.isEmpty && analysis.studies.isEmpty && analysis.k == 0 && !input.notEstimable.isEmpty
+        guard nothingPooled || (!effects.isEmpty && !analysis.studies.isEmpty) else { throw .noStudies }
         guard effects.count == analysis.studies.count else {
             throw .inconsistentInput(detail: "the forest plot got \(effects.count) effect sizes but the analysis has \(analysis.studies.count) studies; pass the effects that were pooled, in the same order")
         }
         let check = FiniteCheck()
         for effect in effects { try check.effect(effect) }
-        try check.analysis(analysis, "the analysis")
+        if !nothingPooled { try check.analysis(analysis, "the analysis") }
         if let subgroups = input.subgroups {
             guard subgroups.labels.count == effects.count else {
                 throw .inconsistentInput(detail: "subgroup column '\(subgroups.column)' has \(subgroups.labels.count) labels for \(effects.count) studies; give one label per study")
@@ -46,10 +48,10 @@ extension Plots {
             try check.require(subgroups.analysis.qBetween, "Q between subgroups of '\(subgroups.column)'")
             try check.require(subgroups.analysis.pValue, "the p-value of the test for subgroup differences")
         }
-        let decimals = DataDecimals(effects + input.notEstimable.map {
+        let listed = effects + input.notEstimable.map {
             EffectSize(study: $0.study, yi: 0, vi: 1, input: .variance, counts: $0.counts, arms: $0.arms, n1: $0.n1, n2: $0.n2)
-        })
-        return try ForestTableBuilder(input: input, data: ForestData(effects), decimals: decimals,
+        }
+        return try ForestTableBuilder(input: input, data: ForestData(listed), decimals: DataDecimals(listed),
                                       scale: PlotScale(input.measure, options: input.options)).table()
     }
 }
@@ -107,14 +109,20 @@ struct ForestTableBuilder {
         } else {
             rows += entries(Array(studies.indices), Array(missing.indices))
         }
-        rows += summaryRows(input.analysis, members: Array(studies.indices), extra: Array(missing.indices),
+        let pooled = input.analysis.k == 0 ? nil : input.analysis
+        rows += summaryRows(pooled, members: Array(studies.indices), extra: Array(missing.indices),
                             label: "Total (\(level) CI)")
-        needed += pooledValues(input.analysis)
-        desired += predictionValues(input.analysis)
-
         var footer: [String] = []
-        if let sentence = Sentences.heterogeneity(input.analysis) { footer.append(sentence) }
-        footer.append(Sentences.overallEffect(input.analysis))
+        if let pooled {
+            needed += pooledValues(pooled)
+            desired += predictionValues(pooled)
+            if let sentence = Sentences.heterogeneity(pooled) { footer.append(sentence) }
+            footer.append(Sentences.overallEffect(pooled))
+        } else {
+            // RevMan's default scale when there is nothing to show.
+            needed += [scale.log ? Foundation.log(100) : 100]
+            footer += ["Heterogeneity: Not applicable", "Test for overall effect: Not applicable"]
+        }
         footer.append(Sentences.subgroupDifferences(input.subgroups?.analysis))
 
         let (columns, groups) = columnsAndGroups()

@@ -63,4 +63,28 @@ struct ForestNotEstimableTests {
         let total = try #require(LayoutChecks.box(layout, "Total (95% CI)"))
         #expect(heading.rect.minY < subtotals[2].rect.minY && subtotals[2].rect.minY < total.rect.minY)
     }
+
+    /// No study estimable (every trial without events): the rows, the totals and "Not estimable"
+    /// in place of the diamond; RevMan's default 0.01–100 axis.
+    @Test func nothingEstimable() throws {
+        let studies = [
+            NotEstimableStudy(study: "Zero 1990", counts: BinaryCounts(events1: 0, total1: 50, events2: 0, total2: 48), position: 0),
+            NotEstimableStudy(study: "Nil 1994", counts: BinaryCounts(events1: 0, total1: 20, events2: 0, total2: 21), position: 0),
+        ]
+        let input = ForestPlotInput.nothingEstimable(measure: .rr, options: PoolingOptions(model: .fixed, method: .mh),
+                                                     method: .mh, studies: studies)
+        let layout = try Plots.forest(input)
+        LayoutChecks.expectClean(layout, "nothing estimable")
+        #expect(LayoutChecks.shapes(layout, .diamond).isEmpty && LayoutChecks.shapes(layout, .studySquare).isEmpty)
+        let total = ForestDataColumnTests.row(layout, "Total (95% CI)")
+        #expect(total == ["Total (95% CI)", "70", "69", "Not estimable"], "\(total)")
+        let texts = LayoutChecks.texts(layout)
+        #expect(texts.contains("M-H, Fixed, 95% CI"))
+        #expect(texts.contains("Heterogeneity: Not applicable") && texts.contains("Test for overall effect: Not applicable"))
+        #expect(layout.textBoxes.filter { $0.role == .tick }.map(\.text) == ["0.01", "0.1", "1", "10", "100"])
+        // An empty input is still an error.
+        var empty = input
+        empty.notEstimable = []
+        #expect(throws: PlotError.noStudies) { try Plots.forest(empty) }
+    }
 }
