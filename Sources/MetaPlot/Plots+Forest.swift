@@ -66,11 +66,11 @@ struct ForestTableBuilder {
     var measure: EffectMeasure { input.measure }
     var level: String { input.analysis.levelText }
 
-    /// The weight whose square has side `TableMetrics.maxSquare`: the heaviest study's, or 20% if
+    /// The weight whose square has side `TableMetrics.maxSquare`: the heaviest study's, or 10% if
     /// every study weighs less (so that many equal small weights do not all get the largest square).
     /// Every square's area is proportional to its study's weight, except that no square is smaller
     /// than `TableMetrics.minSquare`: a study with a tiny weight still has a visible marker.
-    var referenceWeight: Double { max(input.analysis.studies.map(\.weight).max() ?? 0, 20) }
+    var referenceWeight: Double { max(input.analysis.studies.map(\.weight).max() ?? 0, 10) }
 
     func table() throws(PlotError) -> EffectTable {
         var rows: [EffectTable.Row] = []

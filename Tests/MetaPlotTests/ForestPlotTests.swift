@@ -186,6 +186,23 @@ struct ForestPlotTests {
         }
     }
 
+    /// 102 studies, none above 10% of the weight: the 10% reference gives the heaviest a square of
+    /// side 10·√(w/10), and squares still differ in size.
+    @Test func manySmallWeightsKeepDistinctSquares() throws {
+        let input = try JournalExamples.large()
+        let layout = try Plots.forest(input)
+        LayoutChecks.expectClean(layout, "102 studies")
+        let sides = LayoutChecks.shapes(layout, .studySquare).compactMap { element -> Double? in
+            if case .rect(let rect) = element { return rect.rect.width }
+            return nil
+        }
+        #expect(sides.count == 102)
+        let heaviest = try #require(input.analysis.studies.map(\.weight).max())
+        try #require(heaviest < 10)
+        expectClose(sides.max(), 10 * (heaviest / 10).squareRoot(), rel: 1e-9, "heaviest square")
+        #expect(Set(sides.map { ($0 * 100).rounded() }).count > 10, "sizes still say which studies weigh more")
+    }
+
     @Test func arrowsWhereAnIntervalLeavesTheAxis() throws {
         // One study far less precise than the others: its 95% CI (≈ 0.003 to 360) runs off a
         // 0.01–100 axis on both sides.
