@@ -137,7 +137,7 @@ extension PipelineStages {
             default:
                 let rows = try context.decode([SensitivityRow].self, from: refs[2])
                 return try Plots.leaveOneOut(LeaveOneOutPlotInput(measure: effects.measure, rows: rows, overall: pool,
-                                                                  direction: direction, labels: labels))
+                                                                  direction: direction, labels: labels, options: p.forestOptions()))
             }
         } catch let error as PlotError {
             throw StageFailure("cannot draw the \(p.kind) plot: \(error.message)")

@@ -8,16 +8,16 @@ extension Loader {
     static let axisKeys = ["min", "max", "ticks"]
 
     /// The drawing options of a plot entry: `axis: {min, max, ticks}`, `sort`, `digits`,
-    /// `measure-label`, `scale` (forest and cumulative plots) and `labels` (subgroup headings of a
-    /// forest plot).
+    /// `measure-label`, `scale` (forest, cumulative and leave-one-out plots) and `labels` (subgroup
+    /// headings of a forest plot).
     mutating func readPlotOptions(_ pairs: [(key: String, keyNode: Node, value: Node)], into spec: inout PlotSpec,
                                   measure: EffectMeasure, subgroups: [String]) {
-        let tables: Set<PlotKind> = [.forest, .cumulative]
+        let tables: Set<PlotKind> = [.forest, .cumulative, .leaveOneOut]
         var axisNode: Node?
         for pair in pairs where Self.plotOptionKeys.contains(pair.key) {
             let forestOnly = ["sort", "labels"].contains(pair.key)
             if forestOnly ? spec.kind != .forest : !tables.contains(spec.kind) {
-                reader.error(pair.keyNode, "'\(pair.key)' applies to \(forestOnly ? "forest plots" : "forest and cumulative plots"), not to a \(spec.kind.rawValue) plot; remove it")
+                reader.error(pair.keyNode, "'\(pair.key)' applies to \(forestOnly ? "forest plots" : "forest, cumulative and leave-one-out plots"), not to a \(spec.kind.rawValue) plot; remove it")
                 continue
             }
             switch pair.key {

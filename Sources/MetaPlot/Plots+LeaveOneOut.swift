@@ -20,7 +20,7 @@ extension Plots {
         }
         try check.analysis(input.overall, "the analysis of all studies")
 
-        let scale = PlotScale(input.measure)
+        let scale = PlotScale(input.measure, options: input.options)
         let overall = input.overall
         var rows: [EffectTable.Row] = []
         var needed: [Double] = []
@@ -46,7 +46,7 @@ extension Plots {
             title: input.title, labelHeader: "Study omitted", columns: [.init(header: "Tau²"), .init(header: "I²")],
             groups: [], effectHeader: (scale.title, overall.methodHeading), rows: rows,
             footer: ["Dashed line: the pooled estimate of all \(overall.k) studies."],
-            axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired),
+            axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis),
             favours: input.labels.sides(input.direction), reference: pooled.estimate)
     }
 }

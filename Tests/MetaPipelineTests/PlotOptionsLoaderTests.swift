@@ -83,6 +83,8 @@ import Testing
             ("[{kind: forest, digits: 2.5}]", "RR", "'digits' must be a whole number from 0 to 6"),
             ("[{kind: forest, scale: log}]", "RR", "'scale' applies to generic (GEN) estimates"),
             ("[{kind: funnel, sort: weight}]", "RR", "'sort' applies to forest plots"),
+            ("[{kind: leave-one-out, labels: {wic: {a: b}}}]", "RR", "'labels' applies to forest plots"),
+            ("[{kind: funnel, digits: 3}]", "RR", "'digits' applies to forest, cumulative and leave-one-out plots"),
             ("[{kind: forest, labels: {country: {a: b}}}]", "RR", "'country', which is not a subgroup column"),
         ]
         for (plots, measure, message) in cases {

@@ -96,6 +96,23 @@ struct ForestOptionsTests {
         #expect(linear.contains("-0.22 [-0.42, -0.03]"))
     }
 
+    /// The leave-one-out plot takes the same axis, digits and measure name.
+    @Test func leaveOneOutOptions() throws {
+        let effects = try TestData.effects(TestData.bcgInputs().inputs, .rr)
+        let rows = try Sensitivity.leaveOneOut(effects, measure: .rr, options: PoolingOptions())
+        let overall = try Pooling.analyze(effects, measure: .rr, options: PoolingOptions())
+        let layout = try Plots.leaveOneOut(LeaveOneOutPlotInput(
+            measure: .rr, rows: rows, overall: overall,
+            options: ForestOptions(axis: AxisRange(min: 0.1, max: 10), digits: 3, measureLabel: "Relative risk")))
+        LayoutChecks.expectClean(layout, "leave-one-out options")
+        let texts = LayoutChecks.texts(layout)
+        #expect(layout.textBoxes.filter { $0.role == .tick }.map(\.text) == ["0.1", "0.2", "0.5", "1", "2", "5", "10"])
+        #expect(texts.filter { $0 == "Relative risk" }.count == 2)
+        // metafor, rma(yi, vi, data = escalc("RR", …, dat.bcg), method = "DL"): −0.7141, SE 0.1787,
+        // so exp(−0.7141) = 0.490 [exp(−1.0644) = 0.345, exp(−0.3638) = 0.695].
+        #expect(texts.contains("0.490 [0.345, 0.695]"))
+    }
+
     @Test func cumulativePlot() throws {
         let effects = try TestData.effects(TestData.bcgInputs().inputs, .rr)
         let options = PoolingOptions()
