@@ -70,6 +70,10 @@ struct ExampleFigures {
         try write(Plots.leaveOneOut(LeaveOneOutPlotInput(measure: .rr, rows: rows, overall: overall, direction: .lower,
                                                          labels: PlotLabels(experimental: "Vaccinated", control: "Control"))),
                   "leave-one-out-bcg")
+        let cumulative = try Sensitivity.cumulative(bcgEffects, measure: .rr, options: PoolingOptions())
+        try write(Plots.cumulative(CumulativePlotInput(measure: .rr, rows: cumulative, overall: overall, direction: .lower,
+                                                       labels: PlotLabels(experimental: "Vaccinated", control: "Control"))),
+                  "cumulative-bcg")
     }
 
     /// The sparse and large reviews whose figures are committed under Fixtures/examples
