@@ -220,10 +220,12 @@ public struct PipelineStages {
         return (effects, dropped)
     }
 
-    /// The dropped studies' data, each with the number of pooled studies before it in the data.
+    /// The data of the studies left out because their effect is not estimable (a 2×2 table with no
+    /// events, or only events, in both arms), each with the number of pooled studies before it.
     static func droppedRows(_ dropped: [(SelectedStudy, DroppedStudy)], effects: [(SelectedStudy, EffectSize)]) -> [DroppedRow] {
         func key(_ s: SelectedStudy) -> (String, Int) { (s.table, s.row.line) }
-        return dropped.map { selected, study in
+        return dropped.compactMap { selected, study in
+            guard case .binary(let counts) = selected.input.data, counts.isDoubleZero || counts.isDoubleFull else { return nil }
             let position = effects.filter { key($0.0) < key(selected) }.count
             return DroppedRow(study: study.study, data: selected.input.data, groups: selected.groups, position: position)
         }
