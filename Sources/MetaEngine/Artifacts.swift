@@ -33,6 +33,16 @@ struct EffectsArtifact: Codable, Sendable {
     var droppedGroups: [[String: String]]?
     /// Subgroup column → group names in the order of their first row (with `droppedGroups` only).
     var groupOrder: [String: [String]]?
+    /// The data of each dropped study, for the "Not estimable" rows of the forest plot.
+    var droppedRows: [DroppedRow]?
+}
+
+/// A study left out of the pooling: its data, subgroups, and how many pooled studies precede it.
+struct DroppedRow: Codable, Sendable {
+    var study: String
+    var data: StudyData
+    var groups: [String: String]
+    var position: Int
 }
 
 /// `studies.json`: where each study's row is and what else it says.

@@ -36,8 +36,10 @@ public struct PipelineStages {
         var figures: [String: [ReportParameters.FigureInfo]] = [:]
         for analysis in pipeline.analyses {
             builder.addAnalysis(analysis)
-            // An analysis without an estimable study has no figure; the report says "Not estimable".
-            figures[analysis.name] = analysis.estimable ? builder.addPlots(analysis) : []
+            // An analysis without an estimable study has only its forest plot, whose rows say "Not estimable".
+            var drawn = analysis
+            if !analysis.estimable { drawn.plots = analysis.plots.filter { $0.kind == .forest } }
+            figures[analysis.name] = builder.addPlots(drawn)
         }
         var synthesisFigures: [String: ReportParameters.FigureInfo] = [:]
         for synthesis in pipeline.syntheses { synthesisFigures[synthesis.name] = builder.addSynthesis(synthesis) }
@@ -135,6 +137,7 @@ public struct PipelineStages {
                                                                      subgroups: ep.subgroups, zeroCells: ep.zeroCells)
             let dropped = missingDropped + droppedRows.map(\.1)
             var artifact = EffectsArtifact(measure: ep.measure, effects: effects.map(\.1), groups: effects.map(\.0.groups), dropped: dropped)
+            artifact.droppedRows = Self.droppedRows(droppedRows, effects: effects)
             if !droppedRows.isEmpty && !ep.subgroups.isEmpty {
                 // One entry per dropped study; those dropped for missing values belong to no subgroup.
                 artifact.droppedGroups = missingDropped.map { _ in [:] } + droppedRows.map(\.0.groups)
@@ -336,6 +339,17 @@ public struct PipelineStages {
         }
         // Studies not estimable (with their rows) and studies dropped for missing values (`missing: drop`).
         return (effects, dropped, Selection.droppedForMissing(missingDropped))
+    }
+
+    /// The data of the studies left out because their effect is not estimable (a 2×2 table with no
+    /// events, or only events, in both arms), each with the number of pooled studies before it.
+    static func droppedRows(_ dropped: [(SelectedStudy, DroppedStudy)], effects: [(SelectedStudy, EffectSize)]) -> [DroppedRow] {
+        func key(_ s: SelectedStudy) -> (String, Int) { (s.table, s.row.line) }
+        return dropped.compactMap { selected, study in
+            guard case .binary(let counts) = selected.input.data, counts.isDoubleZero || counts.isDoubleFull else { return nil }
+            let position = effects.filter { key($0.0) < key(selected) }.count
+            return DroppedRow(study: study.study, data: selected.input.data, groups: selected.groups, position: position)
+        }
     }
 
     static func bias(_ e: EffectsArtifact, checks: [BiasCheck], options: PoolingOptions) throws -> BiasArtifact {

@@ -16,6 +16,29 @@ struct PlotParameters: Codable {
     var direction: Direction
     var column: String?
     var renderer: String
+    var axis: PlotAxisSpec?
+    var sort: PlotSort?
+    var digits: Int?
+    var measureLabel: String?
+    var scale: PlotScaleKind?
+    var subgroupLabels: [String: String]?
+    var title: String?
+    /// The analysis' settings, for the headers of a forest plot with no estimable study (nil otherwise).
+    var pooling: PoolingOptions?
+
+    /// The drawing options of a forest or cumulative plot.
+    func forestOptions(years: [String: Int] = [:]) -> ForestOptions {
+        let order: StudyOrder
+        switch sort ?? PlotSort.none {
+        case .none: order = .none
+        case .weight: order = .weight
+        case .effect: order = .effect
+        case .year: order = .year
+        }
+        return ForestOptions(axis: axis.map { AxisRange(min: $0.min, max: $0.max, ticks: $0.ticks) }, order: order,
+                             digits: digits, measureLabel: measureLabel, logScale: scale == .log,
+                             subgroupLabels: subgroupLabels ?? [:], years: years)
+    }
 }
 
 extension PipelineStages {
@@ -32,13 +55,25 @@ extension PipelineStages {
             // A subgroup column is a CSV header: any text. Its file name is encoded (see safeFileName).
             if plot.kind == .forest { variants += a.subgroups.map { ("forest-\($0)", safeFileName("forest-\($0)"), $0) } }
             for (name, file, column) in variants {
-                let p = PlotParameters(kind: plot.kind.rawValue, formats: plot.formats, dpi: plot.dpi, labels: a.labels,
+                var plotParameters = PlotParameters(kind: plot.kind.rawValue, formats: plot.formats, dpi: plot.dpi, labels: a.labels,
                                        direction: a.settings.direction, column: column, renderer: rendererVersion)
+                plotParameters.axis = plot.axis
+                plotParameters.sort = plot.sort
+                plotParameters.digits = plot.digits
+                plotParameters.measureLabel = plot.measureLabel
+                // A generic measure on the log scale (`scale: log` of the analysis) is drawn on a log axis.
+                plotParameters.scale = plot.scale ?? (a.scale == .log ? .log : nil)
+                if !a.estimable { plotParameters.pooling = a.settings.pooling }
+                if let column { plotParameters.subgroupLabels = plot.subgroupLabels?[column] }
+                let p = plotParameters
                 var inputs = [effectsRef, poolRef]
                 switch plot.kind {
-                case .forest: if let column { inputs.append(ArtifactRef(id("subgroups:\(a.name):\(column)"), "subgroups.json")) }
+                case .forest:
+                    inputs.append(ArtifactRef(id("effects:\(a.name)"), "studies.json"))
+                    if let column { inputs.append(ArtifactRef(id("subgroups:\(a.name):\(column)"), "subgroups.json")) }
                 case .funnel: inputs.append(ArtifactRef(id("bias:\(a.name)"), "bias.json"))
                 case .leaveOneOut: inputs.append(ArtifactRef(id("leave-one-out:\(a.name)"), "leave-one-out.json"))
+                case .cumulative: inputs.append(ArtifactRef(id("cumulative:\(a.name)"), "cumulative.json"))
                 }
                 let stageID = id("plot:\(a.name):\(name)")
                 let files = plot.formats.map { "\(folder)/\(file).\($0.rawValue)" }
@@ -72,25 +107,47 @@ extension PipelineStages {
             return "Funnel plot of \(a.title.lowercasedFirst): pseudo 95% confidence limits around the pooled estimate, shading where a study would be significant at p < 0.10, 0.05 and 0.01, open circles for studies imputed by trim and fill."
         case .leaveOneOut:
             return "Leave-one-out analysis of \(a.title.lowercasedFirst): the pooled estimate, τ² and I² with each study omitted in turn."
+        case .cumulative:
+            return "Cumulative meta-analysis of \(a.title.lowercasedFirst): the pooled estimate, τ² and I² as each study is added in turn."
         }
     }
 
     static func layout(_ p: PlotParameters, context: StageContext, refs: [ArtifactRef]) throws -> PlotLayout {
         let effects = try context.decode(EffectsArtifact.self, from: refs[0])
-        let pool = try context.decode(MetaAnalysis.self, from: refs[1])
         let labels = PlotLabels(experimental: p.labels.experimental, control: p.labels.control,
                                 favoursExperimental: p.labels.favoursExperimental, favoursControl: p.labels.favoursControl)
         let direction: FavourableDirection = p.direction == .higher ? .higher : .lower
+        guard let pool = try context.decode(MetaAnalysis?.self, from: refs[1]) else {
+            // No estimable study: RevMan's forest plot lists each study as "Not estimable".
+            guard p.kind == "forest", let options = p.pooling else {
+                throw StageFailure("cannot draw the \(p.kind) plot: no study has an estimable effect")
+            }
+            let input = ForestPlotInput.nothingEstimable(measure: effects.measure, options: options, method: options.method,
+                                                         studies: Self.notEstimable(effects.droppedRows ?? []),
+                                                         direction: direction, labels: labels, plotOptions: p.forestOptions())
+            let drawn = Result { () throws(PlotError) -> PlotLayout in try Plots.forest(input) }
+            switch drawn {
+            case .success(let layout): return layout
+            case .failure(let error): throw StageFailure("cannot draw the forest plot: \(error.message)")
+            }
+        }
         do {
             switch p.kind {
             case "forest":
+                let studies = try context.decode(StudiesArtifact.self, from: refs[2])
                 var subgroups: ForestSubgroups?
                 if let column = p.column {
-                    let analysis = try context.decode(SubgroupAnalysis.self, from: refs[2])
+                    let analysis = try context.decode(SubgroupAnalysis.self, from: refs[3])
                     subgroups = ForestSubgroups(column: column, labels: effects.groups.map { $0[column] ?? "" }, analysis: analysis)
                 }
                 return try Plots.forest(ForestPlotInput(measure: effects.measure, analysis: pool, effects: effects.effects,
-                                                        subgroups: subgroups, direction: direction, labels: labels))
+                                                        subgroups: subgroups, direction: direction, labels: labels,
+                                                        options: p.forestOptions(years: Self.years(studies)),
+                                                        notEstimable: Self.notEstimable(effects.droppedRows ?? [])))
+            case "cumulative":
+                let rows = try context.decode([SensitivityRow].self, from: refs[2])
+                return try Plots.cumulative(CumulativePlotInput(measure: effects.measure, rows: rows, overall: pool,
+                                                                direction: direction, labels: labels, options: p.forestOptions()))
             case "funnel":
                 let bias = try context.decode(BiasArtifact.self, from: refs[2])
                 return try Plots.funnel(FunnelPlotInput(measure: effects.measure,
@@ -100,11 +157,38 @@ extension PipelineStages {
             default:
                 let rows = try context.decode([SensitivityRow].self, from: refs[2])
                 return try Plots.leaveOneOut(LeaveOneOutPlotInput(measure: effects.measure, rows: rows, overall: pool,
-                                                                  direction: direction, labels: labels))
+                                                                  direction: direction, labels: labels, options: p.forestOptions()))
             }
         } catch let error as PlotError {
             throw StageFailure("cannot draw the \(p.kind) plot: \(error.message)")
         }
+    }
+}
+
+extension PipelineStages {
+    /// The dropped studies as "Not estimable" rows of a forest plot.
+    static func notEstimable(_ rows: [DroppedRow]) -> [NotEstimableStudy] {
+        rows.map { row in
+            var study = NotEstimableStudy(study: row.study, groups: row.groups, position: row.position)
+            switch row.data {
+            case .binary(let counts): study = NotEstimableStudy(study: row.study, counts: counts, groups: row.groups, position: row.position)
+            case .continuous(let arms): study = NotEstimableStudy(study: row.study, arms: arms, groups: row.groups, position: row.position)
+            case let .tStatistic(n1, n2, _): study.n1 = n1; study.n2 = n2
+            default: break
+            }
+            return study
+        }
+    }
+
+    /// Each study's year from a 'year' column of its row, when the data have one.
+    static func years(_ studies: StudiesArtifact) -> [String: Int] {
+        var years: [String: Int] = [:]
+        for row in studies.rows {
+            guard let cell = row.metadata.first(where: { $0.key.lowercased() == "year" })?.value,
+                  let year = Int(cell.trimmingCharacters(in: .whitespaces)) else { continue }
+            years[row.study] = year
+        }
+        return years
     }
 }
 

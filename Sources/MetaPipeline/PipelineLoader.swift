@@ -12,7 +12,7 @@ public enum PipelineLoader {
                                "sensitivity", "bias", "plots", "verify", "repeated-studies", "totals", "scale"] + SettingsSpec.keys
     static let scenarioKeys = ["name", "description", "where", "exclude", "include", "set"] + SettingsSpec.keys
     static let sensitivityKeys = ["leave-one-out", "cumulative", "scenarios"]
-    static let plotKeys = ["kind", "formats", "dpi"]
+    static let plotKeys = ["kind", "formats", "dpi"] + Loader.plotOptionKeys
 
     /// Loads `path` (relative to the working folder). Returns the pipeline or every problem found.
     public static func load(_ path: String) -> Result<Pipeline, DiagnosticList> {
@@ -503,13 +503,16 @@ struct Loader {
         var plots: [PlotSpec] = []
         if let n = value("plots"), let items = reader.list(n, "'plots' of \(what)") {
             for item in items {
-                if let p = readPlot(item) {
+                if let p = readPlot(item, measure: settings.measure, subgroups: subgroups) {
                     if plots.contains(where: { $0.kind == p.kind }) { reader.error(item, "plot '\(p.kind.rawValue)' is listed twice") }
                     else { plots.append(p) }
                 }
             }
             if plots.contains(where: { $0.kind == .leaveOneOut }) && !leaveOneOut {
                 leaveOneOut = true
+            }
+            if plots.contains(where: { $0.kind == .cumulative }) && !cumulative {
+                cumulative = true
             }
         }
 
@@ -587,7 +590,7 @@ struct Loader {
         return VerifySpec(outcome: outcome, resultsTable: results, settingsTable: settings)
     }
 
-    mutating func readPlot(_ node: Node) -> PlotSpec? {
+    mutating func readPlot(_ node: Node, measure: EffectMeasure, subgroups: [String]) -> PlotSpec? {
         if case .mapping = node {
             guard let pairs = reader.mapping(node, "a plot") else { return nil }
             reader.checkKeys(pairs, allowed: PipelineLoader.plotKeys, in: "a plot")
@@ -602,6 +605,7 @@ struct Loader {
                 if dpi < 36 || dpi > 1200 { reader.error(d.value, "dpi \(dpi.formatted) is out of range; use 72 to 600 (300 for print)") }
                 else { spec.dpi = dpi }
             }
+            readPlotOptions(pairs, into: &spec, measure: measure, subgroups: subgroups)
             return spec
         }
         guard let kind = reader.choice(node, PlotKind.self, "plot") else { return nil }

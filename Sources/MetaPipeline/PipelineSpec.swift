@@ -35,6 +35,8 @@ public enum BiasCheck: String, CaseIterable, Sendable, Codable, Hashable {
 public enum PlotKind: String, CaseIterable, Sendable, Codable, Hashable {
     case forest, funnel
     case leaveOneOut = "leave-one-out"
+    /// The cumulative meta-analysis, one row per study added.
+    case cumulative
 }
 
 /// Image formats for figures.
@@ -213,11 +215,46 @@ public struct PlotSpec: Sendable, Codable, Hashable {
     public var kind: PlotKind
     public var formats: [ImageFormat]
     public var dpi: Double
+    /// The effect axis (display scale); nil chooses it from the data.
+    public var axis: PlotAxisSpec?
+    /// The order of the study rows (forest plots).
+    public var sort: PlotSort?
+    /// Decimals of the effect column.
+    public var digits: Int?
+    /// The measure's name in the headers, e.g. "Hazard ratio".
+    public var measureLabel: String?
+    /// The scale of a generic measure's axis (log: the estimates are logs, shown exponentiated).
+    public var scale: PlotScaleKind?
+    /// Subgroup column → value → heading of its section.
+    public var subgroupLabels: [String: [String: String]]?
+
     public init(kind: PlotKind, formats: [ImageFormat] = [.png, .svg], dpi: Double = 150) {
         self.kind = kind
         self.formats = formats
         self.dpi = dpi
     }
+}
+
+/// A user-chosen effect axis: ends and ticks on the display scale (ratios as ratios).
+public struct PlotAxisSpec: Sendable, Codable, Hashable {
+    public var min: Double
+    public var max: Double
+    public var ticks: [Double]?
+    public init(min: Double, max: Double, ticks: [Double]? = nil) {
+        self.min = min
+        self.max = max
+        self.ticks = ticks
+    }
+}
+
+/// Study order in a forest plot.
+public enum PlotSort: String, CaseIterable, Sendable, Codable, Hashable {
+    case none, weight, effect, year
+}
+
+/// The scale of an effect axis.
+public enum PlotScaleKind: String, CaseIterable, Sendable, Codable, Hashable {
+    case linear, log
 }
 
 /// Settings with every value decided.

@@ -37,6 +37,44 @@ extension EffectMeasure {
     }
 }
 
+/// How a table plot shows a measure: its title, whether the axis is logarithmic (analysis-scale
+/// values are logs, shown exponentiated) and the decimals of estimates.
+struct PlotScale: Sendable, Hashable {
+    var title: String
+    var log: Bool
+    var digits: Int
+
+    init(title: String, log: Bool, digits: Int) {
+        self.title = title
+        self.log = log
+        self.digits = digits
+    }
+
+    /// The measure's own scale, with `options` naming it, choosing a log scale for generic
+    /// estimates and the decimals.
+    init(_ measure: EffectMeasure, options: ForestOptions = ForestOptions()) {
+        title = options.measureLabel ?? measure.plotTitle
+        log = measure.isRatio || (measure == .generic && options.logScale)
+        digits = options.digits ?? Format.decimals(forMeasure: measure.rawValue)
+    }
+
+    /// Header of the column that shows a study's own estimate for generic input: the analysis
+    /// scale, so "log[Odds Ratio]" on a log scale.
+    var analysisScaleTitle: String { log ? "log[\(title)]" : title }
+
+    func display(_ value: Double) -> Double { log ? exp(value) : value }
+
+    /// "0.72 [0.49, 1.06]" on the display scale.
+    func intervalText(_ estimate: Double, _ lower: Double, _ upper: Double) -> String {
+        Format.interval(display(estimate), display(lower), display(upper), digits: digits)
+    }
+
+    /// "[0.49, 1.06]" on the display scale.
+    func boundsText(_ lower: Double, _ upper: Double) -> String {
+        "[\(Format.fixed(display(lower), digits)), \(Format.fixed(display(upper), digits))]"
+    }
+}
+
 extension MetaAnalysis {
     /// RevMan's second header line: "M-H, Fixed, 95% CI", "IV, Random, 95% CI".
     var methodHeading: String {

@@ -228,11 +228,18 @@ extension EffectTable {
             }
         case let .diamond(estimate, lower, upper):
             let half = M.diamondHeight / 2
+            // A very precise pooled estimate still gets a visible diamond, centred on it.
+            let centre = mapping.clampedX(estimate)
+            var left = mapping.clampedX(lower), right = mapping.clampedX(upper)
+            if right - left < M.minDiamondWidth {
+                left = min(left, centre - M.minDiamondWidth / 2)
+                right = max(right, centre + M.minDiamondWidth / 2)
+            }
             let points = [
-                PlotPoint(x: mapping.clampedX(lower), y: centreY),
-                PlotPoint(x: mapping.clampedX(estimate), y: centreY - half),
-                PlotPoint(x: mapping.clampedX(upper), y: centreY),
-                PlotPoint(x: mapping.clampedX(estimate), y: centreY + half),
+                PlotPoint(x: left, y: centreY),
+                PlotPoint(x: centre, y: centreY - half),
+                PlotPoint(x: right, y: centreY),
+                PlotPoint(x: centre, y: centreY + half),
             ]
             canvas.polygon(points, fill: .black, role: .diamond)
         case let .interval(lower, upper):

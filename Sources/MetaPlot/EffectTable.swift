@@ -91,7 +91,12 @@ enum TableMetrics {
     static let maxGroupTitleWidth = 160.0
     /// The largest study square's side.
     static let maxSquare = 10.0
+    /// The smallest study square's side (at 150 dpi about 8 pixels): a study with a tiny weight
+    /// next to a dominant one stays visible, and its square is still wider than the interval line.
+    static let minSquare = 4.0
     static let diamondHeight = 9.0
+    /// The narrowest diamond: a pooled interval narrower than this on the axis is drawn this wide.
+    static let minDiamondWidth = 5.0
     static let arrowLength = 5.0
     static let arrowHalfWidth = 2.6
     /// Footer sentences are moved below the axis when less than this width is free beside it.

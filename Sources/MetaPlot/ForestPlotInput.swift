@@ -16,6 +16,32 @@ public struct ForestSubgroups: Sendable {
     }
 }
 
+/// A study the analysis could not estimate (e.g. no events in either arm), listed as RevMan lists
+/// it: its data, "Not estimable", no weight, its participants and events in the totals.
+public struct NotEstimableStudy: Sendable, Hashable {
+    public var study: String
+    public var counts: BinaryCounts?
+    public var arms: ContinuousArms?
+    public var n1: Double?
+    public var n2: Double?
+    /// Subgroup column → value.
+    public var groups: [String: String]
+    /// How many of the pooled studies come before it in the data (where its row goes when the
+    /// rows keep the data's order).
+    public var position: Int
+
+    public init(study: String, counts: BinaryCounts? = nil, arms: ContinuousArms? = nil, n1: Double? = nil, n2: Double? = nil,
+                groups: [String: String] = [:], position: Int) {
+        self.study = study
+        self.counts = counts
+        self.arms = arms
+        self.n1 = n1 ?? counts?.total1 ?? arms?.n1
+        self.n2 = n2 ?? counts?.total2 ?? arms?.n2
+        self.groups = groups
+        self.position = position
+    }
+}
+
 /// Everything a forest plot shows.
 public struct ForestPlotInput: Sendable {
     /// Printed above the figure when given.
@@ -30,10 +56,14 @@ public struct ForestPlotInput: Sendable {
     public var subgroups: ForestSubgroups?
     public var direction: FavourableDirection
     public var labels: PlotLabels
+    public var options: ForestOptions
+    /// Studies that could not be estimated, shown as "Not estimable" rows.
+    public var notEstimable: [NotEstimableStudy]
 
     public init(title: String? = nil, measure: EffectMeasure, analysis: MetaAnalysis, effects: [EffectSize],
                 subgroups: ForestSubgroups? = nil, direction: FavourableDirection = .higher,
-                labels: PlotLabels = .standard) {
+                labels: PlotLabels = .standard, options: ForestOptions = ForestOptions(),
+                notEstimable: [NotEstimableStudy] = []) {
         self.title = title
         self.measure = measure
         self.analysis = analysis
@@ -41,5 +71,24 @@ public struct ForestPlotInput: Sendable {
         self.subgroups = subgroups
         self.direction = direction
         self.labels = labels
+        self.options = options
+        self.notEstimable = notEstimable
+    }
+}
+
+extension ForestPlotInput {
+    /// A forest plot of an analysis none of whose studies could be estimated: each study's row
+    /// says "Not estimable", the total counts their participants and says "Not estimable", and the
+    /// sentences say "Not applicable". `options` and `method` name the analysis in the headers.
+    public static func nothingEstimable(title: String? = nil, measure: EffectMeasure, options: PoolingOptions,
+                                        method: PoolingMethod, studies: [NotEstimableStudy],
+                                        direction: FavourableDirection = .higher, labels: PlotLabels = .standard,
+                                        plotOptions: ForestOptions = ForestOptions()) -> ForestPlotInput {
+        let nothing = PooledEstimate(estimate: .nan, se: .nan, ciLower: .nan, ciUpper: .nan, statistic: .nan, pValue: .nan,
+                                     df: nil, piLower: nil, piUpper: nil)
+        let analysis = MetaAnalysis(options: options, method: method, k: 0, studies: [], pooled: nothing,
+                                    heterogeneity: nil, iterations: nil, warnings: [])
+        return ForestPlotInput(title: title, measure: measure, analysis: analysis, effects: [], subgroups: nil,
+                               direction: direction, labels: labels, options: plotOptions, notEstimable: studies)
     }
 }

@@ -52,3 +52,60 @@ public struct PlotLabels: Sendable, Hashable {
         }
     }
 }
+
+/// A user-chosen effect axis, on the display scale (ratios as ratios): `min` to `max`, with tick
+/// marks at `ticks` (or nicely spaced ones when nil).
+public struct AxisRange: Sendable, Hashable, Codable {
+    public var min: Double
+    public var max: Double
+    public var ticks: [Double]?
+
+    public init(min: Double, max: Double, ticks: [Double]? = nil) {
+        self.min = min
+        self.max = max
+        self.ticks = ticks
+    }
+}
+
+/// The order of the study rows of a forest plot (within each subgroup).
+public enum StudyOrder: String, Sendable, Hashable, Codable, CaseIterable {
+    /// As in the data.
+    case none
+    /// Heaviest first.
+    case weight
+    /// Smallest estimate first.
+    case effect
+    /// Earliest first, by the year in the study label (e.g. "Smith 1999") or a year column.
+    case year
+}
+
+/// How a forest plot is drawn, beyond its data.
+public struct ForestOptions: Sendable, Hashable {
+    /// The axis range; nil chooses it from the data.
+    public var axis: AxisRange?
+    public var order: StudyOrder
+    /// Decimals of the effect column and the axis-side intervals; nil uses the report's (2, or 3
+    /// for risk differences).
+    public var digits: Int?
+    /// The measure's name in the headers, e.g. "Hazard Ratio" for generic input.
+    public var measureLabel: String?
+    /// Draw generic estimates on a log scale: they are logs (e.g. log hazard ratios), shown
+    /// exponentiated. Ignored for measures with a fixed scale.
+    public var logScale: Bool
+    /// Headings of subgroup sections by subgroup value; values without one are headed
+    /// "<column> = <value>".
+    public var subgroupLabels: [String: String]
+    /// A year per study label, used by `StudyOrder.year` before looking for a year in the label.
+    public var years: [String: Int]
+
+    public init(axis: AxisRange? = nil, order: StudyOrder = .none, digits: Int? = nil, measureLabel: String? = nil,
+                logScale: Bool = false, subgroupLabels: [String: String] = [:], years: [String: Int] = [:]) {
+        self.axis = axis
+        self.order = order
+        self.digits = digits
+        self.measureLabel = measureLabel
+        self.logScale = logScale
+        self.subgroupLabels = subgroupLabels
+        self.years = years
+    }
+}

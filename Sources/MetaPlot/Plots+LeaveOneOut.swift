@@ -20,7 +20,7 @@ extension Plots {
         }
         try check.analysis(input.overall, "the analysis of all studies")
 
-        let measure = input.measure
+        let scale = PlotScale(input.measure, options: input.options)
         let overall = input.overall
         var rows: [EffectTable.Row] = []
         var needed: [Double] = []
@@ -29,7 +29,7 @@ extension Plots {
             rows.append(EffectTable.Row(
                 kind: .entry, label: "Omitting \(row.study)",
                 cells: [Sentences.tau2(row.tau2), Format.percent(row.i2, 0)],
-                effect: measure.intervalText(row.estimate, row.ciLower, row.ciUpper),
+                effect: scale.intervalText(row.estimate, row.ciLower, row.ciUpper),
                 mark: .square(estimate: row.estimate, lower: row.ciLower, upper: row.ciUpper, side: leaveOneOutSquare)))
             needed.append(row.estimate)
             desired += [row.ciLower, row.ciUpper]
@@ -38,15 +38,15 @@ extension Plots {
         rows.append(EffectTable.Row(
             kind: .entry, label: "All studies (k = \(overall.k))",
             cells: [Sentences.tau2(overall.heterogeneity?.tau2 ?? 0), Format.percent(overall.heterogeneity?.i2 ?? 0, 0)],
-            effect: measure.intervalText(pooled.estimate, pooled.ciLower, pooled.ciUpper),
+            effect: scale.intervalText(pooled.estimate, pooled.ciLower, pooled.ciUpper),
             mark: .diamond(estimate: pooled.estimate, lower: pooled.ciLower, upper: pooled.ciUpper), bold: true))
         needed += [pooled.estimate, pooled.ciLower, pooled.ciUpper]
 
         return EffectTable(
             title: input.title, labelHeader: "Study omitted", columns: [.init(header: "Tau²"), .init(header: "I²")],
-            groups: [], effectHeader: (measure.plotTitle, overall.methodHeading), rows: rows,
+            groups: [], effectHeader: (scale.title, overall.methodHeading), rows: rows,
             footer: ["Dashed line: the pooled estimate of all \(overall.k) studies."],
-            axis: EffectAxis.make(measure: measure, needed: needed, desired: desired),
+            axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis),
             favours: input.labels.sides(input.direction), reference: pooled.estimate)
     }
 }

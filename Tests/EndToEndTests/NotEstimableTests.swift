@@ -14,8 +14,10 @@ import Testing
         #expect(fever["not_estimable"] as? String == "no study has an estimable effect")
         #expect(fever["k"] as? Int == 0)
         #expect((fever["dropped"] as? [[String: Any]])?.count == 2)
-        // No figure for an analysis without an estimable study.
-        #expect(!p.exists("outputs/zero/fever/forest.png"))
+        // Its forest plot lists each study as "Not estimable", with its participants in the totals.
+        let svg = try p.read("outputs/zero/fever/forest.svg")
+        #expect(svg.components(separatedBy: "Not estimable").count - 1 >= 3)   // two studies and the total
+        #expect(svg.contains(">82<") && svg.contains(">71<"))                   // 52 + 30 and 43 + 28 participants
 
         let rash = try JSONSerialization.jsonObject(with: Data(contentsOf: p.url("outputs/zero/rash/result.json"))) as! [String: Any]
         // totals: subgroups — no overall total; weights within each subgroup.

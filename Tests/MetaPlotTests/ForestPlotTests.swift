@@ -143,11 +143,64 @@ struct ForestPlotTests {
             let ratios = zip(squares, order).map { square, index in
                 square.width * square.height / input.analysis.studies[index].weight
             }
-            for (square, ratio) in zip(squares, ratios) {
-                #expect(abs(square.width - square.height) < 1e-9, "squares are square")
-                expectClose(ratio, ratios[0], rel: 1e-9, "\(scenario): area per percent weight")
-            }
+            // Above the minimum size, area per percent weight is the same for every square.
+            let proportional = zip(squares, ratios).filter { $0.0.width > 4 + 1e-9 }.map(\.1)
+            if scenario == .bcgRiskRatio { #expect(proportional.count == squares.count, "no BCG study is below the minimum") }
+            for square in squares { #expect(abs(square.width - square.height) < 1e-9, "squares are square") }
+            for ratio in proportional { expectClose(ratio, proportional[0], rel: 1e-9, "\(scenario): area per percent weight") }
         }
+    }
+
+    /// 22 studies, one with most of the weight: every study still has a square at least 4 pt wide
+    /// (the smallest weights would otherwise get squares of about 1 pt), the dominant study's is
+    /// 10 pt, and squares of weights above the minimum keep area ∝ weight.
+    @Test func everyStudyHasAVisibleSquare() throws {
+        let input = try TestData.forest(TestData.dominantTrial(), measure: .or,
+                                        options: PoolingOptions(model: .fixed, method: .mh, i2: .q, predictionInterval: false))
+        let weights = input.analysis.studies.map(\.weight)
+        try #require(weights.max() ?? 0 > 70, "the mega-trial carries over 70% of the weight")
+        try #require(weights.min() ?? 100 < 0.5, "some trial weighs under 0.5%")
+        let layout = try Plots.forest(input)
+        LayoutChecks.expectClean(layout, "dominant trial")
+        let squares = LayoutChecks.shapes(layout, .studySquare).compactMap { element -> PlotRect? in
+            if case .rect(let rect) = element { return rect.rect }
+            return nil
+        }
+        #expect(squares.count == 22)
+        #expect(squares.allSatisfy { $0.width >= 4 - 1e-9 && $0.width <= 10 + 1e-9 }, "\(squares.map(\.width))")
+        let heaviest = try #require(weights.indices.max { weights[$0] < weights[$1] })
+        #expect(abs(squares[heaviest].width - 10) < 1e-9)
+        // The pooled interval (OR about 1.03 [0.97, 1.09]) is narrower than 5 pt on this axis; its
+        // diamond is drawn 5 pt wide, centred on the estimate.
+        guard case .polygon(let diamond)? = LayoutChecks.shapes(layout, .diamond).first else {
+            Issue.record("no diamond")
+            return
+        }
+        let xs = diamond.points.map(\.x)
+        #expect(abs((xs.max() ?? 0) - (xs.min() ?? 0) - 5) < 1e-9)
+        #expect(abs(xs[1] - ((xs.max() ?? 0) + (xs.min() ?? 0)) / 2) < 1e-9)
+        // Each square is centred on its study's estimate and lies within the plot column.
+        let nullX = try #require(LayoutChecks.nullX(layout))
+        for (square, study) in zip(squares, input.analysis.studies) {
+            #expect((square.midX < nullX - 1e-6) == (study.yi < 0) || abs(study.yi) < 1e-3, "square of \(study.study) on its side of no effect")
+        }
+    }
+
+    /// 102 studies, none above 10% of the weight: the 10% reference gives the heaviest a square of
+    /// side 10·√(w/10), and squares still differ in size.
+    @Test func manySmallWeightsKeepDistinctSquares() throws {
+        let input = try JournalExamples.large()
+        let layout = try Plots.forest(input)
+        LayoutChecks.expectClean(layout, "102 studies")
+        let sides = LayoutChecks.shapes(layout, .studySquare).compactMap { element -> Double? in
+            if case .rect(let rect) = element { return rect.rect.width }
+            return nil
+        }
+        #expect(sides.count == 102)
+        let heaviest = try #require(input.analysis.studies.map(\.weight).max())
+        try #require(heaviest < 10)
+        expectClose(sides.max(), 10 * (heaviest / 10).squareRoot(), rel: 1e-9, "heaviest square")
+        #expect(Set(sides.map { ($0 * 100).rounded() }).count > 10, "sizes still say which studies weigh more")
     }
 
     @Test func arrowsWhereAnIntervalLeavesTheAxis() throws {
@@ -169,7 +222,8 @@ struct ForestPlotTests {
         #expect(tips.count == 2 && abs(tips[0] - axis.from.x) < 1e-9 && abs(tips[1] - axis.to.x) < 1e-9,
                 "arrow tips sit on the ends of the axis")
         let ticks = layout.textBoxes.filter { $0.role == .tick }.map(\.text)
-        #expect(ticks == ["0.01", "0.1", "1", "10", "100"])
+        // The estimates need 0.5–2; the pilot's interval widens that one step, to 0.2–5.
+        #expect(ticks == ["0.2", "0.5", "1", "2", "5"])
         // Intervals inside the axis get no arrows.
         let plain = try Plots.forest(ForestScenario.aspirinMantelHaenszel.input())
         #expect(LayoutChecks.shapes(plain, .arrow).isEmpty)
@@ -197,12 +251,13 @@ struct ForestPlotTests {
     @Test func logAxisForRatiosAndSymmetricLinearAxisForDifferences() throws {
         let aspirin = try Plots.forest(ForestScenario.aspirinMantelHaenszel.input())
         let ticks = aspirin.textRuns.filter { $0.box.role == .tick }
-        #expect(ticks.map(\.text) == ["0.1", "0.2", "0.5", "1", "2", "5", "10"])
+        // Estimates and pooled interval within 0.5–2, study intervals (PARIS: 0.49–1.23) one step wider.
+        #expect(ticks.map(\.text) == ["0.2", "0.5", "1", "2", "5"])
         // Equal ratios are equal distances; no effect (1) is where the null line is.
         let x = Dictionary(uniqueKeysWithValues: ticks.map { ($0.text, $0.anchor.x) })
-        let decade = try #require(x["10"]) - #require(x["1"])
-        expectClose(try #require(x["1"]) - #require(x["0.1"]), decade, rel: 1e-9, "log spacing")
-        expectClose(try #require(x["2"]) - #require(x["1"]), decade * log10(2), rel: 1e-9, "log spacing of 2")
+        let five = try #require(x["5"]) - #require(x["1"])
+        expectClose(try #require(x["1"]) - #require(x["0.2"]), five, rel: 1e-9, "log spacing")
+        expectClose(try #require(x["2"]) - #require(x["1"]), five * log10(2) / log10(5), rel: 1e-9, "log spacing of 2")
         expectClose(LayoutChecks.nullX(aspirin), x["1"], rel: 1e-12, "null line at 1")
 
         for scenario in [ForestScenario.normandSMD, .normandMeanDifference, .k40] {
@@ -213,9 +268,10 @@ struct ForestPlotTests {
             #expect(labels.prefix(2).map { String($0.dropFirst()) } == Array(labels.suffix(2).reversed()), "\(scenario): symmetric \(labels)")
             expectClose(LayoutChecks.nullX(layout), runs[2].anchor.x, rel: 1e-12, "\(scenario): null line at 0")
         }
-        // A wide pooled interval widens the ratio axis by decades.
+        // Wider estimates widen the ratio axis: BCG's risk ratios run from 0.20 (Hart & Sutherland)
+        // to 1.56, beyond 0.2–5, so 0.1–10, and their intervals one step further, 0.05–20.
         let bcg = try Plots.forest(ForestScenario.bcgRiskRatio.input())
-        #expect(bcg.textBoxes.filter { $0.role == .tick }.map(\.text) == ["0.01", "0.1", "1", "10", "100"])
+        #expect(bcg.textBoxes.filter { $0.role == .tick }.map(\.text) == ["0.05", "0.2", "1", "5", "20"])
     }
 
     @Test func headingsNameMeasureMethodModelAndLevel() throws {
@@ -310,7 +366,7 @@ struct ForestPlotTests {
         let subgroups = try #require(input.subgroups)
         let texts = LayoutChecks.texts(layout)
         for group in subgroups.analysis.groups {
-            #expect(texts.contains(group.name), "heading for '\(group.name)'")
+            #expect(texts.contains("alloc = \(group.name)"), "heading for '\(group.name)'")
             let pooled = group.analysis.pooled
             #expect(texts.contains(Format.interval(exp(pooled.estimate), exp(pooled.ciLower), exp(pooled.ciUpper))),
                     "subtotal of '\(group.name)' on the ratio scale")
@@ -324,7 +380,7 @@ struct ForestPlotTests {
         let expected = "Test for subgroup differences: Chi² = \(Format.fixed(q, 2)), df = \(df) (\(Format.p(try #require(subgroups.analysis.pValue)))), I² = \(Format.percent(max(0, 100 * (q - Double(df)) / q), 1))"
         #expect(texts.contains(expected))
         // Sections in order: heading above its studies, subtotal below them, overall total last.
-        let headingY = subgroups.analysis.groups.compactMap { LayoutChecks.box(layout, $0.name)?.rect.minY }
+        let headingY = subgroups.analysis.groups.compactMap { LayoutChecks.box(layout, "alloc = \($0.name)")?.rect.minY }
         #expect(headingY == headingY.sorted())
         let totalY = try #require(LayoutChecks.box(layout, "Total (95% CI)")).rect.minY
         #expect(headingY.allSatisfy { $0 < totalY })
@@ -338,7 +394,7 @@ struct ForestPlotTests {
         let input = try TestData.subgroupForest(effects, labels: labels, column: "setting", measure: .smd)
         let layout = try Plots.forest(input)
         LayoutChecks.expectClean(layout, "blank names")
-        #expect(LayoutChecks.texts(layout).contains("(blank)"), "a subgroup without a name gets a heading")
+        #expect(LayoutChecks.texts(layout).contains("setting = (blank)"), "a subgroup without a name gets a heading")
         #expect(LayoutChecks.shapes(layout, .studySquare).count == effects.count)
     }
 

@@ -19,7 +19,7 @@ enum PlotKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
             ])
         case .forestSubgroups:
             let input = try ForestScenario.subgroups.input()
-            return (try Plots.forest(input), input.effects.map(\.study) + ["random", "alternate", "systematic", "Subtotal (95% CI)"])
+            return (try Plots.forest(input), input.effects.map(\.study) + ["alloc = random", "alloc = alternate", "alloc = systematic", "Subtotal (95% CI)"])
         case .funnel:
             let input = try FunnelScenario.hackshawTrimAndFillContours.input()
             return (try Plots.funnel(input), ["Odds ratio (log scale)", "Standard error", "Studies"])

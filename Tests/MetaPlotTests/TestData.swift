@@ -117,4 +117,21 @@ enum TestData {
                               data: .binary(BinaryCounts(events1: e1, total1: n1, events2: e2, total2: n2)))
         }
     }
+
+    /// 22 trials of which one (a mega-trial, 29,000 per arm) carries most of the fixed-effect
+    /// weight, as in the magnesium-in-myocardial-infarction reviews; the others are small.
+    static func dominantTrial() -> [StudyInput] {
+        var rng = SplitMix64(seed: 22)
+        var inputs = (0..<21).map { i -> StudyInput in
+            let n1 = Double(Int.random(in: 20...160, using: &rng))
+            let n2 = Double(Int.random(in: 20...160, using: &rng))
+            let e1 = Double(Int.random(in: 1...max(1, Int(n1 / 6)), using: &rng))
+            let e2 = Double(Int.random(in: 1...max(1, Int(n2 / 5)), using: &rng))
+            return StudyInput(study: "Trial \(i + 1) \(1980 + i)",
+                              data: .binary(BinaryCounts(events1: e1, total1: n1, events2: e2, total2: n2)))
+        }
+        inputs.insert(StudyInput(study: "MEGA 1995", data: .binary(BinaryCounts(events1: 2216, total1: 29011,
+                                                                                  events2: 2103, total2: 29039))), at: 15)
+        return inputs
+    }
 }
