@@ -25,6 +25,8 @@ struct PlotParameters: Codable {
     var title: String?
     /// The analysis' settings, for the headers of a forest plot with no estimable study (nil otherwise).
     var pooling: PoolingOptions?
+    /// Which totals the analysis reports (nil: overall).
+    var totals: Totals?
 
     /// The drawing options of a forest or cumulative plot.
     func forestOptions(years: [String: Int] = [:]) -> ForestOptions {
@@ -35,9 +37,15 @@ struct PlotParameters: Codable {
         case .effect: order = .effect
         case .year: order = .year
         }
-        return ForestOptions(axis: axis.map { AxisRange(min: $0.min, max: $0.max, ticks: $0.ticks) }, order: order,
+        var options = ForestOptions(axis: axis.map { AxisRange(min: $0.min, max: $0.max, ticks: $0.ticks) }, order: order,
                              digits: digits, measureLabel: measureLabel, logScale: scale == .log,
                              subgroupLabels: subgroupLabels ?? [:], years: years)
+        switch totals {
+        case .subgroups?: options.totals = .subgroups
+        case Totals.none?: options.totals = .none
+        default: break
+        }
+        return options
     }
 }
 
@@ -64,6 +72,7 @@ extension PipelineStages {
                 // A generic measure on the log scale (`scale: log` of the analysis) is drawn on a log axis.
                 plotParameters.scale = plot.scale ?? (a.scale == .log ? .log : nil)
                 if !a.estimable { plotParameters.pooling = a.settings.pooling }
+                if a.totals != .overall { plotParameters.totals = a.totals }
                 if let column { plotParameters.subgroupLabels = plot.subgroupLabels?[column] }
                 let p = plotParameters
                 var inputs = [effectsRef, poolRef]
@@ -136,11 +145,18 @@ extension PipelineStages {
             case "forest":
                 let studies = try context.decode(StudiesArtifact.self, from: refs[2])
                 var subgroups: ForestSubgroups?
+                var shown = pool
                 if let column = p.column {
                     let analysis = try context.decode(SubgroupAnalysis.self, from: refs[3])
                     subgroups = ForestSubgroups(column: column, labels: effects.groups.map { $0[column] ?? "" }, analysis: analysis)
+                    if p.totals == .subgroups {
+                        // Subgroup totals only: each study's weight is its share of its subgroup (RevMan's TOTALS="SUB").
+                        var within: [String: Double] = [:]
+                        for g in analysis.groups { for s in g.analysis.studies { within[s.study] = s.weight } }
+                        for i in shown.studies.indices { shown.studies[i].weight = within[shown.studies[i].study] ?? shown.studies[i].weight }
+                    }
                 }
-                return try Plots.forest(ForestPlotInput(measure: effects.measure, analysis: pool, effects: effects.effects,
+                return try Plots.forest(ForestPlotInput(measure: effects.measure, analysis: shown, effects: effects.effects,
                                                         subgroups: subgroups, direction: direction, labels: labels,
                                                         options: p.forestOptions(years: Self.years(studies)),
                                                         notEstimable: Self.notEstimable(effects.droppedRows ?? [])))

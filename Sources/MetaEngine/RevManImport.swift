@@ -157,7 +157,12 @@ public enum RevManImport {
             """
             if o.rows.contains(where: { $0.subgroup != nil }) { y += "    subgroups: [subgroup]\n" }
             y += "    verify: {outcome: \(quoted(o.id)), results: results, settings: outcomes}\n"
-            y += "    plots: [forest]\n"
+            if o.dataType == .generic, let name = o.measureName {
+                // A generic analysis' own measure ("Hazard Ratio", "Ratio of means") names its forest plot's columns.
+                y += "    plots: [{kind: forest, measure-label: \(quoted(name))}]\n"
+            } else {
+                y += "    plots: [forest]\n"
+            }
         }
         return y
     }

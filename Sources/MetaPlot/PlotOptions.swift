@@ -80,7 +80,19 @@ public enum StudyOrder: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// How a forest plot is drawn, beyond its data.
+/// Which totals a forest plot shows (RevMan's "Totals" option).
+public enum ForestTotals: String, Sendable, Hashable, Codable {
+    /// The overall total, and subtotals for subgroups.
+    case overall
+    /// Subtotals only (TOTALS="SUB"): no overall row or overall sentences.
+    case subgroups
+    /// Study rows only (TOTALS="NO").
+    case none
+}
+
 public struct ForestOptions: Sendable, Hashable {
+    /// The totals drawn.
+    public var totals: ForestTotals = .overall
     /// The axis range; nil chooses it from the data.
     public var axis: AxisRange?
     public var order: StudyOrder

@@ -94,6 +94,10 @@ struct ForestTableBuilder {
                 let members = subgroups.labels.indices.filter { subgroups.labels[$0] == section.name }
                 let extra = missing.indices.filter { (missing[$0].groups[subgroups.column] ?? "") == section.name }
                 rows += entries(members, extra)
+                if input.options.totals == .none {
+                    rows.append(.spacer)
+                    continue
+                }
                 rows += summaryRows(section.analysis, members: members, extra: extra, label: "Subtotal (\(level) CI)")
                 if let analysis = section.analysis {
                     if let sentence = Sentences.heterogeneity(analysis) { rows.append(.note(sentence)) }
@@ -110,9 +114,20 @@ struct ForestTableBuilder {
             rows += entries(Array(studies.indices), Array(missing.indices))
         }
         let pooled = input.analysis.k == 0 ? nil : input.analysis
+        var footer: [String] = []
+        if input.options.totals != .overall {
+            // No overall total: the axis still covers the studies and any subtotals.
+            for study in studies { needed.append(study.yi) }
+            if input.options.totals == .subgroups { footer.append(Sentences.subgroupDifferences(input.subgroups?.analysis)) }
+            let (columns, groups) = columnsAndGroups()
+            return EffectTable(
+                title: input.title, labelHeader: "Study or Subgroup", columns: columns, groups: groups,
+                effectHeader: (scale.title, input.analysis.methodHeading), rows: rows, footer: footer,
+                axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis),
+                favours: input.labels.sides(input.direction), reference: nil)
+        }
         rows += summaryRows(pooled, members: Array(studies.indices), extra: Array(missing.indices),
                             label: "Total (\(level) CI)")
-        var footer: [String] = []
         if let pooled {
             needed += pooledValues(pooled)
             desired += predictionValues(pooled)

@@ -51,6 +51,16 @@ public enum ReportBuilder {
     /// RevMan's words for an analysis or subgroup without an estimable study.
     static let notEstimable = "Not estimable"
 
+    /// What stands in place of the pooled result: "Not estimable", or the totals the analysis was
+    /// told not to compute (RevMan's "Totals" option).
+    static func noPooled(_ r: ResultDocument) -> String {
+        switch r.settings.totals {
+        case "subgroups"?: return "Subgroup totals only"
+        case "none"?: return "No totals"
+        default: return notEstimable
+        }
+    }
+
     static func predictionInterval(_ p: ResultDocument.Pooled?, _ measure: String) -> String {
         guard let lo = p?.piLower, let hi = p?.piUpper else { return "–" }
         let digits = Format.decimals(forMeasure: measure)
@@ -74,7 +84,7 @@ public enum ReportBuilder {
                 [.link(r.title, url: "#\(anchor(r.analysis))")],
                 [.text(String(r.k))],
                 [.text(measureName(shownMeasure(r)))],
-                [.text(r.pooled.map { interval($0.estimate, $0.ciLower, $0.ciUpper, shownMeasure(r)) } ?? notEstimable)],
+                [.text(r.pooled.map { interval($0.estimate, $0.ciLower, $0.ciUpper, shownMeasure(r)) } ?? noPooled(r))],
                 [.text(r.pooled.map { Format.p($0.pValue) } ?? "–")],
                 [.text(r.heterogeneity.map { Format.percent($0.i2, 0) } ?? "–")],
                 [.text(predictionInterval(r.pooled, shownMeasure(r)))],
@@ -184,7 +194,12 @@ public enum ReportBuilder {
                 .text(", \(r.test == "knha" ? "t" : "Z") = \(Format.fixed(abs(pooled.statistic), 2))\(pooled.df.map { " (df = \($0))" } ?? ""), \(Format.p(pooled.pValue))."),
             ]
         } else {
-            summary += [.strong(notEstimable), .text(r.notEstimable.map { ": \($0)." } ?? ".")]
+            if let reason = r.notEstimable {
+                summary += [.strong(notEstimable), .text(": \(reason).")]
+            } else {
+                summary += [.strong(noPooled(r)),
+                            .text(r.settings.totals == "none" ? ": the studies' own results are shown, without pooling." : ": no overall total is computed; see the subgroups.")]
+            }
         }
         if let lo = r.pooled?.piLower, let hi = r.pooled?.piUpper {
             summary.append(.text(" \(Format.data(r.level))% prediction interval \(Format.fixed(display(lo, m), digits)) to \(Format.fixed(display(hi, m), digits))."))
