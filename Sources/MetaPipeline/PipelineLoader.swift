@@ -683,11 +683,22 @@ struct Loader {
             }
         }
         // Peto's estimates (O − E)/V need no correction, so the warning is only for the other methods.
-        for (study, e) in effects where e.input == .countsCorrected && settings.pooling.method != .peto {
-            if let t = tables[study.table] {
-                var w = t.rowDiagnostic(study.row, "study '\(e.study)' has a zero cell; 0.5 is added to every cell of its 2×2 table for its own estimate")
-                w.severity = .warning
-                extra.append(w)
+        let corrected = effects.filter { $0.1.input == .countsCorrected && settings.pooling.method != .peto }
+        var sums = settings.pooling.zeroCells == .revman && settings.pooling.method == .mh ? " and in the Mantel–Haenszel sums, as RevMan does" : ""
+        if settings.pooling.zeroCells == .revman && settings.measure == .rd {
+            sums = " (for the variance only: the risk difference itself is the raw one, as RevMan computes it)"
+        }
+        if corrected.count > 3 {
+            // A review with many zero-cell tables gets one warning per analysis, not one per row.
+            let names = corrected.prefix(6).map { "'\($0.1.study)'" }.joined(separator: ", ")
+            reader.warning(node, "in \(what), \(corrected.count) studies have a zero cell (\(names)\(corrected.count > 6 ? " and \(corrected.count - 6) more" : "")); 0.5 is added to every cell of their 2×2 tables for their own estimates\(sums)")
+        } else {
+            for (study, e) in corrected {
+                if let t = tables[study.table] {
+                    var w = t.rowDiagnostic(study.row, "study '\(e.study)' has a zero cell; 0.5 is added to every cell of its 2×2 table for its own estimate\(sums)")
+                    w.severity = .warning
+                    extra.append(w)
+                }
             }
         }
         requireCounts(effects, settings: settings, what: what)
