@@ -54,11 +54,14 @@ public enum RevManImport {
         let folder = (directory as NSString).appendingPathComponent(pipelineName)
         let yamlPath = (directory as NSString).appendingPathComponent("\(pipelineName).yaml")
         let tables = RevManTables(review, source: base)
-        let csvFiles: [(String, [String], [RevManTables.Row])] = [
+        // A file with no stored result at all (never calculated, or exported without results) gets no
+        // results table and no `verify` checks: there is nothing to compare with.
+        let stored = !tables.results.isEmpty
+        var csvFiles: [(String, [String], [RevManTables.Row])] = [
             ("studies.csv", RevManTables.dataHeader, tables.data),
             ("outcomes.csv", RevManTables.outcomesHeader, tables.outcomes),
-            ("results.csv", RevManTables.resultsHeader, tables.results),
         ]
+        if stored { csvFiles.append(("results.csv", RevManTables.resultsHeader, tables.results)) }
         let paths = [yamlPath] + csvFiles.map { (folder as NSString).appendingPathComponent($0.0) }
         if !force, let existing = paths.first(where: { FileManager.default.fileExists(atPath: $0) }) { throw .exists(existing) }
         do {
@@ -68,7 +71,7 @@ public enum RevManImport {
                 for row in rows { csv.row(row.cells) }
                 try csv.data.write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent(file)), options: .atomic)
             }
-            try Data(yaml(review, name: pipelineName, source: base).utf8).write(to: URL(fileURLWithPath: yamlPath), options: .atomic)
+            try Data(yaml(review, name: pipelineName, source: base, verify: stored).utf8).write(to: URL(fileURLWithPath: yamlPath), options: .atomic)
         } catch {
             throw .write("cannot write the pipeline: \(error.localizedDescription)")
         }
@@ -100,20 +103,21 @@ public enum RevManImport {
                                "MD": "mean difference", "SMD": "standardised mean difference"]
 
     /// The pipeline file.
-    static func yaml(_ review: RevManReview, name: String, source: String) -> String {
+    static func yaml(_ review: RevManReview, name: String, source: String, verify: Bool = true) -> String {
         let format = review.format == .revman5 ? "RevMan 5 file" : "RevMan Web data package"
+        let checks = verify
+            ? "# the tables are in \(name)/, and each analysis' `verify` compares metapipe's numbers with every\n# statistic RevMan stored."
+            : "# the tables are in \(name)/. RevMan stored no results in this file, so there is nothing to verify."
         var y = """
         # Imported from \(source) (\(format)) by `metapipe import`. Edit and extend it like any pipeline:
-        # the tables are in \(name)/, and each analysis' `verify` compares metapipe's numbers with every
-        # statistic RevMan stored.
+        \(checks)
         pipeline: \(name)
         title: \(quoted(review.title.isEmpty ? name : review.title))
         description: \(quoted("Re-analysis of the RevMan review \(review.title.isEmpty ? source : review.title), imported from \(source)."))
         data:
           studies: \(name)/studies.csv
           outcomes: \(name)/outcomes.csv
-          results: \(name)/results.csv
-        defaults:
+        \(verify ? "  results: \(name)/results.csv\n" : "")defaults:
           profile: \(review.format == .revman5 ? "revman5" : "revman-web")
         analyses:
 
@@ -156,7 +160,7 @@ public enum RevManImport {
 
             """
             if o.rows.contains(where: { $0.subgroup != nil }) { y += "    subgroups: [subgroup]\n" }
-            y += "    verify: {outcome: \(quoted(o.id)), results: results, settings: outcomes}\n"
+            if verify { y += "    verify: {outcome: \(quoted(o.id)), results: results, settings: outcomes}\n" }
             if o.dataType == .generic, let name = o.measureName {
                 // A generic analysis' own measure ("Hazard Ratio", "Ratio of means") names its forest plot's columns.
                 y += "    plots: [{kind: forest, measure-label: \(quoted(name))}]\n"

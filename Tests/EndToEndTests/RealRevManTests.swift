@@ -97,4 +97,27 @@ import Testing
         #expect(result.contains("\"k\" : 11"))
         #expect(!result.contains("Floratos 2001"))
     }
+
+    /// A review exported without its results (RevMan computed nothing) imports into a pipeline that
+    /// validates and runs: no results table and no `verify`, since there is nothing to compare with.
+    @Test func aFileWithoutStoredResultsImportsAndRuns() throws {
+        let p = try Project("revman-real")
+        var text = try String(contentsOf: p.url("source/CD007419.rm5"), encoding: .isoLatin1)
+        for attribute in ["EFFECT_SIZE", "CI_START", "CI_END", "Z", "P_Z", "CHI2", "DF", "P_CHI2", "I2", "TAU2", "VAR", "WEIGHT",
+                          "Q", "P_Q", "I2_Q", "LOG_EFFECT_SIZE", "LOG_CI_START", "LOG_CI_END"] {
+            text = text.replacingOccurrences(of: " \(attribute)=\"[^\"]*\"", with: "", options: .regularExpression)
+        }
+        try text.write(to: p.url("source/bare.rm5"), atomically: true, encoding: .isoLatin1)
+        #expect(try p.metapipe("import", "source/bare.rm5", "--into", "pipelines").status == 0)
+        #expect(!p.exists("pipelines/bare/results.csv"))
+        let yaml = try p.read("pipelines/bare.yaml")
+        #expect(yaml.contains("RevMan stored no results in this file") && !yaml.contains("verify:"))
+        #expect(try p.metapipe("validate", "pipelines/bare.yaml").status == 0)
+        let run = try p.metapipe("run", "pipelines/bare.yaml", "--quiet")
+        #expect(run.status == 0, "\(run.stderr)")
+        // RevMan stored 5.140876169202446 for the pooled mean difference of analysis 1.1; computed again here.
+        let result = try JSONSerialization.jsonObject(with: Data(contentsOf: p.url("outputs/bare/analysis-1.1/result.json"))) as! [String: Any]
+        let pooled = try #require(result["pooled"] as? [String: Any])
+        #expect(abs((pooled["estimate"] as? Double ?? 0) - 5.140876169202446) < 1e-10)
+    }
 }
