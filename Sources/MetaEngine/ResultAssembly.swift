@@ -99,9 +99,13 @@ enum ResultAssembly {
         if hasCounts { header += ["events1", "total1", "events2", "total2"] }
         header += ["yi", "vi", "se", "ci_lower", "ci_upper", "weight"]
         var csv = CSVWriter(header: header)
+        // Each study's effect by its label, found in one pass (a lookup per study would be quadratic in k).
+        var indexOf: [String: Int] = [:]
+        for (i, e) in effects.effects.enumerated() where indexOf[e.study] == nil { indexOf[e.study] = i }
         for (i, s) in doc.studies.enumerated() {
-            let e = effects.effects.first { $0.study == s.study } ?? effects.effects[i]
-            let groups = effects.effects.firstIndex { $0.study == s.study }.map { effects.groups[$0] } ?? [:]
+            let index = indexOf[s.study] ?? i
+            let e = effects.effects[index]
+            let groups = index < effects.groups.count ? effects.groups[index] : [:]
             var row = [s.study] + subgroups.map { groups[$0] ?? "" } + [s.input]
             if hasArms {
                 if let a = e.arms {

@@ -416,13 +416,20 @@ public enum ReportBuilder {
         ]
         var seen: Set<String> = []
         var rows: [[[ReportDocument.Inline]]] = []
+        // The analyses that use each row, in one pass (linear in the number of rows used).
+        var usedBy: [String: [String]] = [:]
+        for a in input.analyses {
+            var once: Set<String> = []
+            for s in a.studySources where once.insert("\(s.study)|\(s.table)|\(s.line)").inserted {
+                usedBy["\(s.study)|\(s.table)|\(s.line)", default: []].append(a.result.title)
+            }
+        }
         for a in input.analyses {
             for s in a.studySources {
                 let key = "\(s.study)|\(s.table)|\(s.line)"
                 if seen.contains(key) { continue }
                 seen.insert(key)
-                let analyses = input.analyses.filter { $0.studySources.contains(where: { $0.study == s.study && $0.table == s.table && $0.line == s.line }) }
-                    .map(\.result.title)
+                let analyses = usedBy[key] ?? []
                 rows.append([[.text(s.study)], [.code("\(s.table):\(s.line)")], [.text(analyses.joined(separator: "; "))],
                              s.source.map { [linked($0)] } ?? [.text("–")], [.text(s.flag ?? "")]])
             }
