@@ -8,6 +8,7 @@ public enum ReportBuilder {
     public static func document(_ input: ReportInput) -> ReportDocument {
         var sections: [ReportDocument.Section] = []
         sections.append(overview(input))
+        if let check = revmanCheck(input) { sections.append(check) }
         sections.append(methods(input))
         for a in input.analyses { sections += analysisSections(a) }
         for c in input.comparisons { sections.append(comparison(c)) }
@@ -96,6 +97,33 @@ public enum ReportBuilder {
             blocks.append(.note([.text("Some analyses use a confidence level other than 95%; their sections say which.")]))
         }
         return .init(id: "overview", title: "Overview", level: 2, blocks: blocks)
+    }
+
+    /// Every analysis' check against the statistics RevMan stored, counted: what passed, failed,
+    /// was a placeholder RevMan wrote for a result it did not compute, or a known RevMan artefact.
+    static func revmanCheck(_ input: ReportInput) -> ReportDocument.Section? {
+        let checked = input.analyses.compactMap { a in a.verification.map { (a, $0) } }
+        guard !checked.isEmpty else { return nil }
+        var rows: [[[ReportDocument.Inline]]] = []
+        var totals = [0, 0, 0, 0, 0]
+        for (a, v) in checked {
+            let counts = [v.rows.count, v.passed, v.failed, v.notComputed, v.artefacts]
+            for i in counts.indices { totals[i] += counts[i] }
+            rows.append([[.link(a.result.title, url: "#\(anchor(a.result.analysis))-verify")]] + counts.enumerated().map { i, n in
+                i == 2 && n > 0 ? [.strong(String(n))] : [.text(String(n))]
+            })
+        }
+        rows.append([[.strong("All analyses")]] + totals.map { [.strong(String($0))] })
+        let failed = totals[2]
+        let summary: [ReportDocument.Inline] = failed == 0
+            ? [.strong("Every one of the \(totals[1]) statistics RevMan computed agrees with metapipe's"),
+               .text(" (\(totals[3]) stored values are placeholders for results RevMan did not compute, \(totals[4]) are known RevMan artefacts; neither is counted as agreeing).")]
+            : [.strong("\(failed) of the statistics RevMan stored differ from metapipe's"), .text("; the analyses' sections show which.")]
+        return .init(id: "revman-check", title: "Check against RevMan", level: 2, blocks: [
+            failed == 0 ? .paragraph(summary) : .note(summary),
+            .table(.init(caption: nil, header: ["Analysis", "Stored", "Pass", "FAIL", "Not computed by RevMan", "RevMan artefact"],
+                         rows: rows, numeric: [1, 2, 3, 4, 5])),
+        ])
     }
 
     // MARK: Methods

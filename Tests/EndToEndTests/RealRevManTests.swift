@@ -62,6 +62,9 @@ import Testing
         #expect(counts["pass", default: 0] == review.pass)
         #expect(counts["not computed by RevMan", default: 0] == review.notComputed)
         #expect(counts["RevMan artefact", default: 0] == review.artefacts)
+        // The report opens with the counts.
+        let report = try p.read("outputs/\(review.name)/README.md")
+        #expect(report.contains("**Every one of the \(review.pass) statistics RevMan computed agrees with metapipe's** (\(review.notComputed) stored values are placeholders"))
     }
 
     /// "1.1" and "1.10" are different outcomes (CD013656 has both): a hand-written selection
