@@ -47,8 +47,14 @@ import Testing
             #expect(Double(h.df) == ref.double("q_df"), "\(label) q_df")
             expectClose(h.pValue, ref.double("q_p"), rel: Tolerance.metafor, "\(label) q_p")
             // predict(): prediction interval (none for the fixed-effect model)
-            expectClose(a.pooled.piLower, ref.double("pi_lower"), rel: Tolerance.metafor, "\(label) pi_lower")
-            expectClose(a.pooled.piUpper, ref.double("pi_upper"), rel: Tolerance.metafor, "\(label) pi_upper")
+            if let lower = ref.double("pi_lower"), let upper = ref.double("pi_upper") {
+                expectClose(a.pooled.piLower, lower, rel: Tolerance.metafor, "\(label) pi_lower")
+                expectClose(a.pooled.piUpper, upper, rel: Tolerance.metafor, "\(label) pi_upper")
+            } else {
+                #expect(key.hasPrefix("FE"), "\(label): metafor gives a prediction interval for every random-effects fit")
+                expectAbsent(a.pooled.piLower, "\(label) pi_lower")
+                expectAbsent(a.pooled.piUpper, "\(label) pi_upper")
+            }
         }
     }
 
