@@ -17,6 +17,8 @@ public struct Pipeline: Sendable {
     public var comparisons: [Comparison]
     public var unavailable: [UnavailablePool]
     public var warnings: [Diagnostic]
+    /// `risk-of-bias:` assessments.
+    public var riskOfBias: [RiskOfBiasAssessment] = []
 }
 
 /// One meta-analysis of the pipeline.

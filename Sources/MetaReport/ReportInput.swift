@@ -15,6 +15,8 @@ public struct ReportInput: Codable, Sendable {
     public var comparisons: [ComparisonReport]
     public var unavailable: [Unavailable]
     public var warnings: [String]
+    /// Risk-of-bias assessments (`risk-of-bias:`).
+    public var riskOfBias: [RiskOfBiasReport] = []
 
     public init(pipeline: String, title: String, description: String?, file: String, metapipeVersion: String,
                 sources: [DataSourceRow], analyses: [AnalysisReport], syntheses: [SynthesisReport] = [],

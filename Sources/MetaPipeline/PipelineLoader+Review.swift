@@ -1,0 +1,202 @@
+import Foundation
+import Yams
+
+/// `risk-of-bias: low` (or `not-high`) in a scenario: pool only the studies so judged overall.
+public enum RiskOfBiasFilter: String, CaseIterable, Sendable, Codable, Hashable {
+    /// Only studies at low risk of bias overall.
+    case low
+    /// Studies not at high (serious, critical) risk overall: low and some concerns / moderate.
+    case notHigh = "not-high"
+
+    func keeps(_ j: RiskOfBiasJudgement) -> Bool {
+        switch self {
+        case .low: return j == .low
+        case .notHigh: return j.level <= 1
+        }
+    }
+
+    var words: String {
+        switch self {
+        case .low: return "only studies at low risk of bias overall"
+        case .notHigh: return "only studies not at high risk of bias overall"
+        }
+    }
+}
+
+extension Loader {
+    static let riskOfBiasKeys = ["title", "tool", "data", "study", "domains", "overall", "weight"]
+
+    /// `risk-of-bias:` — assessment name → {tool, data, study, domains, overall, weight, title}.
+    mutating func readRiskOfBias(_ node: Node) -> [RiskOfBiasAssessment] {
+        guard let pairs = reader.mapping(node, "'risk-of-bias'") else { return [] }
+        if pairs.isEmpty { reader.error(node, "'risk-of-bias' is empty; name an assessment, e.g. rob: {tool: rob2, data: rob}") }
+        var result: [RiskOfBiasAssessment] = []
+        for pair in pairs {
+            let what = "risk-of-bias assessment '\(escapedForMessage(pair.key))'"
+            if let problem = Loader.folderNameProblem(pair.key) {
+                reader.error(pair.keyNode, "risk-of-bias assessment name '\(escapedForMessage(pair.key))' names an output folder, so \(problem)")
+                continue
+            }
+            guard let fields = reader.mapping(pair.value, what) else { continue }
+            reader.checkKeys(fields, allowed: Loader.riskOfBiasKeys, in: what)
+            reader.require(["tool", "data"], in: fields, at: pair.keyNode, what: what)
+            func value(_ key: String) -> Node? { fields.first { $0.key == key }?.value }
+            guard let toolNode = value("tool"), let tool = reader.choice(toolNode, RiskOfBiasTool.self, "risk-of-bias tool") else { continue }
+            guard let dataNode = value("data"), let tableName = reader.name(dataNode, "'data' of \(what)") else { continue }
+            guard sources.contains(where: { $0.name == tableName }) else {
+                var message = "\(what) reads table '\(tableName)', which 'data' does not define"
+                if let s = suggestion(for: tableName, among: sources.map(\.name)) { message += "; did you mean '\(s)'?" }
+                reader.error(dataNode, message)
+                continue
+            }
+            guard let loaded = tables[tableName] else { continue }
+            let table = loaded.table
+            let studyColumn = value("study").flatMap { reader.name($0, "'study' of \(what)") } ?? "study"
+            let overallColumn = value("overall").flatMap { reader.name($0, "'overall' of \(what)") } ?? "overall"
+            let weightColumn = value("weight").flatMap { reader.name($0, "'weight' of \(what)") }
+            // Columns are matched without regard to case ("d1" for "D1").
+            func column(_ name: String) -> String? {
+                table.header.first { $0 == name } ?? table.header.first { $0.lowercased() == name.lowercased() }
+            }
+            func missingColumn(_ name: String, _ role: String, at n: Node) {
+                var message = "\(what): table '\(tableName)' (\(table.path)) has no column '\(name)' (\(role))"
+                if let s = suggestion(for: name, among: table.header) { message += "; did you mean '\(s)'?" }
+                else { message += "; it has \(quotedList(table.header))" }
+                reader.error(n, message)
+            }
+            var domains: [RiskOfBiasDomain] = []
+            if let n = value("domains") {
+                guard tool == .custom else {
+                    reader.error(n, "\(what): 'domains' is for tool: custom; \(tool.title) has its own domains (\(tool.standardDomains.map(\.column).joined(separator: ", ")))")
+                    continue
+                }
+                for item in reader.list(n, "'domains' of \(what)") ?? [] {
+                    if case .mapping = item, let kv = reader.mapping(item, "a domain of \(what)"), kv.count == 1,
+                       let title = reader.string(kv[0].value, "the heading of domain '\(kv[0].key)'") {
+                        domains.append(.init(column: kv[0].key, title: title))
+                    } else if let c = reader.name(item, "each entry of 'domains'") {
+                        domains.append(.init(column: c, title: c))
+                    }
+                }
+            } else if tool == .custom {
+                reader.error(pair.keyNode, "\(what): tool: custom needs 'domains', a list of the table's domain columns (optionally {column: heading})")
+                continue
+            } else {
+                // The standard domains, or none when the table gives the overall judgement only.
+                let standard = tool.standardDomains
+                let present = standard.filter { column($0.column) != nil }
+                if !present.isEmpty {
+                    for d in standard where column(d.column) == nil {
+                        missingColumn(d.column, "\(tool.title) \(d.column), \(d.title.lowercased()); give all \(standard.count) domains or only 'overall'", at: dataNode)
+                    }
+                    if present.count != standard.count { continue }
+                    domains = standard
+                }
+            }
+            var ok = true
+            for (name, role) in [(studyColumn, "the study names"), (overallColumn, "the overall judgement")] + domains.map({ ($0.column, "domain '\($0.title)'") })
+            where column(name) == nil {
+                missingColumn(name, role, at: dataNode)
+                ok = false
+            }
+            if let w = weightColumn, column(w) == nil { missingColumn(w, "the weights", at: dataNode); ok = false }
+            guard ok else { continue }
+            let allowed = tool.vocabulary.map(\.rawValue)
+            var rows: [RiskOfBiasRow] = []
+            var seen: [String: Int] = [:]
+            for row in table.rows {
+                let study = table.cell(row, column(studyColumn)!)
+                if study.isEmpty {
+                    extra.append(loaded.cellDiagnostic(row, column: studyColumn, "this risk-of-bias row has no study name"))
+                    continue
+                }
+                if let first = seen[study] {
+                    extra.append(loaded.cellDiagnostic(row, column: studyColumn, "study '\(study)' has a second row in risk-of-bias table '\(tableName)' (first on line \(first)); keep one row per study"))
+                    continue
+                }
+                seen[study] = row.line
+                func judgement(_ c: String) -> RiskOfBiasJudgement? {
+                    let cell = table.cell(row, column(c)!)
+                    if let j = RiskOfBiasJudgement.parse(cell, tool: tool) { return j }
+                    var message = cell.isEmpty
+                        ? "study '\(study)' has no \(c) judgement; write \(quotedList(allowed)) (\(tool.title))"
+                        : "'\(cell)' is not a \(tool.title) judgement; expected \(quotedList(allowed))"
+                    if !cell.isEmpty, let s = suggestion(for: cell, among: allowed) {
+                        message = "'\(cell)' is not a \(tool.title) judgement; did you mean '\(s)'? (expected \(quotedList(allowed)))"
+                    }
+                    extra.append(loaded.cellDiagnostic(row, column: column(c)!, message))
+                    return nil
+                }
+                let judged = domains.map { judgement($0.column) }
+                let overall = judgement(overallColumn)
+                var weight: Double?
+                if let w = weightColumn {
+                    let cell = table.cell(row, column(w)!)
+                    if let v = Double(cell), v.isFinite, v >= 0 { weight = v } else {
+                        extra.append(loaded.cellDiagnostic(row, column: column(w)!, "study '\(study)' has weight '\(cell)'; a weight must be a number ≥ 0"))
+                    }
+                }
+                guard let overall, judged.allSatisfy({ $0 != nil }) else { continue }
+                rows.append(RiskOfBiasRow(study: study, domains: judged.compactMap { $0 }, overall: overall, weight: weight, line: row.line))
+            }
+            if table.rows.isEmpty { reader.error(dataNode, "\(what): table '\(tableName)' has no rows; give one row per study") }
+            let title = value("title").flatMap { reader.string($0, "'title' of \(what)") }
+                ?? (domains.isEmpty ? "Risk of bias (\(tool.title), overall judgements)" : "Risk of bias (\(tool.title))")
+            result.append(RiskOfBiasAssessment(name: pair.key, title: title, tool: tool, table: tableName, path: table.path,
+                                               domains: domains, rows: rows))
+            riskOfBiasNodes[pair.key] = pair.keyNode
+        }
+        return result
+    }
+
+    /// Every study of an analysis should be judged, and every judged study should be in an analysis
+    /// (warnings: a study may be in the review but not in a pool, and a pool may use studies the
+    /// assessment has not reached yet).
+    mutating func checkRiskOfBias(_ assessments: [RiskOfBiasAssessment], analyses: [Analysis]) {
+        guard !assessments.isEmpty else { return }
+        for a in assessments where analysisNames.contains(a.name) {
+            if let node = riskOfBiasNodes[a.name] {
+                reader.error(node, "risk-of-bias assessment name '\(a.name)' is also an analysis name; each writes to its own folder, so names must differ")
+            }
+        }
+        let judged = Set(assessments.flatMap { $0.rows.map(\.study) })
+        let allJudged = assessments.flatMap { $0.rows.map(\.study) }
+        for a in analyses {
+            let missing = a.studies.map(\.input.study).filter { !judged.contains($0) }
+            guard !missing.isEmpty, let node = riskOfBiasNodes[assessments[0].name] else { continue }
+            let listed = missing.map { s in
+                "'\(s)'" + (suggestion(for: s, among: allJudged).map { " (did you mean '\($0)'?)" } ?? "")
+            }
+            reader.warning(node, "analysis '\(a.name)' pools \(missing.count == 1 ? "a study" : "studies") with no risk-of-bias row: \(listed.joined(separator: ", ")); add \(missing.count == 1 ? "a row" : "rows") to the risk-of-bias table (study names must match exactly)")
+        }
+        let pooled = Set(analyses.flatMap { $0.studies.map(\.input.study) })
+        let pooledList = Array(pooled).sorted()
+        for assessment in assessments {
+            guard let loaded = tables[assessment.table] else { continue }
+            for r in assessment.rows where !pooled.contains(r.study) {
+                guard let row = loaded.table.rows.first(where: { $0.line == r.line }) else { continue }
+                var message = "study '\(r.study)' is judged for risk of bias but is in no analysis"
+                if let s = suggestion(for: r.study, among: pooledList) { message += "; did you mean '\(s)'?" }
+                else { message += " (its judgement is shown but weighs in no pool)" }
+                var d = loaded.cellDiagnostic(row, column: loaded.table.header.first { $0.lowercased() == "study" } ?? "study", message)
+                d.severity = .warning
+                extra.append(d)
+            }
+        }
+    }
+
+    /// A scenario's `risk-of-bias: low`: keeps only the studies so judged overall (in the first
+    /// assessment that lists them); studies without a judgement are left out, with a warning.
+    mutating func applyRiskOfBiasFilter(_ node: Node, to selection: inout SelectionSpec, changes: inout [String], what: String) {
+        guard let filter = reader.choice(node, RiskOfBiasFilter.self, "risk-of-bias filter") else { return }
+        guard !riskOfBias.isEmpty else {
+            reader.error(node, "\(what) keeps studies by risk of bias, but the pipeline has no 'risk-of-bias' section; add one (e.g. risk-of-bias: {rob: {tool: rob2, data: rob}})")
+            return
+        }
+        var judgement: [String: RiskOfBiasJudgement] = [:]
+        for a in riskOfBias { for r in a.rows where judgement[r.study] == nil { judgement[r.study] = r.overall } }
+        let kept = judgement.filter { filter.keeps($0.value) }.map(\.key).sorted()
+        selection.conditions.append(Condition(column: "study", values: kept))
+        changes.append(filter.words)
+    }
+}
