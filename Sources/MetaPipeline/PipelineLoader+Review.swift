@@ -86,10 +86,11 @@ extension Loader {
                 let standard = tool.standardDomains
                 let present = standard.filter { column($0.column) != nil }
                 if !present.isEmpty {
-                    for d in standard where column(d.column) == nil {
-                        missingColumn(d.column, "\(tool.title) \(d.column), \(d.title.lowercased()); give all \(standard.count) domains or only 'overall'", at: dataNode)
+                    let absent = standard.filter { column($0.column) == nil }
+                    if !absent.isEmpty {
+                        reader.error(dataNode, "\(what): table '\(tableName)' (\(table.path)) has \(tool.title) domain \(present.count == 1 ? "column" : "columns") \(present.map(\.column).joined(separator: ", ")) but not \(absent.map(\.column).joined(separator: ", ")) (\(absent.map { $0.title.lowercased() }.joined(separator: "; "))); give all \(standard.count) domains, or only 'overall' when the domain judgements are not available")
+                        continue
                     }
-                    if present.count != standard.count { continue }
                     domains = standard
                 }
             }
@@ -115,6 +116,7 @@ extension Loader {
                     continue
                 }
                 seen[study] = row.line
+                riskOfBiasStudies.insert(study)
                 func judgement(_ c: String) -> RiskOfBiasJudgement? {
                     let cell = table.cell(row, column(c)!)
                     if let j = RiskOfBiasJudgement.parse(cell, tool: tool) { return j }
@@ -123,6 +125,8 @@ extension Loader {
                         : "'\(cell)' is not a \(tool.title) judgement; expected \(quotedList(allowed))"
                     if !cell.isEmpty, let s = suggestion(for: cell, among: allowed) {
                         message = "'\(cell)' is not a \(tool.title) judgement; did you mean '\(s)'? (expected \(quotedList(allowed)))"
+                    } else if let other = RiskOfBiasTool.allCases.first(where: { $0 != tool && $0 != .custom && RiskOfBiasJudgement.parse(cell, tool: $0) != nil }) {
+                        message = "'\(cell)' is a \(other.title) judgement, not a \(tool.title) one; \(tool.title) uses \(quotedList(allowed)) (or name tool: \(other.rawValue))"
                     }
                     extra.append(loaded.cellDiagnostic(row, column: column(c)!, message))
                     return nil
@@ -159,7 +163,7 @@ extension Loader {
                 reader.error(node, "risk-of-bias assessment name '\(a.name)' is also an analysis name; each writes to its own folder, so names must differ")
             }
         }
-        let judged = Set(assessments.flatMap { $0.rows.map(\.study) })
+        let judged = riskOfBiasStudies
         let allJudged = assessments.flatMap { $0.rows.map(\.study) }
         for a in analyses {
             let missing = a.studies.map(\.input.study).filter { !judged.contains($0) }

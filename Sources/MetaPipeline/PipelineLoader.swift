@@ -106,6 +106,8 @@ struct Loader {
     /// `risk-of-bias:` assessments, read before the analyses (scenarios may filter by them).
     var riskOfBias: [RiskOfBiasAssessment] = []
     var riskOfBiasNodes: [String: Node] = [:]
+    /// Every study name of the risk-of-bias tables, rows with bad judgements included.
+    var riskOfBiasStudies: Set<String> = []
 
     init(file: String, text: String) {
         self.file = file
