@@ -46,6 +46,7 @@ public struct PipelineStages {
         var synthesisFigures: [String: ReportParameters.FigureInfo] = [:]
         for synthesis in pipeline.syntheses { synthesisFigures[synthesis.name] = builder.addSynthesis(synthesis) }
         builder.reviewFigures = builder.addRiskOfBias()
+        if let prisma = builder.addPrisma() { builder.reviewFigures[PipelineStages.prismaKey] = [prisma] }
         builder.addReport(figures: figures, synthesisFigures: synthesisFigures)
         return builder.stages
     }
@@ -494,6 +495,7 @@ public struct PipelineStages {
         let inputs = collected
         var parametersWithReview = ReportParameters(pipeline: pipeline, figures: figures, synthesisFigures: synthesisFigures)
         parametersWithReview.riskOfBias = ReportParameters.riskOfBiasInfo(pipeline, figures: reviewFigures)
+        parametersWithReview.prisma = reviewFigures[PipelineStages.prismaKey]?.first
         let p = parametersWithReview
         let folder = out("")
         let name = pipeline.name

@@ -46,6 +46,8 @@ struct ReportParameters: Codable {
     var warnings: [String]
     /// Risk-of-bias assessments and their figures.
     var riskOfBias: [RiskOfBiasInfo] = []
+    /// The PRISMA flow diagram.
+    var prisma: FigureInfo?
 
     init(pipeline: Pipeline, figures: [String: [FigureInfo]] = [:], synthesisFigures: [String: FigureInfo] = [:]) {
         name = pipeline.name
@@ -107,6 +109,7 @@ enum ReportAssembly {
                                 metapipeVersion: p.version, sources: p.sources, analyses: analyses, syntheses: synthesisReports,
                                 comparisons: comparisons, unavailable: p.unavailable, warnings: p.warnings)
         input.riskOfBias = riskOfBiasReports(p, studies: studies, figures: svg)
+        input.prisma = p.prisma.map { f in Figure(kind: f.kind, caption: f.caption, svg: f.svg.flatMap { svg[$0] }, files: f.files) }
         return input
     }
 

@@ -96,3 +96,84 @@ extension PipelineStages {
         return csv.data
     }
 }
+
+extension PipelineStages {
+    static func n(_ value: Int?) -> String { value.map { "(n = \($0))" } ?? "(not reported)" }
+
+    /// The PRISMA 2020 template's boxes from the counts.
+    static func prismaInput(_ f: PrismaFlow) -> PrismaPlotInput {
+        typealias Line = PrismaPlotInput.Line
+        func sum(_ c: [PrismaFlow.Count]) -> Int? { c.allSatisfy { $0.n != nil } ? c.reduce(0) { $0 + ($1.n ?? 0) } : nil }
+        var identified: [Line] = [Line("Records identified from:", bold: true)]
+        if f.databases.isEmpty && f.registers.isEmpty {
+            identified.append(Line("Databases and registers \(n(f.identified))"))
+        }
+        if !f.databases.isEmpty {
+            identified.append(Line("Databases \(n(sum(f.databases)))"))
+            identified += f.databases.map { Line("\($0.label) \(n($0.n))", indent: true) }
+        }
+        if !f.registers.isEmpty {
+            identified.append(Line("Registers \(n(sum(f.registers)))"))
+            identified += f.registers.map { Line("\($0.label) \(n($0.n))", indent: true) }
+        }
+        if let total = f.identifiedTotal, !(f.databases.isEmpty && f.registers.isEmpty) { identified.append(Line("Total (n = \(total))")) }
+        let removed: [Line] = [Line("Records removed before screening:", bold: true),
+                               Line("Duplicate records removed \(n(f.duplicates))", indent: true),
+                               Line("Records marked as ineligible by automation tools \(n(f.automation))", indent: true),
+                               Line("Records removed for other reasons \(n(f.otherRemoved))", indent: true)]
+        var excluded: [Line]
+        if f.excludedReasons.isEmpty {
+            excluded = [Line("Reports excluded \(n(f.excludedTotal))")]
+        } else {
+            excluded = [Line("Reports excluded \(n(f.excludedEligibility)):", bold: true)]
+            excluded += f.excludedReasons.map { Line("\($0.label) \(n($0.n))", indent: true) }
+        }
+        var included: [Line] = [Line("Studies included in review \(n(f.includedStudies))", bold: true),
+                                Line("Reports of included studies \(n(f.includedReports))")]
+        if f.quantitative != nil || f.qualitative != nil || f.metaAnalysis != nil {
+            included.append(Line("In a quantitative synthesis \(n(f.quantitative))", indent: true))
+            if f.metaAnalysis != nil { included.append(Line("of which in meta-analyses \(n(f.metaAnalysis))", indent: true)) }
+            included.append(Line("In a qualitative synthesis \(n(f.qualitative))", indent: true))
+        }
+        let rows = [
+            PrismaPlotInput.Row(phase: "Identification", main: identified, side: removed),
+            .init(phase: "Screening", main: [Line("Records screened \(n(f.screened))")], side: [Line("Records excluded \(n(f.excludedScreening))")]),
+            .init(phase: "Screening", main: [Line("Reports sought for retrieval \(n(f.sought))")], side: [Line("Reports not retrieved \(n(f.notRetrieved))")]),
+            .init(phase: "Screening", main: [Line("Reports assessed for eligibility \(n(f.assessed))")], side: excluded),
+            .init(phase: "Included", main: included),
+        ]
+        let allCounts: [Int?] = [f.identifiedTotal, f.duplicates, f.automation, f.otherRemoved, f.screened, f.excludedScreening, f.sought,
+                                 f.notRetrieved, f.assessed, f.excludedEligibility, f.includedStudies, f.includedReports]
+        let note = allCounts.contains { $0 == nil } ? "“Not reported”: the review does not give this count." : nil
+        return PrismaPlotInput(title: f.title, rows: rows, note: note)
+    }
+
+    /// The flow diagram's stage; returns its figure for the report.
+    mutating func addPrisma() -> ReportParameters.FigureInfo? {
+        guard let flow = pipeline.prisma else { return nil }
+        struct Parameters: Codable { var flow: PrismaFlow; var renderer: String }
+        let p = Parameters(flow: flow, renderer: rendererVersion)
+        let stageID = id("prisma")
+        let folder = out("prisma")
+        stages.append(Stage(id: stageID, kind: "prisma", parameters: parameters(p), inputs: [], origin: pipeline.file) { _ in
+            let svg: [UInt8], png: [UInt8], pdf: [UInt8]
+            do {
+                let layout = try Plots.prisma(Self.prismaInput(p.flow))
+                svg = try Plots.render(layout, as: .svg)
+                png = try Plots.render(layout, as: .png, dpi: 150)
+                pdf = try Plots.render(layout, as: .pdf)
+            } catch {
+                throw StageFailure("cannot draw the PRISMA flow diagram: \((error as? PlotError)?.message ?? "\(error)")")
+            }
+            return StageOutput(artifacts: ["figure.svg": Data(svg)],
+                               published: ["\(folder)/flow.png": Data(png), "\(folder)/flow.svg": Data(svg), "\(folder)/flow.pdf": Data(pdf)])
+        })
+        return ReportParameters.FigureInfo(kind: "prisma", caption: "PRISMA 2020 flow diagram of the study selection.",
+                                           files: ["prisma/flow.png", "prisma/flow.svg", "prisma/flow.pdf"], svg: stageID.rawValue)
+    }
+}
+
+extension PipelineStages {
+    /// The key of the flow diagram among the review's figures (no assessment may use it).
+    static let prismaKey = "prisma"
+}

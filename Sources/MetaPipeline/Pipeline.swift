@@ -19,6 +19,8 @@ public struct Pipeline: Sendable {
     public var warnings: [Diagnostic]
     /// `risk-of-bias:` assessments.
     public var riskOfBias: [RiskOfBiasAssessment] = []
+    /// `prisma:` the counts of the flow diagram.
+    public var prisma: PrismaFlow?
 }
 
 /// One meta-analysis of the pipeline.

@@ -37,6 +37,10 @@ extension Loader {
                 reader.error(pair.keyNode, "risk-of-bias assessment name '\(escapedForMessage(pair.key))' names an output folder, so \(problem)")
                 continue
             }
+            if pair.key == "prisma" {
+                reader.error(pair.keyNode, "risk-of-bias assessment name 'prisma' is the flow diagram's folder; choose another name")
+                continue
+            }
             guard let fields = reader.mapping(pair.value, what) else { continue }
             reader.checkKeys(fields, allowed: Loader.riskOfBiasKeys, in: what)
             reader.require(["tool", "data"], in: fields, at: pair.keyNode, what: what)
@@ -202,5 +206,120 @@ extension Loader {
         let kept = judgement.filter { filter.keeps($0.value) }.map(\.key).sorted()
         selection.conditions.append(Condition(column: "study", values: kept))
         changes.append(filter.words)
+    }
+}
+
+extension Loader {
+    static let prismaKeys = ["title", "databases", "registers", "identified", "duplicates", "automation", "other-removed",
+                             "screened", "excluded", "sought", "not-retrieved", "assessed", "excluded-reasons", "reports-excluded",
+                             "included-studies", "included-reports", "quantitative", "qualitative", "meta-analysis"]
+
+    /// A count: a whole number ≥ 0, or `not reported` (also `NR`, `~`) for a box the review does not report.
+    mutating func prismaCount(_ node: Node, _ what: String) -> Int?? {
+        if YAMLReader.isNull(node) { return .some(nil) }
+        guard let text = reader.string(node, what) else { return nil }
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if ["not reported", "nr", "n/a", "na", "unknown"].contains(t) { return .some(nil) }
+        if let n = Int(t), n >= 0 { return .some(n) }
+        reader.error(node, "\(what) is '\(text)'; a count must be a whole number ≥ 0, or 'not reported'")
+        return nil
+    }
+
+    /// `prisma:` — the counts of the PRISMA 2020 flow diagram, checked box by box.
+    mutating func readPrisma(_ node: Node) -> PrismaFlow? {
+        guard let pairs = reader.mapping(node, "'prisma'") else { return nil }
+        reader.checkKeys(pairs, allowed: Loader.prismaKeys, in: "'prisma'")
+        func value(_ key: String) -> Node? { pairs.first { $0.key == key }?.value }
+        var flow = PrismaFlow(title: value("title").flatMap { reader.string($0, "'title' of 'prisma'") } ?? "PRISMA 2020 flow diagram")
+        var nodes: [String: Node] = [:]
+        func count(_ key: String) -> Int? {
+            guard let n = value(key) else { return nil }
+            nodes[key] = n
+            return prismaCount(n, "'\(key)' of 'prisma'") ?? nil
+        }
+        func counts(_ key: String) -> [PrismaFlow.Count] {
+            guard let n = value(key) else { return [] }
+            nodes[key] = n
+            guard let items = reader.mapping(n, "'\(key)' of 'prisma'") else { return [] }
+            return items.compactMap { item in
+                guard let c = prismaCount(item.value, "'\(item.key)' in '\(key)'") else { return nil }
+                return PrismaFlow.Count(label: item.key, n: c)
+            }
+        }
+        flow.databases = counts("databases")
+        flow.registers = counts("registers")
+        flow.identified = count("identified")
+        flow.duplicates = count("duplicates")
+        flow.automation = count("automation")
+        flow.otherRemoved = count("other-removed")
+        flow.screened = count("screened")
+        flow.excludedScreening = count("excluded")
+        flow.sought = count("sought")
+        flow.notRetrieved = count("not-retrieved")
+        flow.assessed = count("assessed")
+        flow.excludedReasons = counts("excluded-reasons")
+        flow.excludedTotal = count("reports-excluded")
+        flow.includedStudies = count("included-studies")
+        flow.includedReports = count("included-reports")
+        flow.quantitative = count("quantitative")
+        flow.qualitative = count("qualitative")
+        flow.metaAnalysis = count("meta-analysis")
+        checkPrisma(flow, nodes: nodes, at: node)
+        return flow
+    }
+
+    /// Every box equals its inputs minus its exclusions, where all of them are reported.
+    mutating func checkPrisma(_ f: PrismaFlow, nodes: [String: Node], at node: Node) {
+        func at(_ key: String) -> Node { nodes[key] ?? node }
+        if let given = f.identified, !(f.databases + f.registers).isEmpty,
+           (f.databases + f.registers).allSatisfy({ $0.n != nil }) {
+            let sum = (f.databases + f.registers).reduce(0) { $0 + ($1.n ?? 0) }
+            if sum != given {
+                reader.error(at("identified"), "PRISMA box 'Records identified' is \(given), but the databases and registers add up to \(sum)")
+            }
+        }
+        func check(_ key: String, _ box: String, _ value: Int?, equals expected: Int?, _ how: String) {
+            guard let value, let expected, value != expected else { return }
+            reader.error(at(key), "PRISMA box '\(box)' is \(value), but \(how) give \(expected); correct the count or mark one 'not reported'")
+        }
+        if let identified = f.identifiedTotal, let d = f.duplicates ?? (nodes["duplicates"] == nil ? 0 : nil),
+           let a = f.automation ?? (nodes["automation"] == nil ? 0 : nil), let o = f.otherRemoved ?? (nodes["other-removed"] == nil ? 0 : nil) {
+            check("screened", "Records screened", f.screened, equals: identified - d - a - o,
+                  "records identified (\(identified)) minus those removed before screening (\(d + a + o))")
+        }
+        if let s = f.screened, let e = f.excludedScreening {
+            check("sought", "Reports sought for retrieval", f.sought, equals: s - e, "records screened (\(s)) minus records excluded (\(e))")
+        }
+        if let s = f.sought, let n = f.notRetrieved ?? (nodes["not-retrieved"] == nil ? 0 : nil) {
+            check("assessed", "Reports assessed for eligibility", f.assessed, equals: s - n, "reports sought (\(s)) minus reports not retrieved (\(n))")
+        }
+        if let given = f.excludedTotal, let sum = f.excludedReasons.isEmpty ? nil : PrismaFlow(title: "").with(reasons: f.excludedReasons).excludedEligibility,
+           given != sum {
+            reader.error(at("reports-excluded"), "PRISMA box 'Reports excluded' is \(given), but its reasons add up to \(sum)")
+        }
+        if let a = f.assessed, let e = f.excludedEligibility {
+            check("included-reports", "Reports of included studies", f.includedReports, equals: a - e,
+                  "reports assessed (\(a)) minus reports excluded (\(e))")
+        }
+        if let s = f.includedStudies, let r = f.includedReports, s > r {
+            reader.error(at("included-studies"), "PRISMA box 'Studies included in review' is \(s), more than the \(r) reports of included studies; each study has at least one report")
+        }
+        if let s = f.includedStudies, let q = f.quantitative, let l = f.qualitative, q + l != s {
+            reader.error(at("quantitative"), "PRISMA: \(q) studies in the quantitative and \(l) in the qualitative synthesis make \(q + l), but 'included-studies' is \(s)")
+        }
+        if let q = f.quantitative, let m = f.metaAnalysis, m > q {
+            reader.error(at("meta-analysis"), "PRISMA: \(m) studies in meta-analyses, more than the \(q) in the quantitative synthesis")
+        }
+        for (key, v) in [("screened", f.screened), ("sought", f.sought), ("assessed", f.assessed), ("included-reports", f.includedReports)] {
+            if let v, v < 0 { reader.error(at(key), "PRISMA box '\(key)' is negative") }
+        }
+    }
+}
+
+extension PrismaFlow {
+    func with(reasons: [Count]) -> PrismaFlow {
+        var f = self
+        f.excludedReasons = reasons
+        return f
     }
 }

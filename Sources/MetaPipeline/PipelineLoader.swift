@@ -7,7 +7,7 @@ import Yams
 /// data are collected before anything runs.
 public enum PipelineLoader {
     static let topKeys = ["pipeline", "title", "description", "data", "defaults", "labels", "analyses",
-                          "syntheses", "comparisons", "not-pooled", "risk-of-bias"]
+                          "syntheses", "comparisons", "not-pooled", "risk-of-bias", "prisma"]
     static let analysisKeys = ["title", "description", "data", "where", "exclude", "columns", "labels", "subgroups",
                                "sensitivity", "bias", "plots", "verify", "repeated-studies", "totals", "scale"] + SettingsSpec.keys
     static let scenarioKeys = ["name", "description", "where", "exclude", "include", "set", "risk-of-bias"] + SettingsSpec.keys
@@ -176,6 +176,7 @@ struct Loader {
                                 labels: Labels(labels), analyses: analyses, syntheses: syntheses, comparisons: comparisons,
                                 unavailable: unavailable, warnings: [])
         pipeline.riskOfBias = riskOfBias
+        if let node = value("prisma") { pipeline.prisma = readPrisma(node) }
         return pipeline
     }
 

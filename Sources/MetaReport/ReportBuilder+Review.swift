@@ -35,7 +35,14 @@ public struct RiskOfBiasReport: Codable, Sendable {
 extension ReportBuilder {
     /// The review's other parts, after the analyses: risk of bias.
     static func reviewSections(_ input: ReportInput) -> [ReportDocument.Section] {
-        input.riskOfBias.map(riskOfBias)
+        var sections: [ReportDocument.Section] = []
+        if let f = input.prisma {
+            sections.append(.init(id: "prisma", title: "Study selection (PRISMA 2020)", level: 2, blocks: [
+                .paragraph([.text("The flow of records and reports from the searches to the included studies, from the counts in the pipeline file; a count the review does not give is drawn as “not reported”.")]),
+                .figure(f),
+            ]))
+        }
+        return sections + input.riskOfBias.map(riskOfBias)
     }
 
     static func riskOfBias(_ r: RiskOfBiasReport) -> ReportDocument.Section {
@@ -44,13 +51,12 @@ extension ReportBuilder {
         for s in r.studies {
             if let i = counts.firstIndex(where: { $0.0 == s.overall }) { counts[i].1 += 1 } else { counts.append((s.overall, 1)) }
         }
-        let summary = counts.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
+        let summary = counts.map { "\($0.1) \($0.0.lowercased())" }.joined(separator: ", ")
         var intro = "\(r.tool) judgements of \(r.studies.count) \(r.studies.count == 1 ? "study" : "studies"), from "
         if r.domains.isEmpty {
             blocks.append(.paragraph([.text(intro), .code(r.path), .text(". Overall: \(summary).")]))
             blocks.append(.note([.text("Only the overall judgement of each study is available; the domain-level judgements are not reported, so none are shown.")]))
         } else {
-            intro += ""
             blocks.append(.paragraph([.text(intro), .code(r.path), .text(". Overall: \(summary). Domains: "),
                                       .text(zip(r.domains, r.domainTitles).map { "\($0) \($1.prefix(1).lowercased() + $1.dropFirst())" }.joined(separator: "; ") + ".")]))
         }

@@ -17,6 +17,8 @@ public struct ReportInput: Codable, Sendable {
     public var warnings: [String]
     /// Risk-of-bias assessments (`risk-of-bias:`).
     public var riskOfBias: [RiskOfBiasReport] = []
+    /// The PRISMA 2020 flow diagram (`prisma:`).
+    public var prisma: Figure?
 
     public init(pipeline: String, title: String, description: String?, file: String, metapipeVersion: String,
                 sources: [DataSourceRow], analyses: [AnalysisReport], syntheses: [SynthesisReport] = [],

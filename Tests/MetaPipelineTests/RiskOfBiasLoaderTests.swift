@@ -59,3 +59,18 @@ import Testing
         #expect(RiskOfBiasTool.robinsI.standardDomains.count == 7)
     }
 }
+
+/// `prisma:` with boxes the review does not report: accepted, and drawn as not reported.
+@Suite struct PrismaLoaderTests {
+    @Test func unreportedCountsAreAllowed() throws {
+        let p = try RiskOfBiasLoaderTests().load()
+        let f = try #require(p.prisma)
+        #expect(f.databases == [.init(label: "PubMed", n: 300), .init(label: "Embase", n: nil)])
+        #expect(f.identifiedTotal == nil)        // one database not reported
+        #expect(f.duplicates == nil)
+        #expect(f.screened == 250 && f.excludedScreening == 200 && f.sought == 50 && f.assessed == 50)
+        // The total of the reasons is given although one reason's count is not: 50 − 46 = 4 reports.
+        #expect(f.excludedEligibility == 46)
+        #expect(f.includedReports == 4 && f.includedStudies == 3)
+    }
+}

@@ -113,3 +113,42 @@ struct RiskOfBiasPlotTests {
         }
     }
 }
+
+@Suite("PRISMA flow diagram")
+struct PrismaPlotTests {
+    typealias Line = PrismaPlotInput.Line
+
+    static func input(sources: Int, reasons: Int, longText: Bool) -> PrismaPlotInput {
+        let long = longText ? ", a name long enough to need wrapping inside its box of the flow diagram" : ""
+        let identified = [Line("Records identified from:", bold: true)] + (1...sources).map { Line("Database \($0)\(long) (n = \($0 * 10))", indent: true) }
+        let reasonLines = [Line("Reports excluded:", bold: true)] + (1...reasons).map { Line("Reason \($0)\(long) (n = \($0))", indent: true) }
+        return PrismaPlotInput(title: "PRISMA 2020 flow diagram", rows: [
+            .init(phase: "Identification", main: identified, side: [Line("Records removed before screening:", bold: true), Line("Duplicate records removed (not reported)", indent: true)]),
+            .init(phase: "Screening", main: [Line("Records screened (n = 100)")], side: [Line("Records excluded (n = 50)")]),
+            .init(phase: "Screening", main: [Line("Reports sought for retrieval (n = 50)")], side: [Line("Reports not retrieved (not reported)")]),
+            .init(phase: "Screening", main: [Line("Reports assessed for eligibility (n = 50)")], side: reasonLines),
+            .init(phase: "Included", main: [Line("Studies included in review (n = 10)", bold: true)]),
+        ], note: "“Not reported”: the review does not give this count.")
+    }
+
+    @Test(arguments: [(1, 1, false), (6, 12, false), (3, 4, true), (20, 30, true)])
+    func layoutIsClean(_ sources: Int, _ reasons: Int, _ longText: Bool) throws {
+        let input = Self.input(sources: sources, reasons: reasons, longText: longText)
+        let layout = try Plots.prisma(input)
+        LayoutChecks.expectClean(layout, "\(sources) sources, \(reasons) reasons")
+        // Four arrows down the main column and four to the side boxes, each a line and a head.
+        #expect(LayoutChecks.shapes(layout, .arrow).count == 16)
+        // Every text line sits inside a box or is the title, header, phase or note; phases are drawn once.
+        let texts = LayoutChecks.texts(layout)
+        for phase in ["Identification", "Screening", "Included"] { #expect(texts.filter { $0 == phase }.count == 1) }
+        #expect(texts.contains("Records screened (n = 100)"))
+        #expect(texts.contains { $0.contains("not reported") })
+    }
+
+    @Test func svgKeepsTextAsText() throws {
+        let layout = try Plots.prisma(Self.input(sources: 2, reasons: 2, longText: false))
+        let svg = String(decoding: try Plots.render(layout, as: .svg), as: UTF8.self)
+        #expect(svg.contains("Records screened (n = 100)"))
+        #expect(svg.contains("<text"))
+    }
+}
