@@ -144,7 +144,7 @@ extension PipelineStages {
         ]
         let allCounts: [Int?] = [f.identifiedTotal, f.duplicates, f.automation, f.otherRemoved, f.screened, f.excludedScreening, f.sought,
                                  f.notRetrieved, f.assessed, f.excludedEligibility, f.includedStudies, f.includedReports]
-        let note = allCounts.contains { $0 == nil } ? "“Not reported”: the review does not give this count." : nil
+        let note = allCounts.contains { $0 == nil } ? "“Not reported”: the count is not given in the sources this pipeline uses." : nil
         return PrismaPlotInput(title: f.title, rows: rows, note: note)
     }
 

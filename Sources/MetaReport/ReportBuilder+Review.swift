@@ -38,7 +38,7 @@ extension ReportBuilder {
         var sections: [ReportDocument.Section] = []
         if let f = input.prisma {
             sections.append(.init(id: "prisma", title: "Study selection (PRISMA 2020)", level: 2, blocks: [
-                .paragraph([.text("The flow of records and reports from the searches to the included studies, from the counts in the pipeline file; a count the review does not give is drawn as “not reported”.")]),
+                .paragraph([.text("The flow of records and reports from the searches to the included studies, from the counts in the pipeline file; a count not given in the sources is drawn as “not reported”.")]),
                 .figure(f),
             ]))
         }
