@@ -496,6 +496,7 @@ public struct PipelineStages {
         var parametersWithReview = ReportParameters(pipeline: pipeline, figures: figures, synthesisFigures: synthesisFigures)
         parametersWithReview.riskOfBias = ReportParameters.riskOfBiasInfo(pipeline, figures: reviewFigures)
         parametersWithReview.prisma = reviewFigures[PipelineStages.prismaKey]?.first
+        parametersWithReview.summaryOfFindings = pipeline.summaryOfFindings
         let p = parametersWithReview
         let folder = out("")
         let name = pipeline.name
@@ -529,7 +530,7 @@ public struct PipelineStages {
                 "\(folder)index.html": Data(document.html(generator: generator).utf8),
                 "\(folder)README.md": Data(document.markdown(generator: generator).utf8),
                 "\(folder)results.json": try encodeJSON(all),
-            ])
+            ].merging(input.summaryOfFindings.map { ["\(folder)summary-of-findings.csv": ReportBuilder.summaryOfFindingsCSV($0)] } ?? [:]) { a, _ in a })
         })
     }
 }

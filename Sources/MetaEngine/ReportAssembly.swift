@@ -48,6 +48,8 @@ struct ReportParameters: Codable {
     var riskOfBias: [RiskOfBiasInfo] = []
     /// The PRISMA flow diagram.
     var prisma: FigureInfo?
+    /// The GRADE summary of findings.
+    var summaryOfFindings: SummaryOfFindings?
 
     init(pipeline: Pipeline, figures: [String: [FigureInfo]] = [:], synthesisFigures: [String: FigureInfo] = [:]) {
         name = pipeline.name
@@ -109,6 +111,7 @@ enum ReportAssembly {
                                 metapipeVersion: p.version, sources: p.sources, analyses: analyses, syntheses: synthesisReports,
                                 comparisons: comparisons, unavailable: p.unavailable, warnings: p.warnings)
         input.riskOfBias = riskOfBiasReports(p, studies: studies, figures: svg)
+        input.summaryOfFindings = p.summaryOfFindings.map { findings($0, results: results) }
         input.prisma = p.prisma.map { f in Figure(kind: f.kind, caption: f.caption, svg: f.svg.flatMap { svg[$0] }, files: f.files) }
         return input
     }

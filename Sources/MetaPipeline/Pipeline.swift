@@ -21,6 +21,8 @@ public struct Pipeline: Sendable {
     public var riskOfBias: [RiskOfBiasAssessment] = []
     /// `prisma:` the counts of the flow diagram.
     public var prisma: PrismaFlow?
+    /// `summary-of-findings:` the GRADE table.
+    public var summaryOfFindings: SummaryOfFindings?
 }
 
 /// One meta-analysis of the pipeline.

@@ -323,3 +323,82 @@ extension PrismaFlow {
         return f
     }
 }
+
+extension Loader {
+    /// `summary-of-findings: {title, outcomes: [{analysis, start, downgrades: {domain: {by, reason}}, assumed-risk, threshold}]}`.
+    mutating func readSummaryOfFindings(_ node: Node, analyses: [Analysis], riskOfBias: [RiskOfBiasAssessment]) -> SummaryOfFindings? {
+        guard let pairs = reader.mapping(node, "'summary-of-findings'") else { return nil }
+        reader.checkKeys(pairs, allowed: ["title", "outcomes"], in: "'summary-of-findings'")
+        reader.require(["outcomes"], in: pairs, at: node, what: "'summary-of-findings'")
+        let title = pairs.first { $0.key == "title" }.flatMap { reader.string($0.value, "'title'") } ?? "Summary of findings"
+        guard let list = pairs.first(where: { $0.key == "outcomes" }).flatMap({ reader.list($0.value, "'outcomes' of 'summary-of-findings'") }) else { return nil }
+        var judged: [String: Int] = [:]
+        for a in riskOfBias { for r in a.rows where judged[r.study] == nil { judged[r.study] = r.overall.level } }
+        var outcomes: [FindingsOutcome] = []
+        for (i, item) in list.enumerated() {
+            let what = "outcome \(i + 1) of 'summary-of-findings'"
+            guard let fields = reader.mapping(item, what) else { continue }
+            reader.checkKeys(fields, allowed: ["analysis", "title", "start", "downgrades", "assumed-risk", "threshold"], in: what)
+            reader.require(["analysis"], in: fields, at: item, what: what)
+            func value(_ key: String) -> Node? { fields.first { $0.key == key }?.value }
+            guard let n = value("analysis"), let name = reader.name(n, "'analysis' of \(what)") else { continue }
+            guard let analysis = analyses.first(where: { $0.name == name }) else {
+                var message = "\(what) names analysis '\(name)', which the pipeline does not define"
+                if let s = suggestion(for: name, among: analyses.map(\.name)) { message += "; did you mean '\(s)'?" }
+                reader.error(n, message)
+                continue
+            }
+            let start = value("start").flatMap { reader.choice($0, Certainty.self, "starting certainty") } ?? .high
+            var downgrades: [Downgrade] = []
+            if let d = value("downgrades"), let items = reader.mapping(d, "'downgrades' of \(what)") {
+                for entry in items {
+                    let domainWhat = "downgrade '\(entry.key)' of \(name)"
+                    guard let domain = GradeDomain(rawValue: entry.key) else {
+                        let options = GradeDomain.allCases.map(\.rawValue)
+                        var message = "unknown GRADE domain '\(entry.key)'; expected \(quotedList(options))"
+                        if let s = suggestion(for: entry.key, among: options) { message = "unknown GRADE domain '\(entry.key)'; did you mean '\(s)'? (expected \(quotedList(options)))" }
+                        reader.error(entry.keyNode, message)
+                        continue
+                    }
+                    guard let f = reader.mapping(entry.value, domainWhat) else { continue }
+                    reader.checkKeys(f, allowed: ["by", "reason"], in: domainWhat)
+                    let by = f.first { $0.key == "by" }.flatMap { reader.number($0.value, "'by' of \(domainWhat)") } ?? 0
+                    guard by == by.rounded(), by >= 0, by <= 2 else {
+                        reader.error(entry.value, "\(domainWhat) rates down by \(by); GRADE rates down by 0, 1 or 2 levels per domain")
+                        continue
+                    }
+                    let reason = f.first { $0.key == "reason" }.flatMap { reader.string($0.value, "'reason' of \(domainWhat)") }
+                    if reason?.trimmingCharacters(in: .whitespaces).isEmpty ?? true {
+                        reader.error(entry.keyNode, "\(domainWhat) has no reason; GRADE asks for the reason of every judgement (reason: …)")
+                        continue
+                    }
+                    downgrades.append(Downgrade(domain: domain, levels: Int(by), reason: reason ?? ""))
+                }
+            }
+            var assumed: Double?
+            if let a = value("assumed-risk") {
+                if !analysis.settings.measure.isBinary {
+                    reader.error(a, "'assumed-risk' of \(name) is for binary outcomes; \(name) pools \(analysis.settings.measure.rawValue)")
+                } else if let v = reader.number(a, "'assumed-risk'") {
+                    if v > 0, v < 1 { assumed = v } else { reader.error(a, "'assumed-risk' is \(v); a control risk is a proportion between 0 and 1 (e.g. 0.2 for 200 per 1,000)") }
+                }
+            }
+            let threshold = value("threshold").flatMap { reader.number($0, "'threshold' of \(what)") }
+            var numbers: [String: StudyNumbers] = [:]
+            for s in analysis.studies {
+                var n = StudyNumbers()
+                switch s.input.data {
+                case .continuous(let a): n.participants = a.n1 + a.n2
+                case .binary(let c): n.participants = c.total1 + c.total2; n.controlRisk = c.total2 > 0 ? c.events2 / c.total2 : nil
+                case let .tStatistic(n1, n2, _): n.participants = n1 + n2
+                default: break
+                }
+                n.riskOfBiasLevel = judged[s.input.study]
+                numbers[s.input.study] = n
+            }
+            outcomes.append(FindingsOutcome(analysis: name, title: value("title").flatMap { reader.string($0, "'title'") } ?? analysis.title,
+                                            start: start, downgrades: downgrades, assumedRisk: assumed, threshold: threshold, studies: numbers))
+        }
+        return SummaryOfFindings(title: title, outcomes: outcomes)
+    }
+}

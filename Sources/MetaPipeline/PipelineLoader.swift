@@ -7,7 +7,7 @@ import Yams
 /// data are collected before anything runs.
 public enum PipelineLoader {
     static let topKeys = ["pipeline", "title", "description", "data", "defaults", "labels", "analyses",
-                          "syntheses", "comparisons", "not-pooled", "risk-of-bias", "prisma"]
+                          "syntheses", "comparisons", "not-pooled", "risk-of-bias", "prisma", "summary-of-findings"]
     static let analysisKeys = ["title", "description", "data", "where", "exclude", "columns", "labels", "subgroups",
                                "sensitivity", "bias", "plots", "verify", "repeated-studies", "totals", "scale"] + SettingsSpec.keys
     static let scenarioKeys = ["name", "description", "where", "exclude", "include", "set", "risk-of-bias"] + SettingsSpec.keys
@@ -177,6 +177,9 @@ struct Loader {
                                 unavailable: unavailable, warnings: [])
         pipeline.riskOfBias = riskOfBias
         if let node = value("prisma") { pipeline.prisma = readPrisma(node) }
+        if let node = value("summary-of-findings") {
+            pipeline.summaryOfFindings = readSummaryOfFindings(node, analyses: analyses, riskOfBias: riskOfBias)
+        }
         return pipeline
     }
 

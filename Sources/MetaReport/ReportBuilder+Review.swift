@@ -42,6 +42,7 @@ extension ReportBuilder {
                 .figure(f),
             ]))
         }
+        if let s = input.summaryOfFindings { sections.append(summaryOfFindings(s)) }
         return sections + input.riskOfBias.map(riskOfBias)
     }
 
