@@ -364,7 +364,7 @@ extension Loader {
                     reader.checkKeys(f, allowed: ["by", "reason"], in: domainWhat)
                     let by = f.first { $0.key == "by" }.flatMap { reader.number($0.value, "'by' of \(domainWhat)") } ?? 0
                     guard by == by.rounded(), by >= 0, by <= 2 else {
-                        reader.error(entry.value, "\(domainWhat) rates down by \(by); GRADE rates down by 0, 1 or 2 levels per domain")
+                        reader.error(entry.value, "\(domainWhat) rates down by \(Loader.shown(by)); GRADE rates down by 0, 1 or 2 levels per domain")
                         continue
                     }
                     let reason = f.first { $0.key == "reason" }.flatMap { reader.string($0.value, "'reason' of \(domainWhat)") }
@@ -380,7 +380,7 @@ extension Loader {
                 if !analysis.settings.measure.isBinary {
                     reader.error(a, "'assumed-risk' of \(name) is for binary outcomes; \(name) pools \(analysis.settings.measure.rawValue)")
                 } else if let v = reader.number(a, "'assumed-risk'") {
-                    if v > 0, v < 1 { assumed = v } else { reader.error(a, "'assumed-risk' is \(v); a control risk is a proportion between 0 and 1 (e.g. 0.2 for 200 per 1,000)") }
+                    if v > 0, v < 1 { assumed = v } else { reader.error(a, "'assumed-risk' is \(Loader.shown(v)); a control risk is a proportion between 0 and 1 (e.g. 0.2 for 200 per 1,000)") }
                 }
             }
             let threshold = value("threshold").flatMap { reader.number($0, "'threshold' of \(what)") }
@@ -401,4 +401,9 @@ extension Loader {
         }
         return SummaryOfFindings(title: title, outcomes: outcomes)
     }
+}
+
+extension Loader {
+    /// A number as written: 3 rather than 3.0.
+    static func shown(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
 }

@@ -120,7 +120,7 @@ extension ReportBuilder {
         var csv = CSVWriter(header: ["outcome", "studies", "participants", "relative_effect", "absolute_effect", "certainty", "downgrades", "suggestions"])
         for r in s.rows {
             csv.row([r.outcome, String(r.studies), r.participants.map(String.init) ?? "", r.effect, r.absolute, r.certainty,
-                     r.downgrades.map { "\($0.domain) -\($0.levels): \($0.reason)" }.joined(separator: " | "),
+                     r.downgrades.map { "\($0.domain) \($0.levels == 0 ? "not rated down" : "-\($0.levels)"): \($0.reason)" }.joined(separator: " | "),
                      r.suggestions.joined(separator: " | ")])
         }
         return csv.data
