@@ -173,7 +173,7 @@ extension Loader {
             let missing = a.studies.map(\.input.study).filter { !judged.contains($0) }
             guard !missing.isEmpty, let node = riskOfBiasNodes[assessments[0].name] else { continue }
             let listed = missing.map { s in
-                "'\(s)'" + (suggestion(for: s, among: allJudged).map { " (did you mean '\($0)'?)" } ?? "")
+                "'\(s)'" + (Loader.studySuggestion(for: s, among: allJudged).map { " (did you mean '\($0)'?)" } ?? "")
             }
             reader.warning(node, "analysis '\(a.name)' pools \(missing.count == 1 ? "a study" : "studies") with no risk-of-bias row: \(listed.joined(separator: ", ")); add \(missing.count == 1 ? "a row" : "rows") to the risk-of-bias table (study names must match exactly)")
         }
@@ -184,7 +184,7 @@ extension Loader {
             for r in assessment.rows where !pooled.contains(r.study) {
                 guard let row = loaded.table.rows.first(where: { $0.line == r.line }) else { continue }
                 var message = "study '\(r.study)' is judged for risk of bias but is in no analysis"
-                if let s = suggestion(for: r.study, among: pooledList) { message += "; did you mean '\(s)'?" }
+                if let s = Loader.studySuggestion(for: r.study, among: pooledList) { message += "; did you mean '\(s)'?" }
                 else { message += " (its judgement is shown but weighs in no pool)" }
                 var d = loaded.cellDiagnostic(row, column: loaded.table.header.first { $0.lowercased() == "study" } ?? "study", message)
                 d.severity = .warning
@@ -406,4 +406,13 @@ extension Loader {
 extension Loader {
     /// A number as written: 3 rather than 3.0.
     static func shown(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
+}
+
+extension Loader {
+    /// A near study name, keeping the year: "Gama 2005" suggests "Gamma 2005", "Delta 2009" not "Beta 2003".
+    static func studySuggestion(for name: String, among names: [String]) -> String? {
+        func year(_ s: String) -> Substring? { s.split(separator: " ").last.flatMap { $0.count == 4 && $0.allSatisfy(\.isNumber) ? $0 : nil } }
+        let candidates = names.filter { year($0) == year(name) }
+        return suggestion(for: name, among: candidates)
+    }
 }
