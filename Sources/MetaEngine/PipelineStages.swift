@@ -18,6 +18,8 @@ import MetaStats
 public struct PipelineStages {
     public let pipeline: Pipeline
     var stages: [Stage] = []
+    /// Figures of the risk-of-bias assessments, by assessment.
+    var reviewFigures: [String: [ReportParameters.FigureInfo]] = [:]
 
     public init(_ pipeline: Pipeline) {
         self.pipeline = pipeline
@@ -43,6 +45,8 @@ public struct PipelineStages {
         }
         var synthesisFigures: [String: ReportParameters.FigureInfo] = [:]
         for synthesis in pipeline.syntheses { synthesisFigures[synthesis.name] = builder.addSynthesis(synthesis) }
+        builder.reviewFigures = builder.addRiskOfBias()
+        if let prisma = builder.addPrisma() { builder.reviewFigures[PipelineStages.prismaKey] = [prisma] }
         builder.addReport(figures: figures, synthesisFigures: synthesisFigures)
         return builder.stages
     }
@@ -479,7 +483,7 @@ public struct PipelineStages {
 
     mutating func addReport(figures: [String: [ReportParameters.FigureInfo]], synthesisFigures: [String: ReportParameters.FigureInfo]) {
         var collected: [ArtifactRef] = []
-        for f in figures.values.flatMap({ $0 }) + synthesisFigures.values { if let svg = f.svg { collected.append(ArtifactRef(StageID(svg), "figure.svg")) } }
+        for f in figures.values.flatMap({ $0 }) + synthesisFigures.values + reviewFigures.values.flatMap({ $0 }) { if let svg = f.svg { collected.append(ArtifactRef(StageID(svg), "figure.svg")) } }
         collected.sort()
         for a in pipeline.analyses {
             collected.append(ArtifactRef(id("result:\(a.name)"), "result.json"))
@@ -489,7 +493,11 @@ public struct PipelineStages {
         for s in pipeline.syntheses { collected.append(ArtifactRef(id("synthesis:\(s.name)"), "synthesis.json")) }
         for c in pipeline.comparisons where !collected.contains(tableRef(c.table)) { collected.append(tableRef(c.table)) }
         let inputs = collected
-        let p = ReportParameters(pipeline: pipeline, figures: figures, synthesisFigures: synthesisFigures)
+        var parametersWithReview = ReportParameters(pipeline: pipeline, figures: figures, synthesisFigures: synthesisFigures)
+        parametersWithReview.riskOfBias = ReportParameters.riskOfBiasInfo(pipeline, figures: reviewFigures)
+        parametersWithReview.prisma = reviewFigures[PipelineStages.prismaKey]?.first
+        parametersWithReview.summaryOfFindings = pipeline.summaryOfFindings
+        let p = parametersWithReview
         let folder = out("")
         let name = pipeline.name
         stages.append(Stage(id: id("report"), kind: "report", parameters: parameters(p), inputs: inputs, origin: pipeline.file) { context in
@@ -522,7 +530,7 @@ public struct PipelineStages {
                 "\(folder)index.html": Data(document.html(generator: generator).utf8),
                 "\(folder)README.md": Data(document.markdown(generator: generator).utf8),
                 "\(folder)results.json": try encodeJSON(all),
-            ])
+            ].merging(input.summaryOfFindings.map { ["\(folder)summary-of-findings.csv": ReportBuilder.summaryOfFindingsCSV($0)] } ?? [:]) { a, _ in a })
         })
     }
 }

@@ -44,6 +44,12 @@ struct ReportParameters: Codable {
     var comparisons: [ComparisonInfo]
     var unavailable: [ReportInput.Unavailable]
     var warnings: [String]
+    /// Risk-of-bias assessments and their figures.
+    var riskOfBias: [RiskOfBiasInfo] = []
+    /// The PRISMA flow diagram.
+    var prisma: FigureInfo?
+    /// The GRADE summary of findings.
+    var summaryOfFindings: SummaryOfFindings?
 
     init(pipeline: Pipeline, figures: [String: [FigureInfo]] = [:], synthesisFigures: [String: FigureInfo] = [:]) {
         name = pipeline.name
@@ -101,9 +107,13 @@ enum ReportAssembly {
                                    studies: s.studies, figure: figure, table: info.table)
         }
         let comparisons = p.comparisons.map { c in comparison(c, results: results, table: tables[c.table]) }
-        return ReportInput(pipeline: p.name, title: p.title, description: p.description, file: p.file,
-                           metapipeVersion: p.version, sources: p.sources, analyses: analyses, syntheses: synthesisReports,
-                           comparisons: comparisons, unavailable: p.unavailable, warnings: p.warnings)
+        var input = ReportInput(pipeline: p.name, title: p.title, description: p.description, file: p.file,
+                                metapipeVersion: p.version, sources: p.sources, analyses: analyses, syntheses: synthesisReports,
+                                comparisons: comparisons, unavailable: p.unavailable, warnings: p.warnings)
+        input.riskOfBias = riskOfBiasReports(p, studies: studies, figures: svg)
+        input.summaryOfFindings = p.summaryOfFindings.map { findings($0, results: results) }
+        input.prisma = p.prisma.map { f in Figure(kind: f.kind, caption: f.caption, svg: f.svg.flatMap { svg[$0] }, files: f.files) }
+        return input
     }
 
     static func nonEmpty(_ s: String?) -> String? {

@@ -17,6 +17,12 @@ public struct Pipeline: Sendable {
     public var comparisons: [Comparison]
     public var unavailable: [UnavailablePool]
     public var warnings: [Diagnostic]
+    /// `risk-of-bias:` assessments.
+    public var riskOfBias: [RiskOfBiasAssessment] = []
+    /// `prisma:` the counts of the flow diagram.
+    public var prisma: PrismaFlow?
+    /// `summary-of-findings:` the GRADE table.
+    public var summaryOfFindings: SummaryOfFindings?
 }
 
 /// One meta-analysis of the pipeline.

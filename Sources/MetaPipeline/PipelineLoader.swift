@@ -7,10 +7,10 @@ import Yams
 /// data are collected before anything runs.
 public enum PipelineLoader {
     static let topKeys = ["pipeline", "title", "description", "data", "defaults", "labels", "analyses",
-                          "syntheses", "comparisons", "not-pooled"]
+                          "syntheses", "comparisons", "not-pooled", "risk-of-bias", "prisma", "summary-of-findings"]
     static let analysisKeys = ["title", "description", "data", "where", "exclude", "columns", "labels", "subgroups",
                                "sensitivity", "bias", "plots", "verify", "repeated-studies", "totals", "scale"] + SettingsSpec.keys
-    static let scenarioKeys = ["name", "description", "where", "exclude", "include", "set"] + SettingsSpec.keys
+    static let scenarioKeys = ["name", "description", "where", "exclude", "include", "set", "risk-of-bias"] + SettingsSpec.keys
     static let sensitivityKeys = ["leave-one-out", "cumulative", "scenarios"]
     static let plotKeys = ["kind", "formats", "dpi"] + Loader.plotOptionKeys
 
@@ -103,6 +103,11 @@ struct Loader {
     /// `defaults` has a value that could not be read (such as an unknown measure): rows are not
     /// checked against the settings that would replace it, which would only repeat its error per row.
     var defaultsInvalid = false
+    /// `risk-of-bias:` assessments, read before the analyses (scenarios may filter by them).
+    var riskOfBias: [RiskOfBiasAssessment] = []
+    var riskOfBiasNodes: [String: Node] = [:]
+    /// Every study name of the risk-of-bias tables, rows with bad judgements included.
+    var riskOfBiasStudies: Set<String> = []
 
     init(file: String, text: String) {
         self.file = file
@@ -149,6 +154,7 @@ struct Loader {
         let defaults = value("defaults").map { readSettingsMapping($0, "'defaults'") } ?? SettingsSpec()
         defaultsInvalid = errorCount != beforeDefaults
         let labels = value("labels").map { readLabels($0, "'labels'") } ?? LabelsSpec()
+        if let node = value("risk-of-bias") { riskOfBias = readRiskOfBias(node) }
         var analyses: [Analysis] = []
         if let node = value("analyses"), let pairs = reader.mapping(node, "'analyses'") {
             if pairs.isEmpty { reader.error(node, "'analyses' is empty; define at least one analysis") }
@@ -165,9 +171,16 @@ struct Loader {
         if let node = value("comparisons") { comparisons = readComparisons(node, analyses: analyses) }
         var unavailable: [UnavailablePool] = []
         if let node = value("not-pooled") { unavailable = readUnavailable(node) }
-        return Pipeline(name: name, title: title, description: description, file: file, sources: sources, tables: tables,
-                        labels: Labels(labels), analyses: analyses, syntheses: syntheses, comparisons: comparisons,
-                        unavailable: unavailable, warnings: [])
+        checkRiskOfBias(riskOfBias, analyses: analyses)
+        var pipeline = Pipeline(name: name, title: title, description: description, file: file, sources: sources, tables: tables,
+                                labels: Labels(labels), analyses: analyses, syntheses: syntheses, comparisons: comparisons,
+                                unavailable: unavailable, warnings: [])
+        pipeline.riskOfBias = riskOfBias
+        if let node = value("prisma") { pipeline.prisma = readPrisma(node) }
+        if let node = value("summary-of-findings") {
+            pipeline.summaryOfFindings = readSummaryOfFindings(node, analyses: analyses, riskOfBias: riskOfBias)
+        }
+        return pipeline
     }
 
     // MARK: Data
@@ -851,6 +864,7 @@ struct Loader {
             selection.include += m
             changes += m.map { "including " + describe($0) }
         }
+        if let n = value("risk-of-bias") { applyRiskOfBiasFilter(n, to: &selection, changes: &changes, what: named) }
         var setNodes: [Node] = []
         if let n = value("set") {
             let items: [Node]

@@ -13,6 +13,7 @@ public enum ReportBuilder {
         for a in input.analyses { sections += analysisSections(a) }
         for c in input.comparisons { sections.append(comparison(c)) }
         for s in input.syntheses { sections.append(synthesis(s)) }
+        sections += reviewSections(input)
         if !input.unavailable.isEmpty { sections.append(unavailable(input.unavailable)) }
         sections.append(dataSources(input))
         let warnings = allWarnings(input)

@@ -15,6 +15,12 @@ public struct ReportInput: Codable, Sendable {
     public var comparisons: [ComparisonReport]
     public var unavailable: [Unavailable]
     public var warnings: [String]
+    /// Risk-of-bias assessments (`risk-of-bias:`).
+    public var riskOfBias: [RiskOfBiasReport] = []
+    /// The PRISMA 2020 flow diagram (`prisma:`).
+    public var prisma: Figure?
+    /// The GRADE summary of findings (`summary-of-findings:`).
+    public var summaryOfFindings: FindingsReport?
 
     public init(pipeline: String, title: String, description: String?, file: String, metapipeVersion: String,
                 sources: [DataSourceRow], analyses: [AnalysisReport], syntheses: [SynthesisReport] = [],

@@ -170,3 +170,26 @@ import Testing
         }
     }
 }
+
+/// The review's other parts in the Balint report: the PRISMA flow diagram and the summary of findings.
+@Suite struct BalintReviewTests {
+    @Test func flowDiagramAndSummaryOfFindings() throws {
+        let project = BalintTests.run.project
+        let html = try String(contentsOf: project.appendingPathComponent("outputs/balint/index.html"), encoding: .utf8)
+        #expect(html.contains("Study selection (PRISMA 2020)"))
+        #expect(html.contains("Summary of findings, Balint group vs no intervention"))
+        let svg = try String(contentsOf: project.appendingPathComponent("outputs/balint/prisma/flow.svg"), encoding: .utf8)
+        // The public counts, and the boxes the public sources do not give.
+        for text in ["Studies included in review (n = 56)", "In a quantitative synthesis (n = 45)",
+                     "In a qualitative synthesis (n = 11)", "of which in meta-analyses (n = 13)", "Records screened (not reported)"] {
+            #expect(svg.contains(text), "\(text)")
+        }
+        let rows = try loadCSV(at: project.appendingPathComponent("outputs/balint/summary-of-findings.csv"))
+        #expect(rows.count == 4)
+        // Certainty = high less the downgrades argued in the YAML: 1 + 2 + 1, 1 + 2 + 1, 1 + 1, 1 + 2 + 1.
+        #expect(rows.map { $0["certainty"] ?? "" } == ["very low", "very low", "low", "very low"])
+        // Every pool is an SMD; its size is named by the Handbook's rule of thumb.
+        #expect(rows.allSatisfy { ($0["relative_effect"] ?? "").hasPrefix("SMD ") })
+        #expect(rows.map { $0["studies"] ?? "" } == ["3", "4", "3", "3"])
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import MetaPipeline
+import MetaReport
+
+/// What the report needs of a risk-of-bias assessment.
+struct RiskOfBiasInfo: Codable {
+    var assessment: RiskOfBiasAssessment
+    var path: String
+    var figures: [ReportParameters.FigureInfo]
+    /// Study → the titles of the analyses that pool it.
+    var analyses: [String: [String]]
+}
+
+extension ReportParameters {
+    static func riskOfBiasInfo(_ pipeline: Pipeline, figures: [String: [FigureInfo]]) -> [RiskOfBiasInfo] {
+        var analyses: [String: [String]] = [:]
+        for a in pipeline.analyses {
+            for s in Set(a.studies.map(\.input.study)) { analyses[s, default: []].append(a.title) }
+        }
+        return pipeline.riskOfBias.map { a in
+            RiskOfBiasInfo(assessment: a, path: relativeToPipeline(a.path, pipelineFile: pipeline.file),
+                           figures: figures[a.name] ?? [], analyses: analyses.filter { k, _ in a.rows.contains { $0.study == k } })
+        }
+    }
+}
+
+extension ReportAssembly {
+    static func riskOfBiasReports(_ p: ReportParameters, studies: [String: StudiesArtifact], figures svg: [String: String]) -> [RiskOfBiasReport] {
+        p.riskOfBias.map { info in
+            let a = info.assessment
+            let rows = a.rows.map { r in
+                RiskOfBiasReport.Study(study: r.study, domains: r.domains.map(\.title), overall: r.overall.title,
+                                       analyses: info.analyses[r.study] ?? [])
+            }
+            let figures = info.figures.map { f in Figure(kind: f.kind, caption: f.caption, svg: f.svg.flatMap { svg[$0] }, files: f.files) }
+            return RiskOfBiasReport(name: a.name, title: a.title, tool: a.tool.title, path: info.path,
+                                    domains: a.domains.map(\.column), domainTitles: a.domains.map(\.title), studies: rows, figures: figures)
+        }
+    }
+}
+
+extension ReportAssembly {
+    static func findings(_ s: SummaryOfFindings, results: [String: ResultDocument]) -> FindingsReport {
+        var rows: [FindingsReport.Row] = []
+        for o in s.outcomes {
+            guard let r = results[o.analysis] else { continue }
+            let measure = Findings.shownMeasure(r)
+            let ratio = Findings.isRatio(measure)
+            func display(_ x: Double) -> Double { ratio ? exp(x) : x }
+            let pooledStudies = r.studies.map(\.study)
+            let participants = pooledStudies.compactMap { o.studies[$0]?.participants }
+            let total = participants.count == pooledStudies.count ? Int(participants.reduce(0, +).rounded()) : nil
+            var effect = "not estimable", absolute = "–"
+            if let p = r.pooled {
+                let name = measure == Findings.logGeneric ? "Ratio" : r.measure
+                effect = "\(name) \(Findings.interval(display(p.estimate), display(p.ciLower), display(p.ciUpper), measure: measure))"
+                if ["RR", "OR", "RD"].contains(r.measure) {
+                    let risks = pooledStudies.compactMap { o.studies[$0]?.controlRisk }
+                    if let cr = o.assumedRisk ?? Findings.median(risks) {
+                        let per = { (x: Double) in Int((Findings.interventionRisk(control: cr, effect: x, measure: r.measure) * 1000).rounded()) }
+                        let base = Int((cr * 1000).rounded())
+                        let lo = per(display(p.ciLower)), hi = per(display(p.ciUpper)), est = per(display(p.estimate))
+                        let diff = est - base
+                        absolute = "\(base) per 1,000 with control (\(o.assumedRisk == nil ? "median control-arm risk" : "assumed")); \(est) per 1,000 (\(min(lo, hi)) to \(max(lo, hi))) with the intervention: \(abs(diff)) \(diff <= 0 ? "fewer" : "more") per 1,000"
+                    }
+                } else if r.measure == "SMD" {
+                    absolute = "\(Findings.smdSize(p.estimate).prefix(1).uppercased() + Findings.smdSize(p.estimate).dropFirst()) (SMD \(Findings.fixed(p.estimate, 2)); 0.2 small, 0.5 moderate, 0.8 large)"
+                }
+            }
+            let weights = r.studies.map { ($0.study, $0.weight) }
+            let judged = weights.filter { o.studies[$0.0]?.riskOfBiasLevel != nil }
+            var highShare: Double?
+            if !judged.isEmpty {
+                let all = weights.reduce(0) { $0 + $1.1 }
+                let high = weights.filter { (o.studies[$0.0]?.riskOfBiasLevel ?? 0) >= 2 && (o.studies[$0.0]?.riskOfBiasLevel ?? 0) <= 3 }.reduce(0) { $0 + $1.1 }
+                highShare = all > 0 ? high / all : nil
+            }
+            let suggestions = Findings.suggestions(r, threshold: o.threshold, highRiskShare: highShare, display: display, null: ratio ? 1 : 0)
+            rows.append(.init(outcome: o.title, studies: r.k, participants: total, effect: effect, absolute: absolute,
+                              certainty: o.certainty.rawValue,
+                              downgrades: o.downgrades.map { .init(domain: $0.domain.title, levels: $0.levels, reason: $0.reason) },
+                              suggestions: suggestions))
+        }
+        return FindingsReport(title: s.title, rows: rows)
+    }
+}
