@@ -79,6 +79,8 @@ public struct PipelineStages {
         var subgroups: [String]
         /// nil under the metafor conventions, so their cache keys hold.
         var zeroCells: ZeroCellRule?
+        /// nil unless `prepost-r` is set, so other analyses' cache keys hold.
+        var prePostR: Double?
     }
 
     struct FitParameters: Codable {
@@ -124,7 +126,7 @@ public struct PipelineStages {
         let effectsRef = ArtifactRef(effectsID, "effects.json")
         let studiesRef = ArtifactRef(effectsID, "studies.json")
         let ep = EffectsParameters(selection: a.selection, measure: a.settings.measure, smd: a.settings.smd, subgroups: a.subgroups,
-                                   zeroCells: a.settings.pooling.zeroCells)
+                                   zeroCells: a.settings.pooling.zeroCells, prePostR: a.settings.prePostR)
         // The rows each table contributes: those the analysis' `where` keeps, or the whole table.
         let rowsRef: (String) -> ArtifactRef = { [self] table in
             a.selection.conditions.isEmpty ? tableRef(table) : ArtifactRef(partitionID(table), "\(a.name).json")
@@ -134,7 +136,8 @@ public struct PipelineStages {
                             origin: origin) { context in
             let tables = try Self.tables(context, tableRefs)
             let (effects, droppedRows, missingDropped) = try Self.effects(ep.selection, tables: tables, measure: ep.measure, smd: ep.smd,
-                                                                     subgroups: ep.subgroups, zeroCells: ep.zeroCells)
+                                                                     subgroups: ep.subgroups, zeroCells: ep.zeroCells,
+                                                                     prePostR: ep.prePostR)
             let dropped = missingDropped + droppedRows.map(\.1)
             var artifact = EffectsArtifact(measure: ep.measure, effects: effects.map(\.1), groups: effects.map(\.0.groups), dropped: dropped)
             artifact.droppedRows = Self.droppedRows(droppedRows, effects: effects)
@@ -228,7 +231,8 @@ public struct PipelineStages {
                                 origin: scenario.origin.description) { context in
                 let tables = try Self.tables(context, refs)
                 let (effects, droppedRows, missingDropped) = try Self.effects(sp.selection, tables: tables, measure: sp.settings.measure,
-                                                             smd: sp.settings.smd, subgroups: [], zeroCells: sp.settings.pooling.zeroCells)
+                                                             smd: sp.settings.smd, subgroups: [], zeroCells: sp.settings.pooling.zeroCells,
+                                                             prePostR: sp.settings.prePostR)
                 if effects.isEmpty { throw StageFailure("scenario '\(sp.name)' leaves no study with an estimable effect") }
                 let analysis = try Pooling.analyze(effects.map(\.1), measure: sp.settings.measure, options: sp.settings.pooling)
                 let artifact = ScenarioArtifact(name: sp.name, description: sp.description, changes: sp.changes,
@@ -321,12 +325,12 @@ public struct PipelineStages {
     /// Selection and effect sizes; any problem (which validation should have caught) fails the stage.
     /// Also returns the subgroup labels of the studies left out, for subgroups that are not estimable.
     static func effects(_ selection: SelectionSpec, tables: [String: Table], measure: EffectMeasure, smd: SMDConvention,
-                        subgroups: [String], zeroCells: ZeroCellRule? = nil) throws
+                        subgroups: [String], zeroCells: ZeroCellRule? = nil, prePostR: Double? = nil) throws
         -> ([(SelectedStudy, EffectSize)], [(SelectedStudy, DroppedStudy)], [DroppedStudy]) {
         let (studies, selectionProblems) = Selection.select(selection, tables: tables, measure: measure, subgroupColumns: subgroups)
         let (missingDropped, _, problems) = Selection.separateMissing(selectionProblems)
         let (effects, dropped, effectProblems) = Selection.effectSizes(studies, spec: selection, tables: tables, measure: measure, smd: smd,
-                                                                       zeroCells: zeroCells)
+                                                                       zeroCells: zeroCells, prePostR: prePostR)
         let all = problems + effectProblems
         if !all.isEmpty {
             throw StageFailure(all.map { problem -> String in

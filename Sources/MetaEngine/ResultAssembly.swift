@@ -58,7 +58,7 @@ enum ResultAssembly {
                                     warnings: s.dropped.map { "study '\($0.study)' was left out: \($0.reason)" } + s.analysis.warnings)
         }
         let options = pool?.options ?? p.settings.pooling
-        let settings = ResultDocument.Settings(profile: p.settings.profile.rawValue, smd: p.settings.smd.rawValue,
+        var settings = ResultDocument.Settings(profile: p.settings.profile.rawValue, smd: p.settings.smd.rawValue,
                                                i2: options.i2.rawValue, z: options.zCritical,
                                                predictionInterval: options.predictionInterval && options.model == .random,
                                                tau2CI: options.tau2ConfidenceInterval && options.model == .random,
@@ -66,6 +66,7 @@ enum ResultAssembly {
                                                iterations: pool?.iterations, scale: p.scale?.rawValue,
                                                totals: totals == .overall ? nil : totals.rawValue,
                                                pNormal: options.normalTail == .as66 ? "AS66" : nil)
+        settings.prePostR = p.settings.measure.isPrePost ? p.settings.prePostR : nil
         var studies = (pool?.studies ?? []).map(ResultDocument.Study.init)
         if totals == .subgroups, let column = p.subgroups.first, let s = subgroups[column] {
             // Weights are percentages within each subgroup (RevMan's TOTALS="SUB").

@@ -12,6 +12,16 @@ extension EffectMeasure {
         case .rr: return "Risk Ratio"
         case .rd: return "Risk Difference"
         case .generic: return "Estimate"
+        case .cor: return "Correlation"
+        case .zcor: return "Fisher's z"
+        case .pr: return "Proportion"
+        case .plo: return "Logit Proportion"
+        case .pft: return "Double-arcsine Proportion"
+        case .irr: return "Rate Ratio"
+        case .ird: return "Rate Difference"
+        case .rom: return "Ratio of Means"
+        case .smcr, .smcc: return "Std. Mean Change"
+        case .mc: return "Mean Change"
         }
     }
 

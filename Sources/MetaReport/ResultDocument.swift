@@ -67,6 +67,8 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public var totals: String?
         /// How p-values of z statistics are computed: `AS66` (Hill's algorithm, as RevMan 5); absent for the exact tail.
         public var pNormal: String?
+        /// `prepost-r`: the pre–post correlation of change-measure studies without their own r; absent otherwise.
+        public var prePostR: Double?
         public init(profile: String, smd: String, i2: String, z: Double, predictionInterval: Bool, tau2CI: Bool,
                     convergence: String, direction: String, iterations: Int?, scale: String? = nil, totals: String? = nil,
                     pNormal: String? = nil) {
@@ -77,6 +79,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         enum CodingKeys: String, CodingKey {
             case profile, smd, i2, z, convergence, direction, iterations, scale, totals
             case pNormal = "p_normal"
+            case prePostR = "prepost_r"
             case predictionInterval = "prediction_interval"
             case tau2CI = "tau2_ci"
         }
@@ -302,6 +305,6 @@ extension ResultDocument.Bias.TrimFill {
 extension ResultDocument.Study {
     public init(_ s: StudyResult) {
         study = s.study; yi = s.yi; vi = s.vi; se = s.se; ciLower = s.ciLower; ciUpper = s.ciUpper
-        weight = s.weight; input = s.input.rawValue
+        weight = s.weight; input = s.inputDescription
     }
 }
