@@ -75,7 +75,7 @@ enum ResultAssembly {
             for i in studies.indices { if let w = within[studies[i].study] { studies[i].weight = w } }
         }
         let showTotals = totals == .overall
-        return ResultDocument(
+        var doc = ResultDocument(
             analysis: p.analysis, title: p.title, measure: effects.measure.rawValue, model: options.model.rawValue,
             method: pool?.method.rawValue ?? options.method.rawValue, test: options.test.rawValue, level: options.level, k: k,
             settings: settings, studies: studies, dropped: effects.dropped.isEmpty ? nil : effects.dropped,
@@ -87,6 +87,46 @@ enum ResultAssembly {
             cumulative: cumulative?.map(ResultDocument.LeaveOneOut.init),
             bias: biasDoc, sensitivity: scenarioDocs.isEmpty ? nil : scenarioDocs, warnings: warnings,
             metapipeVersion: p.version)
+        addBackTransforms(&doc, effects: effects)
+        return doc
+    }
+
+    /// `back_transformed` for a measure shown on another scale than it is pooled on: the pooled
+    /// estimate, each subgroup, each leave-one-out and cumulative row and each scenario. PFT uses the
+    /// harmonic mean of the sizes of the studies each result pools (metafor's `transf.ipft.hm`).
+    static func addBackTransforms(_ doc: inout ResultDocument, effects: EffectsArtifact) {
+        let measure = effects.measure
+        let sizes = Dictionary(effects.effects.compactMap { e in e.n1.map { (e.study, $0) } }, uniquingKeysWith: { a, _ in a })
+        let all = doc.studies.map(\.study)
+        func transform(_ studies: [String]) -> BackTransform? { measure.backTransform(sizes: studies.compactMap { sizes[$0] }) }
+        if let p = doc.pooled, let t = transform(all) {
+            doc.pooled?.backTransformed = BackTransformedEstimate(t, estimate: p.estimate, ciLower: p.ciLower, ciUpper: p.ciUpper,
+                                                                  piLower: p.piLower, piUpper: p.piUpper)
+        }
+        for (column, var subgroups) in doc.subgroups ?? [:] {
+            for i in subgroups.groups.indices {
+                let g = subgroups.groups[i]
+                guard let e = g.estimate, let l = g.ciLower, let u = g.ciUpper, let t = transform(g.studies) else { continue }
+                subgroups.groups[i].backTransformed = BackTransformedEstimate(t, estimate: e, ciLower: l, ciUpper: u)
+            }
+            doc.subgroups?[column] = subgroups
+        }
+        for i in (doc.leaveOneOut ?? []).indices {
+            guard let r = doc.leaveOneOut?[i], let t = transform(all.filter { $0 != r.omitted }) else { continue }
+            doc.leaveOneOut?[i].backTransformed = BackTransformedEstimate(t, estimate: r.estimate, ciLower: r.ciLower, ciUpper: r.ciUpper)
+        }
+        for i in (doc.cumulative ?? []).indices {
+            // PFT's harmonic mean would need each row's studies; the other transformations need none.
+            guard let r = doc.cumulative?[i], measure != .pft, let t = transform(all) else { continue }
+            doc.cumulative?[i].backTransformed = BackTransformedEstimate(t, estimate: r.estimate, ciLower: r.ciLower, ciUpper: r.ciUpper)
+        }
+        for i in (doc.sensitivity ?? []).indices {
+            guard let s = doc.sensitivity?[i], let m = EffectMeasure(rawValue: s.measure) else { continue }
+            guard let t = m == measure ? transform(s.studies) : (m == .pft ? nil : m.backTransform()) else { continue }
+            let p = s.pooled
+            doc.sensitivity?[i].pooled.backTransformed = BackTransformedEstimate(t, estimate: p.estimate, ciLower: p.ciLower,
+                                                                                 ciUpper: p.ciUpper, piLower: p.piLower, piUpper: p.piUpper)
+        }
     }
 
     /// `studies.csv`: per study, the data it reports, yi, vi, se, CI, weight and how yi was computed.

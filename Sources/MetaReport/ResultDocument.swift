@@ -110,9 +110,12 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public var df: Int?
         public var piLower: Double?
         public var piUpper: Double?
+        /// On the shown scale, for measures pooled on another (OR, RR, IRR, ROM, ZCOR, PLO, PFT).
+        public var backTransformed: BackTransformedEstimate?
         enum CodingKeys: String, CodingKey {
             case estimate, se, statistic, df
             case ciLower = "ci_lower", ciUpper = "ci_upper", pValue = "p_value", piLower = "pi_lower", piUpper = "pi_upper"
+            case backTransformed = "back_transformed"
         }
         public init(_ p: PooledEstimate) {
             estimate = p.estimate; se = p.se; ciLower = p.ciLower; ciUpper = p.ciUpper
@@ -158,6 +161,8 @@ public struct ResultDocument: Codable, Sendable, Hashable {
             public var qPValue: Double?
             public var studies: [String]
             public var notEstimable: Bool?
+            /// On the shown scale, for measures pooled on another.
+            public var backTransformed: BackTransformedEstimate?
             public init(name: String, k: Int, estimate: Double?, se: Double?, ciLower: Double?, ciUpper: Double?, statistic: Double?,
                         pValue: Double?, tau2: Double?, i2: Double?, q: Double?, df: Int?, qPValue: Double?, studies: [String],
                         notEstimable: Bool? = nil) {
@@ -174,6 +179,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
                 case name, k, estimate, se, statistic, tau2, i2, q, df, studies
                 case ciLower = "ci_lower", ciUpper = "ci_upper", pValue = "p_value", qPValue = "q_p_value"
                 case notEstimable = "not_estimable"
+                case backTransformed = "back_transformed"
             }
         }
         public var groups: [Group]
@@ -202,9 +208,12 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public var tau2: Double
         public var i2: Double
         public var q: Double
+        /// On the shown scale, for measures pooled on another.
+        public var backTransformed: BackTransformedEstimate?
         enum CodingKeys: String, CodingKey {
             case omitted, k, estimate, se, tau2, i2, q
             case ciLower = "ci_lower", ciUpper = "ci_upper", pValue = "p_value"
+            case backTransformed = "back_transformed"
         }
         public init(_ r: SensitivityRow) {
             omitted = r.study; k = r.k; estimate = r.estimate; se = r.se; ciLower = r.ciLower; ciUpper = r.ciUpper

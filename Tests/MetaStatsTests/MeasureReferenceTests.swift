@@ -104,3 +104,43 @@ import Testing
         expectClose(e.yi, 0.05 - 0.5 / 12, rel: 1e-14, "IRD")
     }
 }
+
+/// Back-transformations against metafor's predict(transf = …), and back ∘ transform = identity.
+@Suite struct BackTransformTests {
+    static let keys = ["molloy_ZCOR", "pritz_PLO", "pritz_PFT", "zero_PLO", "zero_PFT", "hart_IRR", "zero_IRR", "curtis_ROM"]
+
+    @Test(arguments: keys)
+    func pooledResultsOnTheShownScale(_ key: String) throws {
+        let ref = MeasureReferenceTests.refs.object(key)
+        let (measure, studies, _) = MeasureReferenceTests.studies(key)
+        let set = try EffectSizes.compute(studies, measure: measure)
+        let a = try Pooling.analyze(set.effects, measure: measure, options: PoolingOptions(method: .reml))
+        let t = try #require(measure.backTransform(sizes: set.effects.compactMap(\.n1)))
+        let b = BackTransformedEstimate(t, estimate: a.pooled.estimate, ciLower: a.pooled.ciLower, ciUpper: a.pooled.ciUpper,
+                                        piLower: a.pooled.piLower, piUpper: a.pooled.piUpper)
+        // predict(rma(yi, vi, method = "REML"), transf = …)
+        let back = ref.object("fit").object("back")
+        expectClose(b.estimate, back.double("estimate"), rel: Tolerance.metafor, "\(key) back estimate")
+        expectClose(b.ciLower, back.double("ci_lower"), rel: Tolerance.metafor, "\(key) back ci_lower")
+        expectClose(b.ciUpper, back.double("ci_upper"), rel: Tolerance.metafor, "\(key) back ci_upper")
+        expectClose(b.piLower, back.double("pi_lower"), rel: Tolerance.metafor, abs: 1e-12, "\(key) back pi_lower")
+        expectClose(b.piUpper, back.double("pi_upper"), rel: Tolerance.metafor, "\(key) back pi_upper")
+    }
+
+    @Test func backOfTransformIsTheIdentity() {
+        var rng = SplitMix64(seed: 13)
+        for _ in 0..<2000 {
+            let u = Double(rng.next() % 1_000_000 + 1) / 1_000_002          // in (0, 1)
+            let ratio = exp((u - 0.5) * 20)
+            let n = Double(rng.next() % 500 + 2)
+            let cases: [(BackTransform, Double)] = [(.exp, ratio), (.tanh, 2 * u - 1), (.inverseLogit, u),
+                                                    (.inverseFreemanTukey(harmonicN: n), u)]
+            for (t, shown) in cases {
+                expectClose(t.apply(t.forward(shown)), shown, rel: 1e-9, abs: 1e-12, "\(t) at \(shown)")
+            }
+        }
+        // Proportions 0 and 1 map to the ends of the double-arcsine range and back.
+        let t = BackTransform.inverseFreemanTukey(harmonicN: 25)
+        #expect(t.apply(t.forward(0)) == 0 && t.apply(t.forward(1)) == 1)
+    }
+}
