@@ -53,6 +53,8 @@ struct PlotScale: Sendable, Hashable {
     var title: String
     var log: Bool
     var digits: Int
+    /// Overrides `analysisScaleTitle` (ForestOptions.analysisScaleLabel).
+    var analysisTitle: String?
 
     init(title: String, log: Bool, digits: Int) {
         self.title = title
@@ -66,11 +68,12 @@ struct PlotScale: Sendable, Hashable {
         title = options.measureLabel ?? measure.plotTitle
         log = measure.isRatio || (measure == .generic && options.logScale)
         digits = options.digits ?? Format.decimals(forMeasure: measure.rawValue)
+        analysisTitle = options.analysisScaleLabel
     }
 
     /// Header of the column that shows a study's own estimate for generic input: the analysis
     /// scale, so "log[Odds Ratio]" on a log scale.
-    var analysisScaleTitle: String { log ? "log[\(title)]" : title }
+    var analysisScaleTitle: String { analysisTitle ?? (log ? "log[\(title)]" : title) }
 
     func display(_ value: Double) -> Double { log ? exp(value) : value }
 

@@ -29,14 +29,22 @@ public enum ReportBuilder {
 
     // MARK: Scales and numbers
 
-    static func isRatio(_ measure: String) -> Bool { measure == "OR" || measure == "RR" || measure == logGeneric }
+    static func isRatio(_ measure: String) -> Bool {
+        measure == "OR" || measure == "RR" || measure == "IRR" || measure == "ROM" || measure == logGeneric
+    }
 
     /// A generic measure on the log scale (`scale: log`): shown exponentiated, as a ratio.
     static let logGeneric = "GEN:log"
 
     /// The measure code that decides how a result is shown.
     static func shownMeasure(_ r: ResultDocument) -> String { r.settings.scale == "log" ? logGeneric : r.measure }
-    static func display(_ x: Double, _ measure: String) -> Double { isRatio(measure) ? exp(x) : x }
+    static func display(_ x: Double, _ measure: String) -> Double {
+        if isRatio(measure) { return exp(x) }
+        // Fisher's z shown as r, logits as proportions (PFT needs the studies' sizes: see back_transformed).
+        if measure == "ZCOR" { return BackTransform.tanh.apply(x) }
+        if measure == "PLO" { return BackTransform.inverseLogit.apply(x) }
+        return x
+    }
 
     static func interval(_ e: Double, _ l: Double, _ u: Double, _ measure: String) -> String {
         Format.interval(display(e, measure), display(l, measure), display(u, measure),
@@ -108,6 +116,20 @@ public enum ReportBuilder {
         case "OR": parts.append("Odds ratios (analysed on the log scale; 0.5 added to every cell of a table with a zero cell)")
         case "RR": parts.append("Risk ratios (analysed on the log scale; 0.5 added to every cell of a table with a zero cell)")
         case "RD": parts.append("Risk differences")
+        case "COR": parts.append("Correlation coefficients (variance (1 − r²)²/(n − 1))")
+        case "ZCOR": parts.append("Fisher's z-transformed correlations (variance 1/(n − 3), results shown as r)")
+        case "PR": parts.append("Proportions (0.5 added to events and non-events of a study with none of either)")
+        case "PLO": parts.append("Logit-transformed proportions (0.5 added to events and non-events of a study with none of either; results shown as proportions)")
+        case "PFT": parts.append("Freeman–Tukey double-arcsine proportions (results in back_transformed shown as proportions with the harmonic mean of the studies' sizes)")
+        case "IRR": parts.append("Incidence-rate ratios (analysed on the log scale; 0.5 added to both groups' events when either has none)")
+        case "IRD": parts.append("Incidence-rate differences (0.5 added to both groups' events when either has none)")
+        case "ROM": parts.append("Ratios of means (analysed on the log scale)")
+        case "MC", "SMCC", "SMCR":
+            let kind = r.measure == "MC" ? "Mean changes (post − pre)"
+                : r.measure == "SMCC" ? "Standardised mean changes (change-score standardisation, bias-corrected)"
+                : "Standardised mean changes (raw-score standardisation by the pre-test SD, bias-corrected)"
+            let rText = r.settings.prePostR.map { "; studies without a pre–post correlation use r = \(Format.data($0)) (prepost-r)" } ?? ""
+            parts.append(kind + rText)
         default: parts.append("The studies' own estimates and variances (generic inverse variance)")
         }
         var pooling: String
