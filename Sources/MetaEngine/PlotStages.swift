@@ -146,8 +146,10 @@ extension PipelineStages {
                                                         notEstimable: Self.notEstimable(effects.droppedRows ?? [])).onShownScale())
             case "cumulative":
                 let rows = try context.decode([SensitivityRow].self, from: refs[2])
+                let sizes = Dictionary(effects.effects.compactMap { e in e.n1.map { (e.study, $0) } }, uniquingKeysWith: { a, _ in a })
                 return try Plots.cumulative(CumulativePlotInput(measure: effects.measure, rows: rows, overall: pool,
-                                                                direction: direction, labels: labels, options: p.forestOptions()))
+                                                                direction: direction, labels: labels, options: p.forestOptions())
+                                                .onShownScale(sizes: sizes))
             case "funnel":
                 let bias = try context.decode(BiasArtifact.self, from: refs[2])
                 return try Plots.funnel(FunnelPlotInput(measure: effects.measure,

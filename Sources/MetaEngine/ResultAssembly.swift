@@ -99,6 +99,7 @@ enum ResultAssembly {
         let sizes = Dictionary(effects.effects.compactMap { e in e.n1.map { (e.study, $0) } }, uniquingKeysWith: { a, _ in a })
         let all = doc.studies.map(\.study)
         func transform(_ studies: [String]) -> BackTransform? { measure.backTransform(sizes: studies.compactMap { sizes[$0] }) }
+        if measure == .pft, case .inverseFreemanTukey(let n)? = transform(all) { doc.settings.harmonicN = n }
         if let p = doc.pooled, let t = transform(all) {
             doc.pooled?.backTransformed = BackTransformedEstimate(t, estimate: p.estimate, ciLower: p.ciLower, ciUpper: p.ciUpper,
                                                                   piLower: p.piLower, piUpper: p.piUpper)

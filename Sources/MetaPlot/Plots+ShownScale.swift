@@ -70,3 +70,21 @@ extension LeaveOneOutPlotInput {
         return input
     }
 }
+
+extension CumulativePlotInput {
+    /// The plot on the shown scale for ZCOR, PLO and PFT (PFT with the harmonic mean of all the
+    /// studies' sizes; itself for other measures).
+    public func onShownScale(sizes: [String: Double]) -> CumulativePlotInput {
+        guard let shown = measure.shownMeasure, let t = measure.backTransform(sizes: Array(sizes.values)) else { return self }
+        var input = self
+        input.measure = shown
+        input.overall = overall.backTransformed(t)
+        for i in rows.indices {
+            input.rows[i].ciLower = t.apply(rows[i].ciLower)
+            input.rows[i].ciUpper = t.apply(rows[i].ciUpper)
+            input.rows[i].estimate = t.apply(rows[i].estimate)
+        }
+        if input.options.measureLabel == nil { input.options.measureLabel = shown.plotTitle }
+        return input
+    }
+}

@@ -37,12 +37,21 @@ public enum ReportBuilder {
     static let logGeneric = "GEN:log"
 
     /// The measure code that decides how a result is shown.
-    static func shownMeasure(_ r: ResultDocument) -> String { r.settings.scale == "log" ? logGeneric : r.measure }
+    static func shownMeasure(_ r: ResultDocument) -> String {
+        if r.measure == "PFT", let n = r.settings.harmonicN { return pftPrefix + "\(n)" }
+        return r.settings.scale == "log" ? logGeneric : r.measure
+    }
+
+    /// PFT shown as proportions with the harmonic mean of the studies' sizes: "PFT:<n>".
+    static let pftPrefix = "PFT:"
     static func display(_ x: Double, _ measure: String) -> Double {
         if isRatio(measure) { return exp(x) }
         // Fisher's z shown as r, logits as proportions (PFT needs the studies' sizes: see back_transformed).
         if measure == "ZCOR" { return BackTransform.tanh.apply(x) }
         if measure == "PLO" { return BackTransform.inverseLogit.apply(x) }
+        if measure.hasPrefix(pftPrefix), let n = Double(measure.dropFirst(pftPrefix.count)) {
+            return BackTransform.inverseFreemanTukey(harmonicN: n).apply(x)
+        }
         return x
     }
 
@@ -53,6 +62,7 @@ public enum ReportBuilder {
 
     static func measureName(_ code: String) -> String {
         if code == logGeneric { return "Ratio" }
+        if code.hasPrefix(pftPrefix) { return "Proportion (Freeman–Tukey, back-transformed)" }
         return EffectMeasure(rawValue: code)?.displayName ?? code
     }
 
@@ -120,7 +130,7 @@ public enum ReportBuilder {
         case "ZCOR": parts.append("Fisher's z-transformed correlations (variance 1/(n − 3), results shown as r)")
         case "PR": parts.append("Proportions (0.5 added to events and non-events of a study with none of either)")
         case "PLO": parts.append("Logit-transformed proportions (0.5 added to events and non-events of a study with none of either; results shown as proportions)")
-        case "PFT": parts.append("Freeman–Tukey double-arcsine proportions (results in back_transformed shown as proportions with the harmonic mean of the studies' sizes)")
+        case "PFT": parts.append("Freeman–Tukey double-arcsine proportions (results shown as proportions, back-transformed with the harmonic mean of the studies' sizes)")
         case "IRR": parts.append("Incidence-rate ratios (analysed on the log scale; 0.5 added to both groups' events when either has none)")
         case "IRD": parts.append("Incidence-rate differences (0.5 added to both groups' events when either has none)")
         case "ROM": parts.append("Ratios of means (analysed on the log scale)")

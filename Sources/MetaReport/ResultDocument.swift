@@ -69,6 +69,8 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public var pNormal: String?
         /// `prepost-r`: the pre–post correlation of change-measure studies without their own r; absent otherwise.
         public var prePostR: Double?
+        /// PFT: the harmonic mean of the studies' sizes its pooled result is back-transformed with; absent otherwise.
+        public var harmonicN: Double?
         public init(profile: String, smd: String, i2: String, z: Double, predictionInterval: Bool, tau2CI: Bool,
                     convergence: String, direction: String, iterations: Int?, scale: String? = nil, totals: String? = nil,
                     pNormal: String? = nil) {
@@ -79,7 +81,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         enum CodingKeys: String, CodingKey {
             case profile, smd, i2, z, convergence, direction, iterations, scale, totals
             case pNormal = "p_normal"
-            case prePostR = "prepost_r"
+            case prePostR = "prepost_r", harmonicN = "harmonic_n"
             case predictionInterval = "prediction_interval"
             case tau2CI = "tau2_ci"
         }
