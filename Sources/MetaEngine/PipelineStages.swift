@@ -393,13 +393,15 @@ public struct PipelineStages {
         /// nil for the defaults (overall totals, linear scale, exact normal tail), so older cache keys hold.
         var totals: Totals?
         var scale: EffectScale?
+        /// `moderators:` of a meta-regression (nil without, so other cache keys hold).
+        var moderators: [String]?
     }
 
     mutating func addResult(_ a: Analysis, inputs: [ArtifactRef]) {
         let p = ResultParameters(analysis: a.name, title: a.title, settings: a.settings, subgroups: a.subgroups,
                                  leaveOneOut: a.leaveOneOut, cumulative: a.cumulative, version: Metapipe.version,
                                  scenarios: a.scenarios.map(\.name), totals: a.totals == .overall ? nil : a.totals,
-                                 scale: a.scale == .linear ? nil : a.scale)
+                                 scale: a.scale == .linear ? nil : a.scale, moderators: a.moderators.isEmpty ? nil : a.moderators)
         let folder = out(a.name)
         let pipelineName = pipeline.name
         stages.append(Stage(id: id("result:\(a.name)"), kind: "result", parameters: parameters(p), inputs: inputs,
@@ -423,8 +425,12 @@ public struct PipelineStages {
                 let ref = inputs.first { $0.stage.rawValue == "\(pipelineName)/scenario:\(p.analysis):\(name)" }!
                 scenarios.append(try context.decode(ScenarioArtifact.self, from: ref))
             }
-            let document = ResultAssembly.document(p, effects: effects, pool: pool, subgroups: subgroups, leaveOneOut: loo,
+            var document = ResultAssembly.document(p, effects: effects, pool: pool, subgroups: subgroups, leaveOneOut: loo,
                                                    cumulative: cumulative, bias: bias, scenarios: scenarios)
+            if let moderators = p.moderators, let ref = find("effects:", "studies.json") {
+                let studies = try context.decode(StudiesArtifact.self, from: ref)
+                document.regression = try ResultAssembly.regression(moderators, effects: effects, studies: studies, settings: p.settings)
+            }
             let json = try encodeJSON(document)
             var published = ["\(folder)/result.json": json,
                              "\(folder)/studies.csv": ResultAssembly.studiesCSV(document, effects: effects, subgroups: p.subgroups)]

@@ -91,6 +91,24 @@ enum ResultAssembly {
         return doc
     }
 
+    /// The meta-regression of the analysis' effects on its moderator columns, with the analysis'
+    /// model, τ² estimator, test and level.
+    static func regression(_ columns: [String], effects: EffectsArtifact, studies: StudiesArtifact,
+                           settings: ResolvedSettings) throws -> ResultDocument.Regression {
+        let metadata = Dictionary(studies.rows.map { ($0.study, $0.metadata) }, uniquingKeysWith: { a, _ in a })
+        let cells = columns.map { c in effects.effects.map { metadata[$0.study]?[c] ?? "" } }
+        let moderators = zip(columns, cells).map { Moderator.column($0, cells: $1) }
+        let options = settings.pooling
+        let method: PoolingMethod? = options.model == .fixed ? nil : options.method
+        do {
+            let fit = try MetaRegressionFit.fit(y: effects.effects.map(\.yi), v: effects.effects.map(\.vi), moderators: moderators,
+                                                method: method, test: options.test, level: options.level)
+            return ResultDocument.Regression(fit, moderators: columns)
+        } catch {
+            throw StageFailure("the meta-regression cannot be fitted: \(error.message)")
+        }
+    }
+
     /// `back_transformed` for a measure shown on another scale than it is pooled on: the pooled
     /// estimate, each subgroup, each leave-one-out and cumulative row and each scenario. PFT uses the
     /// harmonic mean of the sizes of the studies each result pools (metafor's `transf.ipft.hm`).

@@ -8,7 +8,7 @@ import Yams
 public enum PipelineLoader {
     static let topKeys = ["pipeline", "title", "description", "data", "defaults", "labels", "analyses",
                           "syntheses", "comparisons", "not-pooled"]
-    static let analysisKeys = ["title", "description", "data", "where", "exclude", "columns", "labels", "subgroups",
+    static let analysisKeys = ["title", "description", "data", "where", "exclude", "columns", "labels", "subgroups", "moderators",
                                "sensitivity", "bias", "plots", "verify", "repeated-studies", "totals", "scale"] + SettingsSpec.keys
     static let scenarioKeys = ["name", "description", "where", "exclude", "include", "set"] + SettingsSpec.keys
     static let sensitivityKeys = ["leave-one-out", "cumulative", "scenarios"]
@@ -487,6 +487,15 @@ struct Loader {
                 else { subgroups.append(column) }
             }
         }
+        var moderators: [String] = []
+        let moderatorsNode = value("moderators")
+        if let n = moderatorsNode, let names = reader.names(n, "'moderators' of \(what)") {
+            for (column, node) in names {
+                if allLoaded { checkColumn(column, node: node, columns: columns, tablesDescription: tablesDescription) }
+                if moderators.contains(column) { reader.error(node, "moderator column '\(column)' is listed twice") }
+                else { moderators.append(column) }
+            }
+        }
         var leaveOneOut = false, cumulative = false
         var scenarioNodes: [Node] = []
         if let n = value("sensitivity"), let s = reader.mapping(n, "'sensitivity' of \(what)") {
@@ -547,6 +556,15 @@ struct Loader {
                                 settings: settings, labels: analysisLabels, subgroups: subgroups, leaveOneOut: leaveOneOut,
                                 cumulative: cumulative, scenarios: scenarios, bias: bias, plots: plots, verify: verify, studies: studies)
         analysis.estimable = lastEstimable
+        analysis.moderators = moderators
+        if let n = moderatorsNode, !moderators.isEmpty, !studies.isEmpty {
+            let mods = moderators.map { c in Moderator.column(c, cells: studies.map { $0.metadata[c] ?? "" }) }
+            do {
+                _ = try MetaRegressionFit.design(mods, k: studies.count)
+            } catch {
+                reader.error(n, "the meta-regression of \(what) cannot be fitted: \(error.message)")
+            }
+        }
         if let n = value("totals"), let t = reader.choice(n, Totals.self, "'totals' setting") {
             analysis.totals = t
             if t == .subgroups && subgroups.isEmpty {

@@ -60,6 +60,33 @@ public enum ReportBuilder {
                         digits: Format.decimals(forMeasure: measure))
     }
 
+    /// The meta-regression: coefficients on the analysis scale, the omnibus test, residual heterogeneity.
+    static func regressionSection(_ reg: ResultDocument.Regression, _ r: ResultDocument) -> ReportDocument.Section {
+        let knha = reg.qm.df2 != nil
+        let rows: [[[ReportDocument.Inline]]] = reg.coefficients.map { c in
+            [[.text(c.term)], [.text(Format.fixed(c.estimate, 4))], [.text(Format.fixed(c.se, 4))],
+             [.text(Format.fixed(c.statistic, 2))], [.text(Format.p(c.pValue))],
+             [.text("[\(Format.fixed(c.ciLower, 4)), \(Format.fixed(c.ciUpper, 4))]")]]
+        }
+        let ci = "\(Format.data(r.level))% CI"
+        let qm = knha
+            ? "F(\(reg.qm.df), \(reg.qm.df2 ?? 0)) = \(Format.fixed(reg.qm.statistic, 2)), \(Format.p(reg.qm.pValue))"
+            : "χ² = \(Format.fixed(reg.qm.statistic, 2)), df = \(reg.qm.df), \(Format.p(reg.qm.pValue))"
+        var text = "Meta-regression on \(reg.moderators.joined(separator: ", ")) (k = \(reg.k), \(reg.p) coefficients; "
+            + "estimates on the analysis scale\(isRatio(r.measure) ? ", log" : "")). Test of moderators: \(qm). "
+            + "Residual heterogeneity: QE = \(Format.fixed(reg.qe.statistic, 2)), df = \(reg.qe.df), \(Format.p(reg.qe.pValue)); "
+            + "τ² = \(Format.significant(reg.tau2)), I² = \(Format.percent(reg.i2, 0)), H² = \(Format.fixed(reg.h2, 2))"
+        if let r2 = reg.r2 { text += "; R² = \(Format.percent(r2, 0))" }
+        text += "."
+        if reg.k - reg.p < 5 || reg.k < 10 {
+            text += " With k = \(reg.k) the regression has little power and its coefficients cannot be judged reliably."
+        }
+        return .init(id: anchor(r.analysis) + "-regression", title: "\(r.title): meta-regression", level: 3,
+                     blocks: [.paragraph([.text(text)]),
+                              .table(.init(caption: nil, header: ["Term", "Estimate", "SE", knha ? "t" : "z", "P", ci],
+                                           rows: rows, numeric: [1, 2, 3, 4, 5]))])
+    }
+
     static func measureName(_ code: String) -> String {
         if code == logGeneric { return "Ratio" }
         if code.hasPrefix(pftPrefix) { return "Proportion (Freeman–Tukey, back-transformed)" }
@@ -274,6 +301,9 @@ public enum ReportBuilder {
             }
             for f in a.figures where f.kind == "leave-one-out" { b.append(.figure(f)) }
             sections.append(.init(id: anchor(r.analysis) + "-leave-one-out", title: "\(r.title): leave-one-out", level: 3, blocks: b))
+        }
+        if let reg = r.regression {
+            sections.append(regressionSection(reg, r))
         }
         if let cumulative = r.cumulative {
             let rows: [[[ReportDocument.Inline]]] = cumulative.map { row in

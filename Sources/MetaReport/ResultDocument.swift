@@ -22,6 +22,8 @@ public struct ResultDocument: Codable, Sendable, Hashable {
     public var heterogeneity: HeterogeneityStats?
     public var subgroups: [String: Subgroups]?
     public var leaveOneOut: [LeaveOneOut]?
+    /// A meta-regression on `moderators:` (absent without).
+    public var regression: Regression?
     public var cumulative: [LeaveOneOut]?
     public var bias: Bias?
     public var sensitivity: [Scenario]?
@@ -44,7 +46,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case analysis, title, measure, model, method, test, level, k, settings, studies, dropped, pooled, heterogeneity,
-             subgroups, cumulative, bias, sensitivity, warnings
+             subgroups, cumulative, bias, sensitivity, warnings, regression
         case leaveOneOut = "leave_one_out"
         case metapipeVersion = "metapipe_version"
         case notEstimable = "not_estimable"
@@ -220,6 +222,54 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public init(_ r: SensitivityRow) {
             omitted = r.study; k = r.k; estimate = r.estimate; se = r.se; ciLower = r.ciLower; ciUpper = r.ciUpper
             pValue = r.pValue; tau2 = r.tau2; i2 = r.i2; q = r.q
+        }
+    }
+
+    /// `regression`: a meta-regression on the analysis' moderators (metafor's `rma(…, mods = …)`).
+    public struct Regression: Codable, Sendable, Hashable {
+        public struct Coefficient: Codable, Sendable, Hashable {
+            public var term: String
+            public var estimate: Double
+            public var se: Double
+            public var statistic: Double
+            public var pValue: Double
+            public var ciLower: Double
+            public var ciUpper: Double
+            enum CodingKeys: String, CodingKey {
+                case term, estimate, se, statistic
+                case pValue = "p_value", ciLower = "ci_lower", ciUpper = "ci_upper"
+            }
+        }
+        public struct Test: Codable, Sendable, Hashable {
+            public var statistic: Double
+            public var df: Int
+            public var df2: Int?
+            public var pValue: Double
+            enum CodingKeys: String, CodingKey {
+                case statistic, df, df2
+                case pValue = "p_value"
+            }
+        }
+        public var moderators: [String]
+        public var k: Int
+        public var p: Int
+        public var coefficients: [Coefficient]
+        public var qm: Test
+        public var qe: Test
+        public var tau2: Double
+        public var i2: Double
+        public var h2: Double
+        public var r2: Double?
+
+        public init(_ f: MetaRegression, moderators: [String]) {
+            self.moderators = moderators; k = f.k; p = f.p
+            coefficients = f.coefficients.map {
+                Coefficient(term: $0.term, estimate: $0.estimate, se: $0.se, statistic: $0.statistic, pValue: $0.pValue,
+                            ciLower: $0.ciLower, ciUpper: $0.ciUpper)
+            }
+            qm = Test(statistic: f.qm, df: f.qmDF, df2: f.qmDF2, pValue: f.qmPValue)
+            qe = Test(statistic: f.qe, df: f.qeDF, df2: nil, pValue: f.qePValue)
+            tau2 = f.tau2; i2 = f.i2; h2 = f.h2; r2 = f.r2
         }
     }
 

@@ -37,7 +37,15 @@ public enum Moderator: Sendable, Hashable {
     case numeric(name: String, values: [Double])
     case factor(name: String, values: [String])
 
-    var name: String {
+    /// A column's cells as a moderator: numeric when every cell is a number, a factor otherwise.
+    public static func column(_ name: String, cells: [String]) -> Moderator {
+        let numbers = cells.compactMap { Double(String($0.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())) }
+        return numbers.count == cells.count ? .numeric(name: name, values: numbers) : .factor(name: name, values: cells)
+    }
+
+    public var isNumeric: Bool { if case .numeric = self { return true } else { return false } }
+
+    public var name: String {
         switch self {
         case .numeric(let n, _), .factor(let n, _): return n
         }

@@ -90,3 +90,48 @@ import Testing
         #expect(scenario["changes"] as? [String] == ["pre–post r 0.7"])
     }
 }
+
+/// `moderators:` end to end: result.json's regression against metafor (Tests/MetaStatsTests/Fixtures/metareg.R).
+@Suite struct MetaRegressionRunTests {
+    @Test func bcgByLatitude() throws {
+        let p = try Project("demo")
+        let bcg = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("MetaStatsTests/Fixtures/bcg.csv"), encoding: .utf8)
+        try FileManager.default.createDirectory(at: p.url("pipelines/b"), withIntermediateDirectories: true)
+        try p.write("pipelines/b/bcg.csv", bcg)
+        try p.write("pipelines/b.yaml", """
+            pipeline: b
+            data: {trials: b/bcg.csv}
+            defaults: {measure: RR, method: REML, test: knha}
+            analyses:
+              lat:
+                data: trials
+                columns: {study: "{author} {year}", events1: tpos, nonevents1: tneg, events2: cpos, nonevents2: cneg}
+                moderators: [ablat]
+              constant:
+                data: trials
+                columns: {study: "{author} {year}", events1: tpos, nonevents1: tneg, events2: cpos, nonevents2: cneg}
+                where: {alloc: random}
+                moderators: [alloc]
+
+            """)
+        let bad = try p.metapipe("run", "pipelines/b.yaml")
+        #expect(bad.status == 65)
+        #expect(bad.stderr.contains("b.yaml:13:") && bad.stderr.contains("error: the meta-regression of analysis 'constant' cannot be fitted: moderator 'alloc' has the same value for every study"), "\(bad.stderr)")
+        try p.edit("pipelines/b.yaml", "moderators: [alloc]", "moderators: [ablat]")
+        let run = try p.metapipe("run", "pipelines/b.yaml")
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try JSONSerialization.jsonObject(with: Data(contentsOf: p.url("outputs/b/lat/result.json"))) as! [String: Any]
+        let reg = result["regression"] as! [String: Any]
+        let coefficients = reg["coefficients"] as! [[String: Any]]
+        // rma(yi, vi, mods = ~ ablat, method = "REML", test = "knha")
+        #expect(coefficients.map { $0["term"] as! String } == ["intercept", "ablat"])
+        #expect(abs((coefficients[1]["estimate"] as! Double) - -0.0291017250116497) < 1e-8)
+        #expect(abs((coefficients[1]["se"] as! Double) - 0.00820141741103652) < 1e-8)
+        let qm = reg["qm"] as! [String: Any]
+        #expect(qm["df"] as? Int == 1 && qm["df2"] as? Int == 11)
+        #expect(abs((reg["tau2"] as! Double) - 0.0763479639551985) < 1e-8)
+        let report = try p.read("outputs/b/README.md")
+        #expect(report.contains("| ablat | -0.0291 | 0.0082 | -3.55 | P = 0.005 |"), "\(report)")
+    }
+}
