@@ -83,6 +83,8 @@ public struct PipelineStages {
         var subgroups: [String]
         /// nil under the metafor conventions, so their cache keys hold.
         var zeroCells: ZeroCellRule?
+        /// nil unless `prepost-r` is set, so other analyses' cache keys hold.
+        var prePostR: Double?
     }
 
     struct FitParameters: Codable {
@@ -128,7 +130,7 @@ public struct PipelineStages {
         let effectsRef = ArtifactRef(effectsID, "effects.json")
         let studiesRef = ArtifactRef(effectsID, "studies.json")
         let ep = EffectsParameters(selection: a.selection, measure: a.settings.measure, smd: a.settings.smd, subgroups: a.subgroups,
-                                   zeroCells: a.settings.pooling.zeroCells)
+                                   zeroCells: a.settings.pooling.zeroCells, prePostR: a.settings.prePostR)
         // The rows each table contributes: those the analysis' `where` keeps, or the whole table.
         let rowsRef: (String) -> ArtifactRef = { [self] table in
             a.selection.conditions.isEmpty ? tableRef(table) : ArtifactRef(partitionID(table), "\(a.name).json")
@@ -138,7 +140,8 @@ public struct PipelineStages {
                             origin: origin) { context in
             let tables = try Self.tables(context, tableRefs)
             let (effects, droppedRows, missingDropped) = try Self.effects(ep.selection, tables: tables, measure: ep.measure, smd: ep.smd,
-                                                                     subgroups: ep.subgroups, zeroCells: ep.zeroCells)
+                                                                     subgroups: ep.subgroups, zeroCells: ep.zeroCells,
+                                                                     prePostR: ep.prePostR)
             let dropped = missingDropped + droppedRows.map(\.1)
             var artifact = EffectsArtifact(measure: ep.measure, effects: effects.map(\.1), groups: effects.map(\.0.groups), dropped: dropped)
             artifact.droppedRows = Self.droppedRows(droppedRows, effects: effects)
@@ -232,7 +235,8 @@ public struct PipelineStages {
                                 origin: scenario.origin.description) { context in
                 let tables = try Self.tables(context, refs)
                 let (effects, droppedRows, missingDropped) = try Self.effects(sp.selection, tables: tables, measure: sp.settings.measure,
-                                                             smd: sp.settings.smd, subgroups: [], zeroCells: sp.settings.pooling.zeroCells)
+                                                             smd: sp.settings.smd, subgroups: [], zeroCells: sp.settings.pooling.zeroCells,
+                                                             prePostR: sp.settings.prePostR)
                 if effects.isEmpty { throw StageFailure("scenario '\(sp.name)' leaves no study with an estimable effect") }
                 let analysis = try Pooling.analyze(effects.map(\.1), measure: sp.settings.measure, options: sp.settings.pooling)
                 let artifact = ScenarioArtifact(name: sp.name, description: sp.description, changes: sp.changes,
@@ -325,12 +329,12 @@ public struct PipelineStages {
     /// Selection and effect sizes; any problem (which validation should have caught) fails the stage.
     /// Also returns the subgroup labels of the studies left out, for subgroups that are not estimable.
     static func effects(_ selection: SelectionSpec, tables: [String: Table], measure: EffectMeasure, smd: SMDConvention,
-                        subgroups: [String], zeroCells: ZeroCellRule? = nil) throws
+                        subgroups: [String], zeroCells: ZeroCellRule? = nil, prePostR: Double? = nil) throws
         -> ([(SelectedStudy, EffectSize)], [(SelectedStudy, DroppedStudy)], [DroppedStudy]) {
         let (studies, selectionProblems) = Selection.select(selection, tables: tables, measure: measure, subgroupColumns: subgroups)
         let (missingDropped, _, problems) = Selection.separateMissing(selectionProblems)
         let (effects, dropped, effectProblems) = Selection.effectSizes(studies, spec: selection, tables: tables, measure: measure, smd: smd,
-                                                                       zeroCells: zeroCells)
+                                                                       zeroCells: zeroCells, prePostR: prePostR)
         let all = problems + effectProblems
         if !all.isEmpty {
             throw StageFailure(all.map { problem -> String in
@@ -393,13 +397,15 @@ public struct PipelineStages {
         /// nil for the defaults (overall totals, linear scale, exact normal tail), so older cache keys hold.
         var totals: Totals?
         var scale: EffectScale?
+        /// `moderators:` of a meta-regression (nil without, so other cache keys hold).
+        var moderators: [String]?
     }
 
     mutating func addResult(_ a: Analysis, inputs: [ArtifactRef]) {
         let p = ResultParameters(analysis: a.name, title: a.title, settings: a.settings, subgroups: a.subgroups,
                                  leaveOneOut: a.leaveOneOut, cumulative: a.cumulative, version: Metapipe.version,
                                  scenarios: a.scenarios.map(\.name), totals: a.totals == .overall ? nil : a.totals,
-                                 scale: a.scale == .linear ? nil : a.scale)
+                                 scale: a.scale == .linear ? nil : a.scale, moderators: a.moderators.isEmpty ? nil : a.moderators)
         let folder = out(a.name)
         let pipelineName = pipeline.name
         stages.append(Stage(id: id("result:\(a.name)"), kind: "result", parameters: parameters(p), inputs: inputs,
@@ -423,8 +429,12 @@ public struct PipelineStages {
                 let ref = inputs.first { $0.stage.rawValue == "\(pipelineName)/scenario:\(p.analysis):\(name)" }!
                 scenarios.append(try context.decode(ScenarioArtifact.self, from: ref))
             }
-            let document = ResultAssembly.document(p, effects: effects, pool: pool, subgroups: subgroups, leaveOneOut: loo,
+            var document = ResultAssembly.document(p, effects: effects, pool: pool, subgroups: subgroups, leaveOneOut: loo,
                                                    cumulative: cumulative, bias: bias, scenarios: scenarios)
+            if let moderators = p.moderators, let ref = find("effects:", "studies.json") {
+                let studies = try context.decode(StudiesArtifact.self, from: ref)
+                document.regression = try ResultAssembly.regression(moderators, effects: effects, studies: studies, settings: p.settings)
+            }
             let json = try encodeJSON(document)
             var published = ["\(folder)/result.json": json,
                              "\(folder)/studies.csv": ResultAssembly.studiesCSV(document, effects: effects, subgroups: p.subgroups)]

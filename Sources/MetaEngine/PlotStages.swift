@@ -159,11 +159,13 @@ extension PipelineStages {
                 return try Plots.forest(ForestPlotInput(measure: effects.measure, analysis: shown, effects: effects.effects,
                                                         subgroups: subgroups, direction: direction, labels: labels,
                                                         options: p.forestOptions(years: Self.years(studies)),
-                                                        notEstimable: Self.notEstimable(effects.droppedRows ?? [])))
+                                                        notEstimable: Self.notEstimable(effects.droppedRows ?? [])).onShownScale())
             case "cumulative":
                 let rows = try context.decode([SensitivityRow].self, from: refs[2])
+                let sizes = Dictionary(effects.effects.compactMap { e in e.n1.map { (e.study, $0) } }, uniquingKeysWith: { a, _ in a })
                 return try Plots.cumulative(CumulativePlotInput(measure: effects.measure, rows: rows, overall: pool,
-                                                                direction: direction, labels: labels, options: p.forestOptions()))
+                                                                direction: direction, labels: labels, options: p.forestOptions())
+                                                .onShownScale(sizes: sizes))
             case "funnel":
                 let bias = try context.decode(BiasArtifact.self, from: refs[2])
                 return try Plots.funnel(FunnelPlotInput(measure: effects.measure,
@@ -172,8 +174,10 @@ extension PipelineStages {
                                                         trimAndFill: bias.trimfill, contours: true))
             default:
                 let rows = try context.decode([SensitivityRow].self, from: refs[2])
+                let sizes = Dictionary(effects.effects.compactMap { e in e.n1.map { (e.study, $0) } }, uniquingKeysWith: { a, _ in a })
                 return try Plots.leaveOneOut(LeaveOneOutPlotInput(measure: effects.measure, rows: rows, overall: pool,
-                                                                  direction: direction, labels: labels, options: p.forestOptions()))
+                                                                  direction: direction, labels: labels, options: p.forestOptions())
+                                                .onShownScale(sizes: sizes))
             }
         } catch let error as PlotError {
             throw StageFailure("cannot draw the \(p.kind) plot: \(error.message)")

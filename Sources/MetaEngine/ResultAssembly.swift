@@ -58,7 +58,7 @@ enum ResultAssembly {
                                     warnings: s.dropped.map { "study '\($0.study)' was left out: \($0.reason)" } + s.analysis.warnings)
         }
         let options = pool?.options ?? p.settings.pooling
-        let settings = ResultDocument.Settings(profile: p.settings.profile.rawValue, smd: p.settings.smd.rawValue,
+        var settings = ResultDocument.Settings(profile: p.settings.profile.rawValue, smd: p.settings.smd.rawValue,
                                                i2: options.i2.rawValue, z: options.zCritical,
                                                predictionInterval: options.predictionInterval && options.model == .random,
                                                tau2CI: options.tau2ConfidenceInterval && options.model == .random,
@@ -66,6 +66,7 @@ enum ResultAssembly {
                                                iterations: pool?.iterations, scale: p.scale?.rawValue,
                                                totals: totals == .overall ? nil : totals.rawValue,
                                                pNormal: options.normalTail == .as66 ? "AS66" : nil)
+        settings.prePostR = p.settings.measure.isPrePost ? p.settings.prePostR : nil
         var studies = (pool?.studies ?? []).map(ResultDocument.Study.init)
         if totals == .subgroups, let column = p.subgroups.first, let s = subgroups[column] {
             // Weights are percentages within each subgroup (RevMan's TOTALS="SUB").
@@ -74,7 +75,7 @@ enum ResultAssembly {
             for i in studies.indices { if let w = within[studies[i].study] { studies[i].weight = w } }
         }
         let showTotals = totals == .overall
-        return ResultDocument(
+        var doc = ResultDocument(
             analysis: p.analysis, title: p.title, measure: effects.measure.rawValue, model: options.model.rawValue,
             method: pool?.method.rawValue ?? options.method.rawValue, test: options.test.rawValue, level: options.level, k: k,
             settings: settings, studies: studies, dropped: effects.dropped.isEmpty ? nil : effects.dropped,
@@ -86,6 +87,65 @@ enum ResultAssembly {
             cumulative: cumulative?.map(ResultDocument.LeaveOneOut.init),
             bias: biasDoc, sensitivity: scenarioDocs.isEmpty ? nil : scenarioDocs, warnings: warnings,
             metapipeVersion: p.version)
+        addBackTransforms(&doc, effects: effects)
+        return doc
+    }
+
+    /// The meta-regression of the analysis' effects on its moderator columns, with the analysis'
+    /// model, τ² estimator, test and level.
+    static func regression(_ columns: [String], effects: EffectsArtifact, studies: StudiesArtifact,
+                           settings: ResolvedSettings) throws -> ResultDocument.Regression {
+        let metadata = Dictionary(studies.rows.map { ($0.study, $0.metadata) }, uniquingKeysWith: { a, _ in a })
+        let cells = columns.map { c in effects.effects.map { metadata[$0.study]?[c] ?? "" } }
+        let moderators = zip(columns, cells).map { Moderator.column($0, cells: $1) }
+        let options = settings.pooling
+        let method: PoolingMethod? = options.model == .fixed ? nil : options.method
+        do {
+            let fit = try MetaRegressionFit.fit(y: effects.effects.map(\.yi), v: effects.effects.map(\.vi), moderators: moderators,
+                                                method: method, test: options.test, level: options.level)
+            return ResultDocument.Regression(fit, moderators: columns)
+        } catch {
+            throw StageFailure("the meta-regression cannot be fitted: \(error.message)")
+        }
+    }
+
+    /// `back_transformed` for a measure shown on another scale than it is pooled on: the pooled
+    /// estimate, each subgroup, each leave-one-out and cumulative row and each scenario. PFT uses the
+    /// harmonic mean of the sizes of the studies each result pools (metafor's `transf.ipft.hm`).
+    static func addBackTransforms(_ doc: inout ResultDocument, effects: EffectsArtifact) {
+        let measure = effects.measure
+        let sizes = Dictionary(effects.effects.compactMap { e in e.n1.map { (e.study, $0) } }, uniquingKeysWith: { a, _ in a })
+        let all = doc.studies.map(\.study)
+        func transform(_ studies: [String]) -> BackTransform? { measure.backTransform(sizes: studies.compactMap { sizes[$0] }) }
+        if measure == .pft, case .inverseFreemanTukey(let n)? = transform(all) { doc.settings.harmonicN = n }
+        if let p = doc.pooled, let t = transform(all) {
+            doc.pooled?.backTransformed = BackTransformedEstimate(t, estimate: p.estimate, ciLower: p.ciLower, ciUpper: p.ciUpper,
+                                                                  piLower: p.piLower, piUpper: p.piUpper)
+        }
+        for (column, var subgroups) in doc.subgroups ?? [:] {
+            for i in subgroups.groups.indices {
+                let g = subgroups.groups[i]
+                guard let e = g.estimate, let l = g.ciLower, let u = g.ciUpper, let t = transform(g.studies) else { continue }
+                subgroups.groups[i].backTransformed = BackTransformedEstimate(t, estimate: e, ciLower: l, ciUpper: u)
+            }
+            doc.subgroups?[column] = subgroups
+        }
+        for i in (doc.leaveOneOut ?? []).indices {
+            guard let r = doc.leaveOneOut?[i], let t = transform(all.filter { $0 != r.omitted }) else { continue }
+            doc.leaveOneOut?[i].backTransformed = BackTransformedEstimate(t, estimate: r.estimate, ciLower: r.ciLower, ciUpper: r.ciUpper)
+        }
+        for i in (doc.cumulative ?? []).indices {
+            // PFT's harmonic mean would need each row's studies; the other transformations need none.
+            guard let r = doc.cumulative?[i], measure != .pft, let t = transform(all) else { continue }
+            doc.cumulative?[i].backTransformed = BackTransformedEstimate(t, estimate: r.estimate, ciLower: r.ciLower, ciUpper: r.ciUpper)
+        }
+        for i in (doc.sensitivity ?? []).indices {
+            guard let s = doc.sensitivity?[i], let m = EffectMeasure(rawValue: s.measure) else { continue }
+            guard let t = m == measure ? transform(s.studies) : (m == .pft ? nil : m.backTransform()) else { continue }
+            let p = s.pooled
+            doc.sensitivity?[i].pooled.backTransformed = BackTransformedEstimate(t, estimate: p.estimate, ciLower: p.ciLower,
+                                                                                 ciUpper: p.ciUpper, piLower: p.piLower, piUpper: p.piUpper)
+        }
     }
 
     /// `studies.csv`: per study, the data it reports, yi, vi, se, CI, weight and how yi was computed.

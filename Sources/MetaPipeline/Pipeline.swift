@@ -53,6 +53,8 @@ public struct Analysis: Sendable {
     /// `scale: log`: a generic measure whose yi are log ratios (hazard ratios, ratios of means…),
     /// pooled on the log scale and shown exponentiated.
     public var scale: EffectScale = .linear
+    /// `moderators:` columns of a meta-regression (numeric covariates or factors).
+    public var moderators: [String] = []
 }
 
 /// Which pooled totals an analysis reports, as RevMan's "Totals" option.

@@ -8,7 +8,7 @@ import Yams
 public enum PipelineLoader {
     static let topKeys = ["pipeline", "title", "description", "data", "defaults", "labels", "analyses",
                           "syntheses", "comparisons", "not-pooled", "risk-of-bias", "prisma", "summary-of-findings"]
-    static let analysisKeys = ["title", "description", "data", "where", "exclude", "columns", "labels", "subgroups",
+    static let analysisKeys = ["title", "description", "data", "where", "exclude", "columns", "labels", "subgroups", "moderators",
                                "sensitivity", "bias", "plots", "verify", "repeated-studies", "totals", "scale"] + SettingsSpec.keys
     static let scenarioKeys = ["name", "description", "where", "exclude", "include", "set", "risk-of-bias"] + SettingsSpec.keys
     static let sensitivityKeys = ["leave-one-out", "cumulative", "scenarios"]
@@ -280,6 +280,11 @@ struct Loader {
             case "convergence": s.convergence = reader.choice(v, Convergence.self, "convergence rule")
             case "direction": s.direction = reader.choice(v, Direction.self, "direction")
             case "missing": s.missing = reader.choice(v, MissingPolicy.self, "missing-data rule")
+            case "prepost-r":
+                if let r = reader.number(v, "'prepost-r'") {
+                    if !(r > -1 && r < 1) { reader.error(v, "prepost-r \(r.formatted) is a pre–post correlation; use a value between −1 and 1 (exclusive), such as 0.5") }
+                    else { s.prePostR = r }
+                }
             default: break
             }
         }
@@ -290,24 +295,23 @@ struct Loader {
     static let otherMeasures: [(names: [String], what: String, instead: String)] = [
         (["HR", "LOGHR", "HAZARD RATIO"], "hazard ratio",
          "give each study's log hazard ratio as yi with se (or vi) and use measure: GEN"),
-        (["IRR", "IR", "IRD", "RATE RATIO"], "incidence rate ratio or difference",
-         "give each study's log rate ratio (or rate difference) as yi with se and use measure: GEN"),
-        (["COR", "ZCOR", "R", "Z", "UCOR"], "correlation",
-         "give Fisher's z = atanh(r) as yi with vi = 1/(n − 3) and use measure: GEN"),
-        (["ROM", "RATIO OF MEANS"], "ratio of means",
-         "give each study's log ratio of means as yi with se and use measure: GEN"),
-        (["PR", "PLN", "PLO", "PAS", "PFT", "PROPORTION"], "single-group proportion",
-         "give each study's (transformed) proportion as yi with vi and use measure: GEN"),
+        (["IR", "IRLN", "IRS", "IRFT"], "single-group incidence rate",
+         "give each study's (log) rate as yi with se and use measure: GEN, or compare two groups with IRR or IRD"),
+        (["UCOR", "PCOR", "ZPCOR"], "adjusted or partial correlation",
+         "give each study's value as yi with vi and use measure: GEN, or use COR or ZCOR"),
+        (["PLN", "PAS"], "single-group proportion on this scale",
+         "use PR, PLO or PFT, or give the transformed proportion as yi with vi and use measure: GEN"),
         (["MN", "MNLN", "MEAN"], "single-group mean",
          "give each study's mean as yi with se and use measure: GEN"),
-        (["MC", "SMCC", "SMCR", "SMCRH"], "pre–post (paired) change",
-         "give each study's change-score effect as yi with se or vi and use measure: GEN, or between-arm change scores as means and SDs with SMD or MD"),
+        (["SMCRH", "ROMC"], "pre–post measure",
+         "use SMCR, SMCC or MC, or give each study's value as yi with se or vi and use measure: GEN"),
     ]
     /// Other spellings of the measures metapipe has.
     static let measureAliases: [String: EffectMeasure] = [
         "WMD": .md, "G": .smd, "D": .smd, "HEDGES": .smd, "HEDGES G": .smd, "COHEN D": .smd, "SMDH": .smd,
         "LOR": .or, "LOGOR": .or, "LOG OR": .or, "LRR": .rr, "LOGRR": .rr, "LOG RR": .rr, "RISK RATIO": .rr,
         "RELATIVE RISK": .rr, "ODDS RATIO": .or, "RISK DIFFERENCE": .rd, "GENERIC": .generic, "GIV": .generic,
+        "RATE RATIO": .irr, "RATIO OF MEANS": .rom, "R": .cor, "Z": .zcor, "PROPORTION": .pr,
     ]
 
     /// `measure:` with a way out for measures metapipe does not compute and no misleading
@@ -496,6 +500,15 @@ struct Loader {
                 else { subgroups.append(column) }
             }
         }
+        var moderators: [String] = []
+        let moderatorsNode = value("moderators")
+        if let n = moderatorsNode, let names = reader.names(n, "'moderators' of \(what)") {
+            for (column, node) in names {
+                if allLoaded { checkColumn(column, node: node, columns: columns, tablesDescription: tablesDescription) }
+                if moderators.contains(column) { reader.error(node, "moderator column '\(column)' is listed twice") }
+                else { moderators.append(column) }
+            }
+        }
         var leaveOneOut = false, cumulative = false
         var scenarioNodes: [Node] = []
         if let n = value("sensitivity"), let s = reader.mapping(n, "'sensitivity' of \(what)") {
@@ -556,6 +569,15 @@ struct Loader {
                                 settings: settings, labels: analysisLabels, subgroups: subgroups, leaveOneOut: leaveOneOut,
                                 cumulative: cumulative, scenarios: scenarios, bias: bias, plots: plots, verify: verify, studies: studies)
         analysis.estimable = lastEstimable
+        analysis.moderators = moderators
+        if let n = moderatorsNode, !moderators.isEmpty, !studies.isEmpty {
+            let mods = moderators.map { c in Moderator.column(c, cells: studies.map { $0.metadata[c] ?? "" }) }
+            do {
+                _ = try MetaRegressionFit.design(mods, k: studies.count)
+            } catch {
+                reader.error(n, "the meta-regression of \(what) cannot be fitted: \(error.message)")
+            }
+        }
         if let n = value("totals"), let t = reader.choice(n, Totals.self, "'totals' setting") {
             analysis.totals = t
             if t == .subgroups && subgroups.isEmpty {
@@ -686,7 +708,8 @@ struct Loader {
         let unmatched = errorCount > errorsBeforeUnmatched
         let (effects, dropped, effectProblems) = Selection.effectSizes(studies, spec: selection, tables: plain,
                                                                        measure: settings.measure, smd: settings.smd,
-                                                                       zeroCells: settings.pooling.zeroCells)
+                                                                       zeroCells: settings.pooling.zeroCells,
+                                                                       prePostR: settings.prePostR)
         report(effectProblems, at: node)
         for (study, d) in dropped {
             if let t = tables[study.table] {
@@ -907,7 +930,8 @@ struct Loader {
             if clean { reportUnmatched(selection, hits: hits, entries: entries, what: named) }
             let (effects, _, effectProblems) = Selection.effectSizes(selected, spec: selection, tables: plain,
                                                                      measure: settings.measure, smd: settings.smd,
-                                                                       zeroCells: settings.pooling.zeroCells)
+                                                                       zeroCells: settings.pooling.zeroCells,
+                                                                       prePostR: settings.prePostR)
             report(effectProblems, at: nameNode)
             requireCounts(effects, settings: settings, what: named)
             if problems.isEmpty && effectProblems.isEmpty && clean {
@@ -938,6 +962,7 @@ struct Loader {
         if a.pooling.i2 != b.pooling.i2 { changes.append("I² \(b.pooling.i2.rawValue)-based") }
         if a.pooling.convergence != b.pooling.convergence { changes.append("convergence \(b.pooling.convergence.rawValue)") }
         if a.missing != b.missing { changes.append(b.missing == .drop ? "rows with missing values left out" : "missing values are errors") }
+        if a.prePostR != b.prePostR, let r = b.prePostR { changes.append("pre–post r \(r.formatted)") }
         return changes
     }
 

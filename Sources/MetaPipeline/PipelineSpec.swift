@@ -79,11 +79,13 @@ public struct SettingsSpec: Sendable, Codable, Hashable {
     public var convergence: Convergence?
     public var direction: Direction?
     public var missing: MissingPolicy?
+    /// The pre–post correlation for change measures (MC, SMCR, SMCC) of studies that give no r.
+    public var prePostR: Double?
 
     public init() {}
 
     static let keys = ["profile", "measure", "smd", "model", "method", "test", "level", "i2", "prediction-interval",
-                       "tau2-ci", "convergence", "direction", "missing"]
+                       "tau2-ci", "convergence", "direction", "missing", "prepost-r"]
 
     /// `other`'s settings where given, else these. A level that names a profile takes every
     /// convention that profile fixes (SMD, method, test, I², prediction interval, τ² CI,
@@ -108,6 +110,7 @@ public struct SettingsSpec: Sendable, Codable, Hashable {
         s.convergence = other.convergence ?? s.convergence
         s.direction = other.direction ?? s.direction
         s.missing = other.missing ?? s.missing
+        s.prePostR = other.prePostR ?? s.prePostR
         return s
     }
 }
@@ -265,6 +268,8 @@ public struct ResolvedSettings: Sendable, Codable, Hashable {
     public var pooling: PoolingOptions
     public var direction: Direction
     public var missing: MissingPolicy
+    /// `prepost-r`: the pre–post correlation of change-measure studies that give none (nil: none set).
+    public var prePostR: Double?
 
     /// Resolves against the profile: an explicit setting wins, then the profile's default.
     public init(_ spec: SettingsSpec) {
@@ -293,5 +298,6 @@ public struct ResolvedSettings: Sendable, Codable, Hashable {
         pooling.zeroCells = p.zeroCells
         self.direction = spec.direction ?? (measure.isBinary ? .lower : .higher)
         self.missing = spec.missing ?? .error
+        self.prePostR = spec.prePostR
     }
 }

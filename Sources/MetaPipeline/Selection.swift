@@ -46,7 +46,18 @@ public enum Role {
     public static let tStatistic = ["n1", "n2", "t"]
     public static let generic = ["yi", "vi", "se"]
     public static let interval = ["estimate", "ci_lower", "ci_upper"]
+    /// COR, ZCOR.
+    public static let correlation = ["r", "n"]
+    /// PR, PLO, PFT: one group's events and total.
+    public static let proportion = ["events", "total"]
+    /// IRR, IRD.
+    public static let rates = ["events1", "time1", "events2", "time2"]
+    /// MC, SMCR, SMCC (with an optional `r`, the pre–post correlation).
+    public static let prePost = ["n", "mean_pre", "sd_pre", "mean_post", "sd_post"]
+    /// SMCC from a paired t.
+    public static let pairedT = ["n", "t"]
     public static let all = ["study"] + continuous + binary + nonevents + ["t"] + generic + interval
+        + ["r", "n", "events", "total", "time1", "time2"] + prePost.dropFirst()
 }
 
 /// Selection of rows and their conversion into studies — the same code for validation and for
@@ -276,7 +287,33 @@ public enum Selection {
             numbers(roles).map { StudyInput(study: name, data: build($0)) }
         }
 
-        if measure == .smd || measure == .md, ["mean1", "sd1", "mean2", "sd2"].contains(where: has) {
+        if measure.isCorrelation, has("r") || has("n") {
+            return make(Role.correlation) { .correlation(r: $0[0], n: $0[1]) }
+        }
+        if measure.isProportion, has("events") || has("total") {
+            return make(Role.proportion) { .proportion(events: $0[0], total: $0[1]) }
+        }
+        if measure.isRate, has("events1") || has("events2") || has("time1") || has("time2") {
+            return make(Role.rates) { .rates(RateCounts(events1: $0[0], time1: $0[1], events2: $0[2], time2: $0[3])) }
+        }
+        if measure.isPrePost, Role.prePost.dropFirst().contains(where: has) {
+            let r: Double?
+            if has("r") {
+                guard let value = Double(text("r")), value.isFinite else {
+                    return .failure(cellProblem("r", "'\(text("r"))' is not a number"))
+                }
+                r = value
+            } else {
+                r = nil
+            }
+            return make(Role.prePost) {
+                .prePost(PrePostSummary(n: $0[0], meanPre: $0[1], sdPre: $0[2], meanPost: $0[3], sdPost: $0[4], r: r))
+            }
+        }
+        if measure == .smcc, has("t"), !has("n1"), !has("n2") {
+            return make(Role.pairedT) { .pairedT(n: $0[0], t: $0[1]) }
+        }
+        if measure == .smd || measure == .md || measure == .rom, ["mean1", "sd1", "mean2", "sd2"].contains(where: has) {
             return make(Role.continuous) {
                 .continuous(ContinuousArms(n1: $0[0], mean1: $0[1], sd1: $0[2], n2: $0[3], mean2: $0[4], sd2: $0[5]))
             }
@@ -305,6 +342,13 @@ public enum Selection {
         case .md: expected = "n1 mean1 sd1 n2 mean2 sd2, or yi with vi or se"
         case .or, .rr, .rd: expected = "events1 total1 events2 total2, or yi with vi or se, or estimate ci_lower ci_upper"
         case .generic: expected = "yi with vi or se, or estimate ci_lower ci_upper"
+        case .cor, .zcor: expected = "r n, or yi with vi or se"
+        case .pr, .plo, .pft: expected = "events total, or yi with vi or se"
+        case .irr: expected = "events1 time1 events2 time2, or yi with vi or se, or estimate ci_lower ci_upper"
+        case .ird: expected = "events1 time1 events2 time2, or yi with vi or se"
+        case .rom: expected = "n1 mean1 sd1 n2 mean2 sd2, or yi with vi or se, or estimate ci_lower ci_upper"
+        case .smcr, .mc: expected = "n mean_pre sd_pre mean_post sd_post (with r or prepost-r), or yi with vi or se"
+        case .smcc: expected = "n mean_pre sd_pre mean_post sd_post (with r or prepost-r), or n t (paired t), or yi with vi or se"
         }
         if spec.missing == .drop {
             let roles = Role.all.filter { $0 != "study" && table.column(column($0)) != nil }
@@ -316,7 +360,8 @@ public enum Selection {
 
     /// Computes effect sizes; a study's invalid input is reported on its cell.
     public static func effectSizes(_ studies: [SelectedStudy], spec: SelectionSpec, tables: [String: Table],
-                                   measure: EffectMeasure, smd: SMDConvention, zeroCells: ZeroCellRule? = nil)
+                                   measure: EffectMeasure, smd: SMDConvention, zeroCells: ZeroCellRule? = nil,
+                                   prePostR: Double? = nil)
         -> (effects: [(SelectedStudy, EffectSize)], dropped: [(SelectedStudy, DroppedStudy)], problems: [SelectionProblem])
     {
         var effects: [(SelectedStudy, EffectSize)] = []
@@ -324,7 +369,8 @@ public enum Selection {
         var problems: [SelectionProblem] = []
         for study in studies {
             do {
-                switch try EffectSizes.compute(study.input, measure: measure, smd: smd, zeroCells: zeroCells) {
+                switch try EffectSizes.compute(study.input, measure: measure, smd: smd, zeroCells: zeroCells,
+                                                   prePostR: prePostR) {
                 case .effect(let e): effects.append((study, e))
                 case .dropped(let reason): dropped.append((study, DroppedStudy(study: study.input.study, reason: reason)))
                 }

@@ -12,6 +12,16 @@ extension EffectMeasure {
         case .rr: return "Risk Ratio"
         case .rd: return "Risk Difference"
         case .generic: return "Estimate"
+        case .cor: return "Correlation"
+        case .zcor: return "Fisher's z"
+        case .pr: return "Proportion"
+        case .plo: return "Logit Proportion"
+        case .pft: return "Double-arcsine Proportion"
+        case .irr: return "Rate Ratio"
+        case .ird: return "Rate Difference"
+        case .rom: return "Ratio of Means"
+        case .smcr, .smcc: return "Std. Mean Change"
+        case .mc: return "Mean Change"
         }
     }
 
@@ -43,6 +53,8 @@ struct PlotScale: Sendable, Hashable {
     var title: String
     var log: Bool
     var digits: Int
+    /// Overrides `analysisScaleTitle` (ForestOptions.analysisScaleLabel).
+    var analysisTitle: String?
 
     init(title: String, log: Bool, digits: Int) {
         self.title = title
@@ -56,11 +68,12 @@ struct PlotScale: Sendable, Hashable {
         title = options.measureLabel ?? measure.plotTitle
         log = measure.isRatio || (measure == .generic && options.logScale)
         digits = options.digits ?? Format.decimals(forMeasure: measure.rawValue)
+        analysisTitle = options.analysisScaleLabel
     }
 
     /// Header of the column that shows a study's own estimate for generic input: the analysis
     /// scale, so "log[Odds Ratio]" on a log scale.
-    var analysisScaleTitle: String { log ? "log[\(title)]" : title }
+    var analysisScaleTitle: String { analysisTitle ?? (log ? "log[\(title)]" : title) }
 
     func display(_ value: Double) -> Double { log ? exp(value) : value }
 

@@ -109,6 +109,9 @@ public struct ForestOptions: Sendable, Hashable {
     public var subgroupLabels: [String: String]
     /// A year per study label, used by `StudyOrder.year` before looking for a year in the label.
     public var years: [String: Int]
+    /// Header of the studies' own estimate column when it is on another scale than the plot
+    /// (e.g. "Fisher's z" beside correlations); nil derives it from the measure.
+    public var analysisScaleLabel: String?
 
     public init(axis: AxisRange? = nil, order: StudyOrder = .none, digits: Int? = nil, measureLabel: String? = nil,
                 logScale: Bool = false, subgroupLabels: [String: String] = [:], years: [String: Int] = [:]) {

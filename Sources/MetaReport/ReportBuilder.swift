@@ -31,22 +31,67 @@ public enum ReportBuilder {
 
     // MARK: Scales and numbers
 
-    static func isRatio(_ measure: String) -> Bool { measure == "OR" || measure == "RR" || measure == logGeneric }
+    static func isRatio(_ measure: String) -> Bool {
+        measure == "OR" || measure == "RR" || measure == "IRR" || measure == "ROM" || measure == logGeneric
+    }
 
     /// A generic measure on the log scale (`scale: log`): shown exponentiated, as a ratio.
     static let logGeneric = "GEN:log"
 
     /// The measure code that decides how a result is shown.
-    static func shownMeasure(_ r: ResultDocument) -> String { r.settings.scale == "log" ? logGeneric : r.measure }
-    static func display(_ x: Double, _ measure: String) -> Double { isRatio(measure) ? exp(x) : x }
+    static func shownMeasure(_ r: ResultDocument) -> String {
+        if r.measure == "PFT", let n = r.settings.harmonicN { return pftPrefix + "\(n)" }
+        return r.settings.scale == "log" ? logGeneric : r.measure
+    }
+
+    /// PFT shown as proportions with the harmonic mean of the studies' sizes: "PFT:<n>".
+    static let pftPrefix = "PFT:"
+    static func display(_ x: Double, _ measure: String) -> Double {
+        if isRatio(measure) { return exp(x) }
+        // Fisher's z shown as r, logits as proportions (PFT needs the studies' sizes: see back_transformed).
+        if measure == "ZCOR" { return BackTransform.tanh.apply(x) }
+        if measure == "PLO" { return BackTransform.inverseLogit.apply(x) }
+        if measure.hasPrefix(pftPrefix), let n = Double(measure.dropFirst(pftPrefix.count)) {
+            return BackTransform.inverseFreemanTukey(harmonicN: n).apply(x)
+        }
+        return x
+    }
 
     static func interval(_ e: Double, _ l: Double, _ u: Double, _ measure: String) -> String {
         Format.interval(display(e, measure), display(l, measure), display(u, measure),
                         digits: Format.decimals(forMeasure: measure))
     }
 
+    /// The meta-regression: coefficients on the analysis scale, the omnibus test, residual heterogeneity.
+    static func regressionSection(_ reg: ResultDocument.Regression, _ r: ResultDocument) -> ReportDocument.Section {
+        let knha = reg.qm.df2 != nil
+        let rows: [[[ReportDocument.Inline]]] = reg.coefficients.map { c in
+            [[.text(c.term)], [.text(Format.fixed(c.estimate, 4))], [.text(Format.fixed(c.se, 4))],
+             [.text(Format.fixed(c.statistic, 2))], [.text(Format.p(c.pValue))],
+             [.text("[\(Format.fixed(c.ciLower, 4)), \(Format.fixed(c.ciUpper, 4))]")]]
+        }
+        let ci = "\(Format.data(r.level))% CI"
+        let qm = knha
+            ? "F(\(reg.qm.df), \(reg.qm.df2 ?? 0)) = \(Format.fixed(reg.qm.statistic, 2)), \(Format.p(reg.qm.pValue))"
+            : "χ² = \(Format.fixed(reg.qm.statistic, 2)), df = \(reg.qm.df), \(Format.p(reg.qm.pValue))"
+        var text = "Meta-regression on \(reg.moderators.joined(separator: ", ")) (k = \(reg.k), \(reg.p) coefficients; "
+            + "estimates on the analysis scale\(isRatio(r.measure) ? ", log" : "")). Test of moderators: \(qm). "
+            + "Residual heterogeneity: QE = \(Format.fixed(reg.qe.statistic, 2)), df = \(reg.qe.df), \(Format.p(reg.qe.pValue)); "
+            + "τ² = \(Format.significant(reg.tau2)), I² = \(Format.percent(reg.i2, 0)), H² = \(Format.fixed(reg.h2, 2))"
+        if let r2 = reg.r2 { text += "; R² = \(Format.percent(r2, 0))" }
+        text += "."
+        if reg.k - reg.p < 5 || reg.k < 10 {
+            text += " With k = \(reg.k) the regression has little power and its coefficients cannot be judged reliably."
+        }
+        return .init(id: anchor(r.analysis) + "-regression", title: "\(r.title): meta-regression", level: 3,
+                     blocks: [.paragraph([.text(text)]),
+                              .table(.init(caption: nil, header: ["Term", "Estimate", "SE", knha ? "t" : "z", "P", ci],
+                                           rows: rows, numeric: [1, 2, 3, 4, 5]))])
+    }
+
     static func measureName(_ code: String) -> String {
         if code == logGeneric { return "Ratio" }
+        if code.hasPrefix(pftPrefix) { return "Proportion (Freeman–Tukey, back-transformed)" }
         return EffectMeasure(rawValue: code)?.displayName ?? code
     }
 
@@ -147,6 +192,20 @@ public enum ReportBuilder {
         case "OR": parts.append("Odds ratios (analysed on the log scale; 0.5 added to every cell of a table with a zero cell)")
         case "RR": parts.append("Risk ratios (analysed on the log scale; 0.5 added to every cell of a table with a zero cell)")
         case "RD": parts.append("Risk differences")
+        case "COR": parts.append("Correlation coefficients (variance (1 − r²)²/(n − 1))")
+        case "ZCOR": parts.append("Fisher's z-transformed correlations (variance 1/(n − 3), results shown as r)")
+        case "PR": parts.append("Proportions (0.5 added to events and non-events of a study with none of either)")
+        case "PLO": parts.append("Logit-transformed proportions (0.5 added to events and non-events of a study with none of either; results shown as proportions)")
+        case "PFT": parts.append("Freeman–Tukey double-arcsine proportions (results shown as proportions, back-transformed with the harmonic mean of the studies' sizes)")
+        case "IRR": parts.append("Incidence-rate ratios (analysed on the log scale; 0.5 added to both groups' events when either has none)")
+        case "IRD": parts.append("Incidence-rate differences (0.5 added to both groups' events when either has none)")
+        case "ROM": parts.append("Ratios of means (analysed on the log scale)")
+        case "MC", "SMCC", "SMCR":
+            let kind = r.measure == "MC" ? "Mean changes (post − pre)"
+                : r.measure == "SMCC" ? "Standardised mean changes (change-score standardisation, bias-corrected)"
+                : "Standardised mean changes (raw-score standardisation by the pre-test SD, bias-corrected)"
+            let rText = r.settings.prePostR.map { "; studies without a pre–post correlation use r = \(Format.data($0)) (prepost-r)" } ?? ""
+            parts.append(kind + rText)
         default: parts.append("The studies' own estimates and variances (generic inverse variance)")
         }
         var pooling: String
@@ -286,6 +345,9 @@ public enum ReportBuilder {
             }
             for f in a.figures where f.kind == "leave-one-out" { b.append(.figure(f)) }
             sections.append(.init(id: anchor(r.analysis) + "-leave-one-out", title: "\(r.title): leave-one-out", level: 3, blocks: b))
+        }
+        if let reg = r.regression {
+            sections.append(regressionSection(reg, r))
         }
         if let cumulative = r.cumulative {
             let rows: [[[ReportDocument.Inline]]] = cumulative.map { row in

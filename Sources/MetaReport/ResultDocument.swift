@@ -22,6 +22,8 @@ public struct ResultDocument: Codable, Sendable, Hashable {
     public var heterogeneity: HeterogeneityStats?
     public var subgroups: [String: Subgroups]?
     public var leaveOneOut: [LeaveOneOut]?
+    /// A meta-regression on `moderators:` (absent without).
+    public var regression: Regression?
     public var cumulative: [LeaveOneOut]?
     public var bias: Bias?
     public var sensitivity: [Scenario]?
@@ -44,7 +46,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case analysis, title, measure, model, method, test, level, k, settings, studies, dropped, pooled, heterogeneity,
-             subgroups, cumulative, bias, sensitivity, warnings
+             subgroups, cumulative, bias, sensitivity, warnings, regression
         case leaveOneOut = "leave_one_out"
         case metapipeVersion = "metapipe_version"
         case notEstimable = "not_estimable"
@@ -67,6 +69,10 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public var totals: String?
         /// How p-values of z statistics are computed: `AS66` (Hill's algorithm, as RevMan 5); absent for the exact tail.
         public var pNormal: String?
+        /// `prepost-r`: the pre–post correlation of change-measure studies without their own r; absent otherwise.
+        public var prePostR: Double?
+        /// PFT: the harmonic mean of the studies' sizes its pooled result is back-transformed with; absent otherwise.
+        public var harmonicN: Double?
         public init(profile: String, smd: String, i2: String, z: Double, predictionInterval: Bool, tau2CI: Bool,
                     convergence: String, direction: String, iterations: Int?, scale: String? = nil, totals: String? = nil,
                     pNormal: String? = nil) {
@@ -77,6 +83,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         enum CodingKeys: String, CodingKey {
             case profile, smd, i2, z, convergence, direction, iterations, scale, totals
             case pNormal = "p_normal"
+            case prePostR = "prepost_r", harmonicN = "harmonic_n"
             case predictionInterval = "prediction_interval"
             case tau2CI = "tau2_ci"
         }
@@ -107,9 +114,12 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public var df: Int?
         public var piLower: Double?
         public var piUpper: Double?
+        /// On the shown scale, for measures pooled on another (OR, RR, IRR, ROM, ZCOR, PLO, PFT).
+        public var backTransformed: BackTransformedEstimate?
         enum CodingKeys: String, CodingKey {
             case estimate, se, statistic, df
             case ciLower = "ci_lower", ciUpper = "ci_upper", pValue = "p_value", piLower = "pi_lower", piUpper = "pi_upper"
+            case backTransformed = "back_transformed"
         }
         public init(_ p: PooledEstimate) {
             estimate = p.estimate; se = p.se; ciLower = p.ciLower; ciUpper = p.ciUpper
@@ -155,6 +165,8 @@ public struct ResultDocument: Codable, Sendable, Hashable {
             public var qPValue: Double?
             public var studies: [String]
             public var notEstimable: Bool?
+            /// On the shown scale, for measures pooled on another.
+            public var backTransformed: BackTransformedEstimate?
             public init(name: String, k: Int, estimate: Double?, se: Double?, ciLower: Double?, ciUpper: Double?, statistic: Double?,
                         pValue: Double?, tau2: Double?, i2: Double?, q: Double?, df: Int?, qPValue: Double?, studies: [String],
                         notEstimable: Bool? = nil) {
@@ -171,6 +183,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
                 case name, k, estimate, se, statistic, tau2, i2, q, df, studies
                 case ciLower = "ci_lower", ciUpper = "ci_upper", pValue = "p_value", qPValue = "q_p_value"
                 case notEstimable = "not_estimable"
+                case backTransformed = "back_transformed"
             }
         }
         public var groups: [Group]
@@ -199,13 +212,64 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public var tau2: Double
         public var i2: Double
         public var q: Double
+        /// On the shown scale, for measures pooled on another.
+        public var backTransformed: BackTransformedEstimate?
         enum CodingKeys: String, CodingKey {
             case omitted, k, estimate, se, tau2, i2, q
             case ciLower = "ci_lower", ciUpper = "ci_upper", pValue = "p_value"
+            case backTransformed = "back_transformed"
         }
         public init(_ r: SensitivityRow) {
             omitted = r.study; k = r.k; estimate = r.estimate; se = r.se; ciLower = r.ciLower; ciUpper = r.ciUpper
             pValue = r.pValue; tau2 = r.tau2; i2 = r.i2; q = r.q
+        }
+    }
+
+    /// `regression`: a meta-regression on the analysis' moderators (metafor's `rma(…, mods = …)`).
+    public struct Regression: Codable, Sendable, Hashable {
+        public struct Coefficient: Codable, Sendable, Hashable {
+            public var term: String
+            public var estimate: Double
+            public var se: Double
+            public var statistic: Double
+            public var pValue: Double
+            public var ciLower: Double
+            public var ciUpper: Double
+            enum CodingKeys: String, CodingKey {
+                case term, estimate, se, statistic
+                case pValue = "p_value", ciLower = "ci_lower", ciUpper = "ci_upper"
+            }
+        }
+        public struct Test: Codable, Sendable, Hashable {
+            public var statistic: Double
+            public var df: Int
+            public var df2: Int?
+            public var pValue: Double
+            enum CodingKeys: String, CodingKey {
+                case statistic, df, df2
+                case pValue = "p_value"
+            }
+        }
+        public var moderators: [String]
+        public var k: Int
+        public var p: Int
+        public var coefficients: [Coefficient]
+        public var qm: Test
+        public var qe: Test
+        public var tau2: Double
+        public var i2: Double
+        public var h2: Double
+        public var r2: Double?
+
+        public init(_ f: MetaRegression, moderators: [String]) {
+            self.moderators = moderators; k = f.k; p = f.p
+            coefficients = f.coefficients.map {
+                Coefficient(term: $0.term, estimate: $0.estimate, se: $0.se, statistic: $0.statistic, pValue: $0.pValue,
+                            ciLower: $0.ciLower, ciUpper: $0.ciUpper)
+            }
+            qm = Test(statistic: f.qm, df: f.qmDF, df2: f.qmDF2, pValue: f.qmPValue)
+            qe = Test(statistic: f.qe, df: f.qeDF, df2: nil, pValue: f.qePValue)
+            tau2 = f.tau2; i2 = f.i2; h2 = f.h2; r2 = f.r2
         }
     }
 
@@ -302,6 +366,6 @@ extension ResultDocument.Bias.TrimFill {
 extension ResultDocument.Study {
     public init(_ s: StudyResult) {
         study = s.study; yi = s.yi; vi = s.vi; se = s.se; ciLower = s.ciLower; ciUpper = s.ciUpper
-        weight = s.weight; input = s.input.rawValue
+        weight = s.weight; input = s.inputDescription
     }
 }

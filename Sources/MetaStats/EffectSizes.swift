@@ -18,11 +18,41 @@ public enum EffectMeasure: String, CaseIterable, Sendable, Codable, Hashable {
     case rd = "RD"
     /// Generic inverse variance: the study gives its own estimate and variance, SE or CI.
     case generic = "GEN"
+    /// Raw correlation coefficient.
+    case cor = "COR"
+    /// Fisher's z-transformed correlation (shown as r).
+    case zcor = "ZCOR"
+    /// Raw proportion (one group).
+    case pr = "PR"
+    /// Logit-transformed proportion (shown as a proportion).
+    case plo = "PLO"
+    /// Freeman–Tukey double-arcsine proportion (shown as a proportion).
+    case pft = "PFT"
+    /// Incidence-rate ratio (analysed as log IRR).
+    case irr = "IRR"
+    /// Incidence-rate difference.
+    case ird = "IRD"
+    /// Ratio of means (analysed as log ROM).
+    case rom = "ROM"
+    /// Standardised mean change, raw-score standardisation (by the pre-test SD).
+    case smcr = "SMCR"
+    /// Standardised mean change, change-score standardisation.
+    case smcc = "SMCC"
+    /// Raw mean change (post − pre).
+    case mc = "MC"
 
     /// Ratio measures are pooled on the log scale and shown exponentiated.
-    public var isRatio: Bool { self == .or || self == .rr }
+    public var isRatio: Bool { self == .or || self == .rr || self == .irr || self == .rom }
     /// Measures computed from 2×2 counts.
     public var isBinary: Bool { self == .or || self == .rr || self == .rd }
+    /// Measures of one group's proportion (events and total).
+    public var isProportion: Bool { self == .pr || self == .plo || self == .pft }
+    /// Measures of a correlation (r and n).
+    public var isCorrelation: Bool { self == .cor || self == .zcor }
+    /// Measures comparing two incidence rates (events and person-time per arm).
+    public var isRate: Bool { self == .irr || self == .ird }
+    /// Measures of a change from a pre-test to a post-test in one group.
+    public var isPrePost: Bool { self == .smcr || self == .smcc || self == .mc }
 
     public var displayName: String {
         switch self {
@@ -32,6 +62,17 @@ public enum EffectMeasure: String, CaseIterable, Sendable, Codable, Hashable {
         case .rr: return "Risk ratio"
         case .rd: return "Risk difference"
         case .generic: return "Estimate"
+        case .cor: return "Correlation"
+        case .zcor: return "Correlation (Fisher's z)"
+        case .pr: return "Proportion"
+        case .plo: return "Proportion (logit)"
+        case .pft: return "Proportion (Freeman–Tukey)"
+        case .irr: return "Rate ratio"
+        case .ird: return "Rate difference"
+        case .rom: return "Ratio of means"
+        case .smcr: return "Std. mean change (raw-score)"
+        case .smcc: return "Std. mean change (change-score)"
+        case .mc: return "Mean change"
         }
     }
 }
@@ -79,12 +120,43 @@ public struct BinaryCounts: Sendable, Hashable, Codable {
     public var isDoubleFull: Bool { b == 0 && d == 0 }
 }
 
+/// Events and person-time of two groups (group 1 = experimental).
+public struct RateCounts: Sendable, Hashable, Codable {
+    public var events1: Double, time1: Double
+    public var events2: Double, time2: Double
+    public init(events1: Double, time1: Double, events2: Double, time2: Double) {
+        self.events1 = events1; self.time1 = time1; self.events2 = events2; self.time2 = time2
+    }
+}
+
+/// One group measured before and after (change = post − pre); `r` is the pre–post correlation
+/// when the study reports it.
+public struct PrePostSummary: Sendable, Hashable, Codable {
+    public var n: Double
+    public var meanPre: Double, sdPre: Double
+    public var meanPost: Double, sdPost: Double
+    public var r: Double?
+    public init(n: Double, meanPre: Double, sdPre: Double, meanPost: Double, sdPost: Double, r: Double? = nil) {
+        self.n = n; self.meanPre = meanPre; self.sdPre = sdPre; self.meanPost = meanPost; self.sdPost = sdPost; self.r = r
+    }
+}
+
 /// What a study reports, before an effect size is computed from it.
 public enum StudyData: Sendable, Hashable, Codable {
     case continuous(ContinuousArms)
     case binary(BinaryCounts)
     /// An independent-samples t statistic (positive when arm 1 is higher) with the arm sizes.
     case tStatistic(n1: Double, n2: Double, t: Double)
+    /// A correlation coefficient with the sample size.
+    case correlation(r: Double, n: Double)
+    /// One group's events out of its total.
+    case proportion(events: Double, total: Double)
+    /// Two groups' events and person-time.
+    case rates(RateCounts)
+    /// One group's pre- and post-test means and SDs.
+    case prePost(PrePostSummary)
+    /// A paired t statistic (positive when post is higher) with the number of pairs.
+    case pairedT(n: Double, t: Double)
     /// An effect size with its sampling variance, on the analysis scale.
     case generic(yi: Double, vi: Double)
     /// An effect size with its standard error, on the analysis scale.
@@ -101,6 +173,14 @@ public enum StudyData: Sendable, Hashable, Codable {
         case .binary(let c):
             return list([("events1", c.events1), ("total1", c.total1), ("events2", c.events2), ("total2", c.total2)])
         case let .tStatistic(n1, n2, t): return list([("n1", n1), ("n2", n2), ("t", t)])
+        case let .correlation(r, n): return list([("r", r), ("n", n)])
+        case let .proportion(x, n): return list([("events", x), ("total", n)])
+        case .rates(let c):
+            return list([("events1", c.events1), ("time1", c.time1), ("events2", c.events2), ("time2", c.time2)])
+        case .prePost(let p):
+            return list([("n", p.n), ("mean_pre", p.meanPre), ("sd_pre", p.sdPre), ("mean_post", p.meanPost),
+                         ("sd_post", p.sdPost)] + (p.r.map { [("r", $0)] } ?? []))
+        case let .pairedT(n, t): return list([("n", n), ("t", t)])
         case let .generic(yi, vi): return list([("yi", yi), ("vi", vi)])
         case let .genericSE(yi, se): return list([("yi", yi), ("se", se)])
         case let .genericCI(estimate, lower, upper): return list([("estimate", estimate), ("ci_lower", lower), ("ci_upper", upper)])
@@ -112,6 +192,11 @@ public enum StudyData: Sendable, Hashable, Codable {
         case .continuous: return "means and SDs"
         case .binary: return "2×2 counts"
         case .tStatistic: return "a t statistic"
+        case .correlation: return "a correlation"
+        case .proportion: return "events and a total"
+        case .rates: return "events and person-time"
+        case .prePost: return "pre- and post-test means and SDs"
+        case .pairedT: return "a paired t statistic"
         case .generic: return "yi and vi"
         case .genericSE: return "yi and se"
         case .genericCI: return "an estimate with a CI"
@@ -138,6 +223,16 @@ public enum InputMethod: String, Sendable, Codable, Hashable, CaseIterable {
     case meanDifference = "means and SDs (mean difference)"
     case counts = "2×2 counts"
     case countsCorrected = "2×2 counts, 0.5 added to each cell"
+    case correlation = "r and n"
+    case fisherZ = "r and n (Fisher's z)"
+    case proportion = "events and total"
+    case proportionCorrected = "events and total, 0.5 added to events and non-events"
+    case rates = "events and person-time"
+    case ratesCorrected = "events and person-time, 0.5 added to each group's events"
+    case meansRatio = "means and SDs (log ratio of means)"
+    case prePostReported = "pre and post means and SDs, the study's pre–post r"
+    case prePostSetting = "pre and post means and SDs, pre–post r from prepost-r"
+    case pairedT = "paired t statistic and n (Hedges' g, exact J)"
     case variance = "yi and vi"
     case standardError = "yi and SE"
     case confidenceInterval = "estimate and 95% CI"
@@ -153,14 +248,18 @@ public struct EffectSize: Sendable, Hashable, Codable {
     public var counts: BinaryCounts?
     /// The arm summaries as reported, for tables and plots.
     public var arms: ContinuousArms?
-    /// Arm sizes when the study reports them (continuous, t statistic or counts).
+    /// Arm sizes when the study reports them (continuous, t statistic or counts); a one-group study's
+    /// size (proportion, correlation, pre–post) is `n1`.
     public var n1: Double?
     public var n2: Double?
+    /// The pre–post correlation a change measure used (the study's own or the `prepost-r` setting).
+    public var prePostR: Double?
 
     public init(study: String, yi: Double, vi: Double, input: InputMethod,
-                counts: BinaryCounts? = nil, arms: ContinuousArms? = nil, n1: Double? = nil, n2: Double? = nil) {
+                counts: BinaryCounts? = nil, arms: ContinuousArms? = nil, n1: Double? = nil, n2: Double? = nil,
+                prePostR: Double? = nil) {
         self.study = study; self.yi = yi; self.vi = vi; self.input = input
-        self.counts = counts; self.arms = arms; self.n1 = n1; self.n2 = n2
+        self.counts = counts; self.arms = arms; self.n1 = n1; self.n2 = n2; self.prePostR = prePostR
     }
 
     public var se: Double { vi.squareRoot() }
@@ -189,15 +288,15 @@ public enum EffectSizes {
     static let z975 = Normal.upperQuantile(0.025)
 
     /// Computes every study's effect size; throws the first invalid input.
-    public static func compute(_ studies: [StudyInput], measure: EffectMeasure, smd: SMDConvention = .hedges)
-        throws -> EffectSizeSet
+    public static func compute(_ studies: [StudyInput], measure: EffectMeasure, smd: SMDConvention = .hedges,
+                               prePostR: Double? = nil) throws -> EffectSizeSet
     {
         var effects: [EffectSize] = []
         var dropped: [DroppedStudy] = []
         var warnings: [String] = []
         effects.reserveCapacity(studies.count)
         for study in studies {
-            switch try compute(study, measure: measure, smd: smd) {
+            switch try compute(study, measure: measure, smd: smd, prePostR: prePostR) {
             case .effect(let effect):
                 effects.append(effect)
             case .dropped(let reason):
@@ -222,9 +321,9 @@ public enum EffectSizes {
     /// variance that overflows (or leaves `largestEffect`, `variances`) is an error naming the values,
     /// never a non-finite number passed on.
     public static func compute(_ study: StudyInput, measure: EffectMeasure, smd: SMDConvention = .hedges,
-                               zeroCells: ZeroCellRule? = nil) throws -> Outcome
+                               zeroCells: ZeroCellRule? = nil, prePostR: Double? = nil) throws -> Outcome
     {
-        let outcome = try computeUnchecked(study, measure: measure, smd: smd, zeroCells: zeroCells)
+        let outcome = try computeUnchecked(study, measure: measure, smd: smd, zeroCells: zeroCells, prePostR: prePostR)
         guard case .effect(let e) = outcome else { return outcome }
         // A ratio is shown as exp(yi ± z·se): that must stay a finite double too (e^700 ≈ 1e304).
         let ratioLimitOK = !measure.isRatio || (abs(e.yi) + 10 * e.vi.squareRoot() <= 700)
@@ -240,9 +339,27 @@ public enum EffectSizes {
     }
 
     static func computeUnchecked(_ study: StudyInput, measure: EffectMeasure, smd: SMDConvention,
-                                 zeroCells: ZeroCellRule?) throws -> Outcome {
+                                 zeroCells: ZeroCellRule?, prePostR: Double? = nil) throws -> Outcome {
         let name = study.study
         switch study.data {
+        case let .correlation(r, n):
+            return try correlationEffect(r: r, n: n, measure: measure, study: study)
+        case let .proportion(x, n):
+            return try proportionEffect(events: x, total: n, measure: measure, study: study)
+        case .rates(let c):
+            return try rateEffect(c, measure: measure, study: study)
+        case .prePost(let p):
+            return try prePostEffect(p, measure: measure, prePostR: prePostR, study: study)
+        case let .pairedT(n, t):
+            guard measure == .smcc else {
+                throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+            }
+            guard n.isFinite, n >= 3 else {
+                throw StatsError.invalidInput(study: name, field: "n", value: n, requirement: "a paired t needs n ≥ 3")
+            }
+            try checkFinite(t, field: "t", study: name)
+            let g = hedgesJ(m: n - 1) * t / n.squareRoot()
+            return .effect(EffectSize(study: name, yi: g, vi: 1 / n + g * g / (2 * n), input: .pairedT, n1: n))
         case .continuous(let arms):
             try checkArms(arms, study: name)
             switch measure {
@@ -255,6 +372,16 @@ public enum EffectSizes {
                 let yi = arms.mean1 - arms.mean2
                 let vi = arms.sd1 * arms.sd1 / arms.n1 + arms.sd2 * arms.sd2 / arms.n2
                 return .effect(EffectSize(study: name, yi: yi, vi: vi, input: .meanDifference,
+                                          arms: arms, n1: arms.n1, n2: arms.n2))
+            case .rom:
+                for (field, m) in [("mean1", arms.mean1), ("mean2", arms.mean2)] where !(m > 0) {
+                    throw StatsError.invalidInput(study: name, field: field, value: m,
+                                                  requirement: "a ratio of means needs means > 0")
+                }
+                let yi = log(arms.mean1 / arms.mean2)
+                let vi = arms.sd1 * arms.sd1 / (arms.n1 * arms.mean1 * arms.mean1)
+                    + arms.sd2 * arms.sd2 / (arms.n2 * arms.mean2 * arms.mean2)
+                return .effect(EffectSize(study: name, yi: yi, vi: vi, input: .meansRatio,
                                           arms: arms, n1: arms.n1, n2: arms.n2))
             default:
                 throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
@@ -325,6 +452,136 @@ public enum EffectSizes {
     }
 
     // MARK: Formulas
+
+    /// COR: r with (1 − r²)²/(n − 1); ZCOR: atanh r with 1/(n − 3) (metafor's escalc, vtype "LS").
+    static func correlationEffect(r: Double, n: Double, measure: EffectMeasure, study: StudyInput) throws -> Outcome {
+        let name = study.study
+        guard measure.isCorrelation else {
+            throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+        }
+        guard r.isFinite, abs(r) <= 1 else {
+            throw StatsError.invalidInput(study: name, field: "r", value: r, requirement: "a correlation lies between −1 and 1")
+        }
+        if measure == .zcor {
+            guard n.isFinite, n > 3 else {
+                throw StatsError.invalidInput(study: name, field: "n", value: n, requirement: "Fisher's z needs n ≥ 4")
+            }
+            guard abs(r) < 1 else {
+                throw StatsError.invalidInput(study: name, field: "r", value: r, requirement: "Fisher's z needs |r| < 1")
+            }
+            return .effect(EffectSize(study: name, yi: atanh(r), vi: 1 / (n - 3), input: .fisherZ, n1: n))
+        }
+        guard n.isFinite, n >= 2 else {
+            throw StatsError.invalidInput(study: name, field: "n", value: n, requirement: "a correlation needs n ≥ 2")
+        }
+        guard abs(r) < 1 else {
+            throw StatsError.invalidInput(study: name, field: "r", value: r, requirement: "|r| = 1 has no sampling variance; use |r| < 1")
+        }
+        let v = (1 - r * r) * (1 - r * r) / (n - 1)
+        return .effect(EffectSize(study: name, yi: r, vi: v, input: .correlation, n1: n))
+    }
+
+    /// PR, PLO with 0.5 added to events and non-events when either is 0; PFT as is (metafor's escalc).
+    static func proportionEffect(events x: Double, total n: Double, measure: EffectMeasure, study: StudyInput) throws -> Outcome {
+        let name = study.study
+        guard measure.isProportion else {
+            throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+        }
+        guard x.isFinite, x >= 0 else {
+            throw StatsError.invalidInput(study: name, field: "events", value: x, requirement: "event counts must be ≥ 0")
+        }
+        guard n.isFinite, n >= 1 else {
+            throw StatsError.invalidInput(study: name, field: "total", value: n, requirement: "a group needs at least 1 participant")
+        }
+        guard x <= n else {
+            throw StatsError.invalidInput(study: name, field: "events", value: x,
+                                          requirement: "events cannot exceed the total (total = \(formatValue(n)))")
+        }
+        if measure == .pft {
+            let yi = 0.5 * (asin((x / (n + 1)).squareRoot()) + asin(((x + 1) / (n + 1)).squareRoot()))
+            return .effect(EffectSize(study: name, yi: yi, vi: 1 / (4 * n + 2), input: .proportion, n1: n))
+        }
+        let corrected = x == 0 || x == n
+        let xa = corrected ? x + 0.5 : x
+        let ma = corrected ? n - x + 0.5 : n - x
+        let na = xa + ma
+        let p = xa / na
+        let input: InputMethod = corrected ? .proportionCorrected : .proportion
+        if measure == .pr {
+            return .effect(EffectSize(study: name, yi: p, vi: p * (1 - p) / na, input: input, n1: n))
+        }
+        return .effect(EffectSize(study: name, yi: log(xa / ma), vi: 1 / xa + 1 / ma, input: input, n1: n))
+    }
+
+    /// IRR (log) and IRD, with 0.5 added to both groups' events when either is 0 (metafor's escalc).
+    static func rateEffect(_ c: RateCounts, measure: EffectMeasure, study: StudyInput) throws -> Outcome {
+        let name = study.study
+        guard measure.isRate else {
+            throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+        }
+        for (field, v) in [("events1", c.events1), ("events2", c.events2)] where !(v.isFinite && v >= 0) {
+            throw StatsError.invalidInput(study: name, field: field, value: v, requirement: "event counts must be ≥ 0")
+        }
+        for (field, v) in [("time1", c.time1), ("time2", c.time2)] where !(v.isFinite && v > 0) {
+            throw StatsError.invalidInput(study: name, field: field, value: v, requirement: "person-time must be > 0")
+        }
+        if measure == .irr && c.events1 == 0 && c.events2 == 0 {
+            return .dropped("no events in either group, so the IRR is not estimable")
+        }
+        let corrected = c.events1 == 0 || c.events2 == 0
+        let x1 = corrected ? c.events1 + 0.5 : c.events1
+        let x2 = corrected ? c.events2 + 0.5 : c.events2
+        let ir1 = x1 / c.time1, ir2 = x2 / c.time2
+        let input: InputMethod = corrected ? .ratesCorrected : .rates
+        if measure == .irr {
+            return .effect(EffectSize(study: name, yi: log(ir1) - log(ir2), vi: 1 / x1 + 1 / x2, input: input))
+        }
+        return .effect(EffectSize(study: name, yi: ir1 - ir2, vi: ir1 / c.time1 + ir2 / c.time2, input: input))
+    }
+
+    /// MC, SMCC (change-score SD) and SMCR (pre-test SD), change = post − pre (metafor's escalc with
+    /// m1i = post, m2i = pre; vtype "LS"). `prePostR` is used when the study gives no r.
+    static func prePostEffect(_ p: PrePostSummary, measure: EffectMeasure, prePostR: Double?, study: StudyInput) throws -> Outcome {
+        let name = study.study
+        guard measure.isPrePost else {
+            throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+        }
+        guard p.n.isFinite, p.n >= 3 else {
+            throw StatsError.invalidInput(study: name, field: "n", value: p.n, requirement: "a pre–post study needs n ≥ 3")
+        }
+        try checkFinite(p.meanPre, field: "mean_pre", study: name)
+        try checkFinite(p.meanPost, field: "mean_post", study: name)
+        for (field, sd) in [("sd_pre", p.sdPre), ("sd_post", p.sdPost)] where !(sd.isFinite && sd > 0) {
+            throw StatsError.invalidInput(study: name, field: field, value: sd, requirement: "an SD must be > 0")
+        }
+        guard let r = p.r ?? prePostR else {
+            throw StatsError.inconsistentInput(study: name, message:
+                "it gives no pre–post correlation r, which \(measure.rawValue) needs; add an r column for the study or set prepost-r (e.g. prepost-r: 0.5) for the analysis")
+        }
+        guard r.isFinite, abs(r) <= 1 else {
+            throw StatsError.invalidInput(study: name, field: "r", value: r, requirement: "a correlation lies between −1 and 1")
+        }
+        let input: InputMethod = p.r == nil ? .prePostSetting : .prePostReported
+        let n = p.n
+        let change = p.meanPost - p.meanPre
+        let changeVariance = p.sdPre * p.sdPre + p.sdPost * p.sdPost - 2 * r * p.sdPre * p.sdPost
+        let yi: Double, vi: Double
+        switch measure {
+        case .mc:
+            yi = change; vi = changeVariance / n
+        case .smcc:
+            guard changeVariance > 0 else {
+                throw StatsError.inconsistentInput(study: name, message:
+                    "its SDs and r = \(formatValue(r)) give a change-score SD of 0; check r")
+            }
+            yi = hedgesJ(m: n - 1) * change / changeVariance.squareRoot()
+            vi = 1 / n + yi * yi / (2 * n)
+        default:
+            yi = hedgesJ(m: n - 1) * change / p.sdPre
+            vi = 2 * (1 - r) / n + yi * yi / (2 * n)
+        }
+        return .effect(EffectSize(study: name, yi: yi, vi: vi, input: input, n1: n, prePostR: r))
+    }
 
     /// Hedges' g and its variance from two arms' means and SDs.
     public static func standardizedMeanDifference(_ arms: ContinuousArms, convention: SMDConvention) -> (yi: Double, vi: Double) {

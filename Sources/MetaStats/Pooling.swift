@@ -15,11 +15,19 @@ public struct StudyResult: Sendable, Hashable, Codable {
     /// Weight in percent of the total (the weights the pooled estimate used).
     public var weight: Double
     public var input: InputMethod
+    /// The pre–post correlation a change measure used.
+    public var prePostR: Double?
 
     public init(study: String, yi: Double, vi: Double, se: Double, ciLower: Double, ciUpper: Double, weight: Double,
-                input: InputMethod) {
+                input: InputMethod, prePostR: Double? = nil) {
         self.study = study; self.yi = yi; self.vi = vi; self.se = se
-        self.ciLower = ciLower; self.ciUpper = ciUpper; self.weight = weight; self.input = input
+        self.ciLower = ciLower; self.ciUpper = ciUpper; self.weight = weight; self.input = input; self.prePostR = prePostR
+    }
+
+    /// How the effect size was obtained, with the pre–post r it used: "…, r = 0.5".
+    public var inputDescription: String {
+        guard let r = prePostR else { return input.rawValue }
+        return "\(input.rawValue), r = \(formatValue(r))"
     }
 }
 
@@ -126,7 +134,7 @@ public enum Pooling {
             let se = e.se
             let z = e.yi / se
             let study = StudyResult(study: e.study, yi: e.yi, vi: e.vi, se: se, ciLower: e.yi - crit * se,
-                                    ciUpper: e.yi + crit * se, weight: 100, input: e.input)
+                                    ciUpper: e.yi + crit * se, weight: 100, input: e.input, prePostR: e.prePostR)
             let pooled = PooledEstimate(estimate: e.yi, se: se, ciLower: study.ciLower, ciUpper: study.ciUpper,
                                         statistic: z, pValue: options.zPValue(z), df: nil, piLower: nil, piUpper: nil)
             options.test = .z
@@ -255,7 +263,7 @@ public enum Pooling {
     static func studyRow(_ e: EffectSize, weight: Double, crit: Double) -> StudyResult {
         let se = e.se
         return StudyResult(study: e.study, yi: e.yi, vi: e.vi, se: se, ciLower: e.yi - crit * se,
-                           ciUpper: e.yi + crit * se, weight: weight, input: e.input)
+                           ciUpper: e.yi + crit * se, weight: weight, input: e.input, prePostR: e.prePostR)
     }
 
     /// Inverse-variance fixed- or random-effects fit of yᵢ with variances vᵢ (k ≥ 2).

@@ -131,7 +131,7 @@ import Testing
         #expect(run.status == 65)
         #expect(run.stdout.isEmpty)
         #expect(run.stderr == """
-            pipelines/demo.yaml:27:14: error: unknown measure 'MDD'; did you mean 'MD'? (expected 'SMD', 'MD', 'OR', 'RR', 'RD' or 'GEN')
+            pipelines/demo.yaml:27:14: error: unknown measure 'MDD'; did you mean 'MD'? (expected 'SMD', 'MD', 'OR', 'RR', 'RD', 'GEN', 'COR', 'ZCOR', 'PR', 'PLO', 'PFT', 'IRR', 'IRD', 'ROM', 'SMCR', 'SMCC' or 'MC')
                 measure: MDD
                          ^~~
             pipelines/demo/arms.csv:5: column 'sd1': study 'Diaz 2018' has sd1 = 0; an SD must be > 0

@@ -194,13 +194,13 @@ let countsCSV = """
 
     @Test func hazardRatioIsNotRiskRatio() throws {
         let m = try message("HR")
-        #expect(m.hasSuffix("error: measure 'HR' (hazard ratio) is not one metapipe computes from data; give each study's log hazard ratio as yi with se (or vi) and use measure: GEN. Measures: 'SMD', 'MD', 'OR', 'RR', 'RD' or 'GEN' (see \"What metapipe does and does not support\" in the README)"), "\(m)")
+        #expect(m.hasSuffix("error: measure 'HR' (hazard ratio) is not one metapipe computes from data; give each study's log hazard ratio as yi with se (or vi) and use measure: GEN. Measures: 'SMD', 'MD', 'OR', 'RR', 'RD', 'GEN', 'COR', 'ZCOR', 'PR', 'PLO', 'PFT', 'IRR', 'IRD', 'ROM', 'SMCR', 'SMCC' or 'MC' (see \"What metapipe does and does not support\" in the README)"), "\(m)")
         #expect(!m.contains("did you mean"))
     }
 
     @Test func aNameLikeNothingGetsTheList() throws {
         let m = try message("XYZ")
-        #expect(m.hasSuffix("error: unknown measure 'XYZ'; metapipe computes 'SMD', 'MD', 'OR', 'RR', 'RD' or 'GEN' (see \"What metapipe does and does not support\" in the README)"), "\(m)")
+        #expect(m.hasSuffix("error: unknown measure 'XYZ'; metapipe computes 'SMD', 'MD', 'OR', 'RR', 'RD', 'GEN', 'COR', 'ZCOR', 'PR', 'PLO', 'PFT', 'IRR', 'IRD', 'ROM', 'SMCR', 'SMCC' or 'MC' (see \"What metapipe does and does not support\" in the README)"), "\(m)")
         #expect(try !message("PE").contains("did you mean"))
     }
 
@@ -210,7 +210,7 @@ let countsCSV = """
         #expect(try message("WMD").contains("unknown measure 'WMD'; metapipe calls it 'MD' (mean difference): write measure: MD"))
         #expect(try message("Hedges' g").contains("metapipe calls it 'SMD'"))
         #expect(try message("Peto").contains("'Peto' is a pooling method, not a measure: write measure: OR and method: Peto"))
-        #expect(try message("COR").contains("give Fisher's z = atanh(r) as yi with vi = 1/(n − 3)"))
+        #expect(try message("UCOR").contains("(adjusted or partial correlation) is not one metapipe computes from data"))
     }
 
     @Test func caseDoesNotMatter() throws {
