@@ -5,10 +5,10 @@ import Testing
 
 /// Axes for values at the edge of double range are drawn (capped), never a trapping Int conversion.
 @Suite struct AxisExtremeTests {
-    @Test func ratioAxesCapTheirDecades() {
+    @Test func ratioAxesCapTheirDecades() throws {
         // 300 decades is the cap: 10^±300 is about the range of a double.
         for extent in [1e300, Double.infinity, 1e20, 700] {
-            let axis = EffectAxis.make(measure: .or, needed: [extent], desired: [])
+            let axis = try EffectAxis.make(log: true, needed: [extent], desired: [])
             #expect(axis.logScale && axis.upper <= 300 * log(10.0) + 1e-9 && axis.upper > 0, "\(extent)")
         }
         #expect(EffectAxis.decadeCount(.nan) == 1 && EffectAxis.decadeCount(.infinity) == 300)
