@@ -195,7 +195,7 @@ public enum Selection {
             if ch == "}" && inside { inside = false; out += table.cell(row, name); continue }
             if inside { name.append(ch) } else { out.append(ch) }
         }
-        return out.trimmingCharacters(in: .whitespaces)
+        return out.trimmingSpaces()
     }
 
     /// The columns a label template names.
@@ -217,7 +217,7 @@ public enum Selection {
     public static func matches(_ table: Table, _ row: TableRow, _ condition: Condition, label: String? = nil) -> Bool {
         let cell = table.cell(row, condition.column)
         return condition.values.contains { value in
-            let v = value.trimmingCharacters(in: .whitespaces)
+            let v = value.trimmingSpaces()
             if v == cell { return true }
             if condition.column == "study", let label, v == label { return true }
             return false
