@@ -4,7 +4,7 @@ import Testing
 /// `metapipe run` as a user runs it, on a private copy of Fixtures/demo.
 @Suite(.serialized) struct PipelineRunTests {
     static let allStages: Set<String> = [
-        "demo/load:arms", "demo/load:counts",
+        "demo/load:arms", "demo/load:counts", "demo/rows:arms",
         "demo/effects:pain", "demo/pool:pain", "demo/subgroups:pain:setting", "demo/leave-one-out:pain", "demo/bias:pain",
         "demo/scenario:pain:fixed effect", "demo/scenario:pain:corrected n", "demo/result:pain",
         "demo/effects:function", "demo/pool:function", "demo/result:function",
@@ -47,7 +47,8 @@ import Testing
         // A function-score row: the pain analysis selects the same rows as before.
         try p.edit("pipelines/demo/arms.csv", "Adams 2010,function,hospital,40,61,12", "Adams 2010,function,hospital,40,62,12")
         let run = try p.metapipe("run")
-        #expect(run.stages("ran") == ["demo/load:arms", "demo/effects:pain", "demo/scenario:pain:fixed effect",
+        // The pain analysis' effects read only its own rows; its scenarios read the whole table.
+        #expect(run.stages("ran") == ["demo/load:arms", "demo/rows:arms", "demo/scenario:pain:fixed effect",
                                       "demo/scenario:pain:corrected n", "demo/effects:function", "demo/pool:function",
                                       "demo/result:function", "demo/report"])
         #expect(run.stages("cached").contains("demo/pool:pain") && run.stages("cached").contains("demo/result:pain"))
