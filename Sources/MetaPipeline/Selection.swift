@@ -85,13 +85,22 @@ public enum Selection {
             guard let table = tables[tableName] else { continue }
             for originalRow in table.rows {
                 let shown = shownLabel(table, originalRow, spec: spec)
+                // As `matches` for each value on its own: the cell is looked up once per condition.
+                var selected = true
                 for (c, condition) in spec.conditions.enumerated() {
-                    for (v, value) in condition.values.enumerated()
-                    where matches(table, originalRow, Condition(column: condition.column, values: [value]), label: shown) {
-                        hits.conditions[c][v] += 1
+                    let cell = table.cell(originalRow, condition.column)
+                    let byLabel = condition.column == "study" ? shown : nil
+                    var any = false
+                    for (v, value) in condition.values.enumerated() {
+                        let text = value.trimmingSpaces()
+                        if text == cell || byLabel.map({ text == $0 }) == true {
+                            hits.conditions[c][v] += 1
+                            any = true
+                        }
                     }
+                    if !any { selected = false }
                 }
-                guard spec.conditions.allSatisfy({ matches(table, originalRow, $0, label: shown) }) else { continue }
+                guard selected else { continue }
                 var excluded = false, included = false
                 for (i, m) in spec.exclude.enumerated() where m.allSatisfy({ matches(table, originalRow, $0, label: shown) }) {
                     hits.exclude[i] += 1
