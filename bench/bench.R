@@ -16,6 +16,7 @@ work <- switch(task,
   "pool-DL" = function() rma(d$yi, d$vi, method = "DL"),
   "pool-REML" = function() rma(d$yi, d$vi, method = "REML"),
   "loo-DL" = function() leave1out(rma(d$yi, d$vi, method = "DL")),
+  "loo-REML" = function() leave1out(rma(d$yi, d$vi, method = "REML")),
   "trimfill-DL" = function() trimfill(rma(d$yi, d$vi, method = "DL")),
   "forest-png" = function() {
     png(out, width = 8, height = plot_size(k), units = "in", res = 96)

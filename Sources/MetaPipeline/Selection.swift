@@ -96,13 +96,22 @@ public enum Selection {
             guard let table = tables[tableName] else { continue }
             for originalRow in table.rows {
                 let shown = shownLabel(table, originalRow, spec: spec)
+                // As `matches` for each value on its own: the cell is looked up once per condition.
+                var selected = true
                 for (c, condition) in spec.conditions.enumerated() {
-                    for (v, value) in condition.values.enumerated()
-                    where matches(table, originalRow, Condition(column: condition.column, values: [value]), label: shown) {
-                        hits.conditions[c][v] += 1
+                    let cell = table.cell(originalRow, condition.column)
+                    let byLabel = condition.column == "study" ? shown : nil
+                    var any = false
+                    for (v, value) in condition.values.enumerated() {
+                        let text = value.trimmingSpaces()
+                        if text == cell || byLabel.map({ text == $0 }) == true {
+                            hits.conditions[c][v] += 1
+                            any = true
+                        }
                     }
+                    if !any { selected = false }
                 }
-                guard spec.conditions.allSatisfy({ matches(table, originalRow, $0, label: shown) }) else { continue }
+                guard selected else { continue }
                 var excluded = false, included = false
                 for (i, m) in spec.exclude.enumerated() where m.allSatisfy({ matches(table, originalRow, $0, label: shown) }) {
                     hits.exclude[i] += 1
@@ -206,7 +215,7 @@ public enum Selection {
             if ch == "}" && inside { inside = false; out += table.cell(row, name); continue }
             if inside { name.append(ch) } else { out.append(ch) }
         }
-        return out.trimmingCharacters(in: .whitespaces)
+        return out.trimmingSpaces()
     }
 
     /// The columns a label template names.
@@ -228,7 +237,7 @@ public enum Selection {
     public static func matches(_ table: Table, _ row: TableRow, _ condition: Condition, label: String? = nil) -> Bool {
         let cell = table.cell(row, condition.column)
         return condition.values.contains { value in
-            let v = value.trimmingCharacters(in: .whitespaces)
+            let v = value.trimmingSpaces()
             if v == cell { return true }
             if condition.column == "study", let label, v == label { return true }
             return false

@@ -22,7 +22,18 @@ public struct Table: Sendable, Codable, Hashable {
     /// A row's cell in a column, trimmed; "" when the table has no such column.
     public func cell(_ row: TableRow, _ column: String) -> String {
         guard let i = self.column(column), i < row.cells.count else { return "" }
-        return row.cells[i].trimmingCharacters(in: .whitespaces)
+        return row.cells[i].trimmingSpaces()
+    }
+}
+
+extension String {
+    /// `trimmingCharacters(in: .whitespaces)`, returning the string itself (without Foundation's
+    /// conversions) when it starts and ends with an ASCII character other than a space or a tab —
+    /// nearly every cell. `.whitespaces` holds no other ASCII character.
+    func trimmingSpaces() -> String {
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        if first < 0x80, last < 0x80, first != 0x20, first != 0x09, last != 0x20, last != 0x09 { return self }
+        return trimmingCharacters(in: .whitespaces)
     }
 }
 
@@ -131,7 +142,7 @@ public enum CSVTables {
             line += 1
             let rowLine = line
             line += newlines(in: record)
-            if record.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            if record.allSatisfy({ $0.trimmingSpaces().isEmpty }) { continue }
             if record.count != names.count {
                 let source = rowLine <= lines.count ? lines[rowLine - 1] : nil
                 diagnostics.append(Diagnostic(at: SourceLocation(file: path, line: rowLine),

@@ -5,8 +5,9 @@ import Foundation
 // destroys it in `deinit`. Constructors check the object's status and throw instead of handing out
 // an object in an error state; no C pointer is force-unwrapped.
 
-/// Cairo, Pango and fontconfig are used from one thread at a time: plots may be computed from many
-/// threads (the pipeline runs stages in parallel), and font loading is not worth the risk.
+/// Serialises the creation of text engines (font maps and the first font load through fontconfig).
+/// Laying out and drawing need no lock: each thread uses its own engines (`TextEngine.reused`) and
+/// its own Cairo surfaces, so figures on different threads run in parallel.
 let renderLock = NSLock()
 
 /// Runs `body` while holding `renderLock`.

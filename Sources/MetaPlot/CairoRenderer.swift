@@ -1,7 +1,7 @@
 import CCairo
 
 /// Draws a `PlotLayout` through Cairo: a dumb interpreter that paints the elements in order.
-/// Callers hold `renderLock`.
+/// Each thread draws with its own text engine, so figures render in parallel.
 enum CairoRenderer {
     /// An RGB image of the layout at `dpi`.
     static func image(_ layout: PlotLayout, dpi: Double) throws(PlotError) -> CairoSurface {
@@ -83,7 +83,7 @@ enum CairoRenderer {
     /// Paints a white page, then every element in order.
     static func draw(_ layout: PlotLayout, on cairo: CairoContext) throws(PlotError) {
         let cr = cairo.pointer
-        let engine = try TextEngine()
+        let engine = try TextEngine.reused(.drawing)
         cairo_set_source_rgb(cr, 1, 1, 1)
         cairo_paint(cr)
         cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER)

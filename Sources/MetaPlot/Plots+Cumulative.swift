@@ -32,9 +32,7 @@ extension Plots {
     /// the studies so far, τ² and I², then the analysis of all studies as a diamond.
     public static func cumulative(_ input: CumulativePlotInput) throws(PlotError) -> PlotLayout {
         let table = try cumulativeTable(input)
-        return try withRenderLock { () throws(PlotError) -> PlotLayout in
-            try table.layout(engine: try TextEngine())
-        }
+        return try table.layout(engine: try TextEngine.reused(.layout))
     }
 
     static func cumulativeTable(_ input: CumulativePlotInput) throws(PlotError) -> EffectTable {

@@ -28,9 +28,7 @@ extension Plots {
         guard input.counts.count == input.rows.count, input.counts.allSatisfy({ $0.count == input.columns.count }) else {
             throw .inconsistentInput(detail: "the matrix needs one count per row and column")
         }
-        return try withRenderLock { () throws(PlotError) -> PlotLayout in
-            try matrixLayout(input, engine: try TextEngine())
-        }
+        return try matrixLayout(input, engine: try TextEngine.reused(.layout))
     }
 
     static func matrixLayout(_ input: MatrixPlotInput, engine: TextEngine) throws(PlotError) -> PlotLayout {

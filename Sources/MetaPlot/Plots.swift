@@ -7,27 +7,21 @@ public enum Plots {
     /// "Favours …" labels under the axis.
     public static func forest(_ input: ForestPlotInput) throws(PlotError) -> PlotLayout {
         let table = try forestTable(input)
-        return try withRenderLock { () throws(PlotError) -> PlotLayout in
-            try table.layout(engine: try TextEngine())
-        }
+        return try table.layout(engine: try TextEngine.reused(.layout))
     }
 
     /// A funnel plot: effect against standard error (0 at the top), pseudo confidence limits
     /// around the pooled estimate, optional significance contours and trim-and-fill studies.
     public static func funnel(_ input: FunnelPlotInput) throws(PlotError) -> PlotLayout {
         let funnel = try funnelModel(input)
-        return try withRenderLock { () throws(PlotError) -> PlotLayout in
-            try funnel.layout(engine: try TextEngine())
-        }
+        return try funnel.layout(engine: try TextEngine.reused(.layout))
     }
 
     /// A leave-one-out plot: one row per omitted study with its estimate and interval, τ² and I²,
     /// and the estimate from all studies as a diamond and a dashed reference line.
     public static func leaveOneOut(_ input: LeaveOneOutPlotInput) throws(PlotError) -> PlotLayout {
         let table = try leaveOneOutTable(input)
-        return try withRenderLock { () throws(PlotError) -> PlotLayout in
-            try table.layout(engine: try TextEngine())
-        }
+        return try table.layout(engine: try TextEngine.reused(.layout))
     }
 
     /// The largest PNG side in pixels; larger figures are rendered at a lower scale.
@@ -65,14 +59,14 @@ public enum Plots {
             guard dpi.isFinite, dpi > 0 else {
                 throw .invalidOption(name: "dpi", value: "\(dpi)", requirement: "the resolution must be a positive number (150 for screens, 300 for print)")
             }
-            return try withRenderLock { () throws(PlotError) -> [UInt8] in try CairoRenderer.png(layout, dpi: dpi) }
+            return try CairoRenderer.png(layout, dpi: dpi)
         case .pdf:
-            return try withRenderLock { () throws(PlotError) -> [UInt8] in try CairoRenderer.pdf(layout) }
+            return try CairoRenderer.pdf(layout)
         }
     }
 
     /// The pixels of `layout` at `dpi` (what `render(_:as: .png, dpi:)` would encode).
     static func raster(_ layout: PlotLayout, dpi: Double) throws(PlotError) -> Raster {
-        try withRenderLock { () throws(PlotError) -> Raster in try CairoRenderer.raster(layout, dpi: dpi) }
+        try CairoRenderer.raster(layout, dpi: dpi)
     }
 }

@@ -1,4 +1,5 @@
 import CCairo
+import Foundation
 
 /// The logical extent of one line of text as Pango lays it out, in points.
 struct TextMetrics: Sendable, Hashable {
@@ -71,6 +72,7 @@ final class TextEngine {
     func measure(_ text: String, _ style: TextStyle) throws(PlotError) -> TextMetrics {
         let key = MeasureKey(text: text, font: FontKey(size: style.size, weight: style.weight))
         if let metrics = cache[key] { return metrics }
+        if cache.count >= Self.maxCachedMeasures { cache.removeAll(keepingCapacity: true) }
         let metrics = try setUp(text, style)
         cache[key] = metrics
         return metrics
@@ -98,5 +100,36 @@ final class TextEngine {
         pango_cairo_show_layout(cr, layout.pointer)
         cairo_restore(cr)
         try cairo.checkStatus("drawing the text '\(run.text)'")
+    }
+}
+
+extension TextEngine {
+    /// What a thread's engine is used for. Layouts only measure (under the identity transformation);
+    /// renderers draw, which sets the context to each drawing's transformation and surface. Keeping
+    /// the two apart means a measurement never sees a drawing's state.
+    enum Role: String {
+        case layout, drawing
+    }
+
+    /// The most measurements an engine keeps before starting its cache afresh.
+    static let maxCachedMeasures = 50_000
+
+    /// This thread's engine for `role`, created on first use and then reused for every figure the
+    /// thread lays out or draws: creating a font map, its fontsets and the fonts' glyph caches costs
+    /// far more than laying out a small figure. Pango font maps and contexts are not shared between
+    /// threads (one per thread, as Pango asks of threaded programs), so figures on different threads
+    /// proceed in parallel. Creation takes `renderLock`, so fontconfig is first loaded by one thread.
+    static func reused(_ role: Role) throws(PlotError) -> TextEngine {
+        let key = "metapipe.TextEngine.\(role.rawValue)"
+        let dictionary = Thread.current.threadDictionary
+        if let engine = dictionary[key] as? TextEngine { return engine }
+        let engine = try withRenderLock { () throws(PlotError) -> TextEngine in
+            let engine = try TextEngine()
+            // Loads the font (and fontconfig's configuration) while holding the lock.
+            _ = try engine.measure("0", TextStyle(size: 10))
+            return engine
+        }
+        dictionary[key] = engine
+        return engine
     }
 }

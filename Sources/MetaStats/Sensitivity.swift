@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 
 /// One refit in a leave-one-out or cumulative analysis.
 public struct SensitivityRow: Sendable, Hashable, Codable {
@@ -38,13 +39,24 @@ public enum Sensitivity {
     /// random-effects sums Σ(yⱼ−c)ᵐ/(vⱼ + τ²₋ᵢ) for every omitted study are evaluated from a Taylor
     /// expansion in τ² about a common centre (moments Σ(yⱼ−c)ᵐ/(vⱼ + τ₀²)ⁿ⁺¹ precomputed once),
     /// falling back to a direct sum for a study whose τ²₋ᵢ is too far from the centre for the series
-    /// to converge quickly. Other methods refit directly.
+    /// to converge quickly. For REML, ML, EB, PM and SJ each τ²₋ᵢ comes from that estimator's own
+    /// iteration on the k − 1 studies, started where a refit starts (so the same numbers), without
+    /// copying the data and in parallel over the omitted studies (`LeaveOneOutTau`); the rest of
+    /// each row comes from the same sums. Mantel–Haenszel and Peto fits refit directly.
     public static func leaveOneOut(_ effects: [EffectSize], measure: EffectMeasure, options: PoolingOptions)
         throws -> [SensitivityRow]
     {
         guard !effects.isEmpty else { throw StatsError.noStudies }
         let k = effects.count
         if k >= 3, let fast = try fastLeaveOneOut(effects, options: options) { return fast }
+        return try leaveOneOutByRefits(effects, measure: measure, options: options)
+    }
+
+    /// Leave-one-out by k full refits (`Pooling.analyze` without each study in turn).
+    static func leaveOneOutByRefits(_ effects: [EffectSize], measure: EffectMeasure, options: PoolingOptions)
+        throws -> [SensitivityRow]
+    {
+        let k = effects.count
         var rows: [SensitivityRow] = []
         rows.reserveCapacity(k)
         for i in 0..<k {
@@ -91,7 +103,9 @@ public enum Sensitivity {
         case .mh, .peto: return nil
         default: break
         }
-        if random, let estimator, ![.dl, .he, .hs].contains(estimator) { return nil }
+        // REML, ML, EB, PM and SJ: τ² of each refit by its own iteration (`LeaveOneOutTau`), the rest
+        // of each row from the same sums as the closed-form estimators.
+        let iterative = random && options.effectiveTauEstimator.map { ![.dl, .he, .hs].contains($0) } == true
 
         let k = effects.count
         let y = effects.map(\.yi)
@@ -113,7 +127,7 @@ public enum Sensitivity {
             let W = sW - wi, W1 = sWD - wi * di, W2d = sWD2 - wi * di * di, Wsq = sW2 - wi * wi
             let q = max(0, W2d - W1 * W1 / W)
             qs[i] = q
-            guard random, let estimator else { continue }
+            guard random, let estimator, !iterative else { continue }
             switch estimator {
             case .dl:
                 tau2s[i] = max(0, (q - (n - 1)) / (W - Wsq / W))
@@ -124,6 +138,9 @@ public enum Sensitivity {
                 let rss = max(0, u2 - u1 * u1 / n)
                 tau2s[i] = max(0, rss / (n - 1) - (sV - v[i]) / n)
             }
+        }
+        if iterative, let estimator {
+            tau2s = try LeaveOneOutTau.estimates(estimator, y: y, v: v, convergence: options.convergence)
         }
         // Σⱼ dⱼᵐ/(vⱼ + t) for every omitted study, m = 0, 1, 2, at t = τ²₋ᵢ.
         let sums = RationalSums(d: d, v: v, at: tau2s)
@@ -232,6 +249,280 @@ struct RationalSums {
                     a += inv; b += d[j] * inv; c += d[j] * d[j] * inv
                 }
                 s0[i] = a; s1[i] = b; s2[i] = c
+            }
+        }
+    }
+}
+
+/// τ² of every leave-one-out refit for the iterative estimators (REML, ML, EB, PM) and SJ, for
+/// the intercept-only model: each refit runs the same iteration from the same start as
+/// `TauSquared.estimate` on the k − 1 remaining studies (so the same numbers), with its sums taken
+/// over the full arrays skipping the omitted study (no copies, no allocations per iteration), and
+/// the refits spread over the processor's cores.
+enum LeaveOneOutTau {
+    /// τ²₋ᵢ for every i, or the error of the lowest i whose refit fails.
+    static func estimates(_ estimator: TauEstimator, y: [Double], v: [Double], convergence: Convergence)
+        throws -> [Double]
+    {
+        let k = y.count
+        let sorted = estimator == .pm ? y.sorted() : []
+        var tau2s = [Double](repeating: 0, count: k)
+        var errors = [(any Error)?](repeating: nil, count: k)
+        let chunks = min(k, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) * 8)
+        tau2s.withUnsafeMutableBufferPointer { tau2Buffer in
+            errors.withUnsafeMutableBufferPointer { errorBuffer in
+                // Each refit writes only its own element of the two buffers.
+                let out = SharedBuffer(buffer: tau2Buffer), failures = SharedBuffer(buffer: errorBuffer)
+                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    let range = (chunk * k / chunks)..<((chunk + 1) * k / chunks)
+                    var scratch = [Double](repeating: 0, count: k)
+                    for i in range {
+                        do {
+                            out[i] = try estimate(estimator, y: y, v: v, skip: i, convergence: convergence,
+                                                  sorted: sorted, scratch: &scratch)
+                        } catch {
+                            failures[i] = error
+                        }
+                    }
+                }
+            }
+        }
+        if let error = errors.lazy.compactMap({ $0 }).first { throw error }
+        return tau2s
+    }
+
+    /// A buffer whose elements are written by different threads, each element by one thread only.
+    struct SharedBuffer<Element>: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<Element>
+        subscript(i: Int) -> Element {
+            get { buffer[i] }
+            nonmutating set { buffer[i] = newValue }
+        }
+    }
+
+    /// τ² without study `skip`, as `TauSquared.estimate(estimator, …, design: .intercept(k − 1))`.
+    static func estimate(_ estimator: TauEstimator, y: [Double], v: [Double], skip: Int, convergence: Convergence,
+                         sorted: [Double], scratch: inout [Double]) throws -> Double
+    {
+        switch estimator {
+        case .sj: return sidikJonkman(y: y, v: v, skip: skip)
+        case .pm: return try pauleMandel(y: y, v: v, skip: skip, convergence: convergence, sorted: sorted,
+                                         scratch: &scratch)
+        case .reml, .ml, .eb:
+            return try fisherScoring(estimator, y: y, v: v, skip: skip, convergence: convergence, w: &scratch)
+        case .dl: return TauSquared.derSimonianLaird(y: without(y, skip), v: without(v, skip), design: .intercept(y.count - 1))
+        case .he: return hedges(y: y, v: v, skip: skip)
+        case .hs: return TauSquared.hunterSchmidt(y: without(y, skip), v: without(v, skip), design: .intercept(y.count - 1))
+        }
+    }
+
+    static func without(_ x: [Double], _ i: Int) -> [Double] {
+        var x = x
+        x.remove(at: i)
+        return x
+    }
+
+    /// The intercept-only weighted mean as `WeightedFit` computes it (two passes) and Σwⱼ.
+    @inline(__always)
+    static func weightedMean(y: [Double], w: [Double], skip: Int) -> (mu: Double, sw: Double) {
+        var sw = 0.0, swy = 0.0
+        for j in 0..<y.count where j != skip { sw += w[j]; swy += w[j] * y[j] }
+        var mu = swy / sw
+        var correction = 0.0
+        for j in 0..<y.count where j != skip { correction += w[j] * (y[j] - mu) }
+        mu += correction / sw
+        return (mu, sw)
+    }
+
+    /// The unweighted mean as `WeightedFit` computes it with unit weights.
+    @inline(__always)
+    static func mean(y: [Double], skip: Int) -> Double {
+        var sw = 0.0, swy = 0.0
+        for j in 0..<y.count where j != skip { sw += 1; swy += y[j] }
+        var mu = swy / sw
+        var correction = 0.0
+        for j in 0..<y.count where j != skip { correction += y[j] - mu }
+        mu += correction / sw
+        return mu
+    }
+
+    /// As `TauSquared.hedges` for the intercept-only model.
+    static func hedges(y: [Double], v: [Double], skip: Int) -> Double {
+        let mu = mean(y: y, skip: skip)
+        var rss = 0.0, sv = 0.0, n = 0.0
+        for j in 0..<y.count where j != skip {
+            let r = y[j] - mu
+            rss += r * r; sv += v[j]; n += 1
+        }
+        let trace = sv - (1 / n) * sv
+        return max(0, (rss - trace) / (n - 1))
+    }
+
+    /// As `TauSquared.sidikJonkman` for the intercept-only model.
+    static func sidikJonkman(y: [Double], v: [Double], skip: Int) -> Double {
+        let mu0 = mean(y: y, skip: skip)
+        var ss = 0.0, n = 0.0
+        for j in 0..<y.count where j != skip { let r = y[j] - mu0; ss += r * r; n += 1 }
+        let tau0 = ss / n
+        var sw = 0.0, swy = 0.0
+        for j in 0..<y.count where j != skip { let w = 1 / (v[j] + tau0); sw += w; swy += w * y[j] }
+        var mu = swy / sw
+        var correction = 0.0
+        for j in 0..<y.count where j != skip { correction += 1 / (v[j] + tau0) * (y[j] - mu) }
+        mu += correction / sw
+        var q = 0.0
+        for j in 0..<y.count where j != skip { let r = y[j] - mu; q += 1 / (v[j] + tau0) * r * r }
+        return tau0 * q / (n - 1)
+    }
+
+    /// As `TauSquared.generalizedQ` for the intercept-only model; `w` is scratch space.
+    @inline(__always)
+    static func generalizedQ(_ tau2: Double, y: [Double], v: [Double], skip: Int, w: inout [Double]) -> Double {
+        for j in 0..<y.count where j != skip { w[j] = 1 / (v[j] + tau2) }
+        let (mu, _) = weightedMean(y: y, w: w, skip: skip)
+        var q = 0.0
+        for j in 0..<y.count where j != skip { let r = y[j] - mu; q += w[j] * r * r }
+        return q
+    }
+
+    /// As `TauSquared.pauleMandel` for the intercept-only model. `sorted` holds all yᵢ in order;
+    /// `scratch` (k values) is overwritten.
+    static func pauleMandel(y: [Double], v: [Double], skip: Int, convergence: Convergence, sorted: [Double],
+                            scratch: inout [Double]) throws -> Double
+    {
+        let n = y.count - 1
+        let target = Double(n - 1)
+        var w = scratch
+        defer { scratch = w }
+        let f0 = generalizedQ(0, y: y, v: v, skip: skip, w: &w) - target
+        if f0 < 0 { return 0 }
+        var upper = max(100, 10 * pow(medianAbsoluteDeviation(y: y, skip: skip, sorted: sorted, scratch: &w), 2))
+        var fUpper = generalizedQ(upper, y: y, v: v, skip: skip, w: &w) - target
+        var widenings = 0
+        while fUpper > 0 {
+            upper *= 10
+            fUpper = generalizedQ(upper, y: y, v: v, skip: skip, w: &w) - target
+            widenings += 1
+            if widenings > 60 || !upper.isFinite {
+                throw StatsError.noConvergence(method: "PM", iterations: 0, detail: "no τ² up to \(formatValue(upper)) brings Q down to k − p")
+            }
+        }
+        do {
+            let root = try Brent.root(0, upper, f0, fUpper, tolerance: convergence.brentTolerance,
+                                      maxIterations: convergence == .metafor ? 100 : 1000) { t in
+                generalizedQ(t, y: y, v: v, skip: skip, w: &w) - target
+            }
+            return root.root
+        } catch {
+            throw StatsError.noConvergence(method: "PM", iterations: convergence == .metafor ? 100 : 1000,
+                                 detail: "Brent's method did not reach its tolerance")
+        }
+    }
+
+    /// `TauSquared.medianAbsoluteDeviation` of the yⱼ without yₛₖᵢₚ: the median from the sorted
+    /// values in O(log k), the median of the absolute deviations by selection in O(k).
+    static func medianAbsoluteDeviation(y: [Double], skip: Int, sorted: [Double], scratch: inout [Double]) -> Double {
+        let n = y.count - 1
+        // Position of one copy of y[skip] in `sorted` (any copy leaves the same sequence).
+        var lo = 0, hi = sorted.count
+        while lo < hi { let mid = (lo + hi) / 2; if sorted[mid] < y[skip] { lo = mid + 1 } else { hi = mid } }
+        let removed = lo
+        func at(_ index: Int) -> Double { sorted[index < removed ? index : index + 1] }
+        let m = n % 2 == 1 ? at(n / 2) : (at(n / 2 - 1) + at(n / 2)) / 2
+        var count = 0
+        for j in 0..<y.count where j != skip { scratch[count] = abs(y[j] - m); count += 1 }
+        let upperMiddle = select(&scratch, count: n, rank: n / 2)
+        let median: Double
+        if n % 2 == 1 {
+            median = upperMiddle
+        } else {
+            // After selection every value before rank n/2 is ≤ it; the largest of them is rank n/2 − 1.
+            var lowerMiddle = -Double.infinity
+            for j in 0..<(n / 2) where scratch[j] > lowerMiddle { lowerMiddle = scratch[j] }
+            median = (lowerMiddle + upperMiddle) / 2
+        }
+        return 1.4826 * median
+    }
+
+    /// The value of rank `rank` (0-based) among `a[0..<count]`, partially reordering them so that
+    /// every value before that position is ≤ it (quickselect with a three-way partition, so that
+    /// many equal values cost no more than distinct ones; median-of-three pivots).
+    static func select(_ a: inout [Double], count: Int, rank: Int) -> Double {
+        var left = 0, right = count - 1
+        while right > left {
+            let mid = left + (right - left) / 2
+            var x = a[left], y = a[mid], z = a[right]
+            if y < x { swap(&x, &y) }
+            if z < y { swap(&y, &z); if y < x { swap(&x, &y) } }
+            let pivot = y
+            // [left, lt) < pivot, [lt, i) == pivot, (gt, right] > pivot.
+            var lt = left, i = left, gt = right
+            while i <= gt {
+                if a[i] < pivot { a.swapAt(lt, i); lt += 1; i += 1 }
+                else if a[i] > pivot { a.swapAt(i, gt); gt -= 1 }
+                else { i += 1 }
+            }
+            if rank < lt { right = lt - 1 } else if rank > gt { left = gt + 1 } else { return pivot }
+        }
+        return a[left]
+    }
+
+    /// As `TauSquared.fisherScoring` for the intercept-only model; `w` (k values) is scratch space.
+    static func fisherScoring(_ method: TauEstimator, y: [Double], v: [Double], skip: Int, convergence: Convergence,
+                              w: inout [Double]) throws -> Double
+    {
+        let kd = Double(y.count - 1), pd = 1.0
+        var tau2 = hedges(y: y, v: v, skip: skip)
+        let maxIterations = convergence.fisherMaxIterations
+        var iteration = 0
+        while true {
+            iteration += 1
+            if iteration > maxIterations {
+                throw StatsError.noConvergence(method: method.rawValue, iterations: maxIterations,
+                                     detail: "Fisher scoring, last τ² = \(formatValue(tau2))")
+            }
+            for j in 0..<y.count where j != skip { w[j] = 1 / (v[j] + tau2) }
+            let (mu, fitSW) = weightedMean(y: y, w: w, skip: skip)
+            let inverse = 1 / fitSW
+            var sw = 0.0, sw2 = 0.0, sw3 = 0.0, yPPy = 0.0, swr2 = 0.0
+            for j in 0..<y.count where j != skip {
+                let wi = w[j], ri = y[j] - mu
+                sw += wi
+                sw2 += wi * wi
+                sw3 += wi * wi * wi
+                yPPy += wi * wi * ri * ri
+                swr2 += wi * ri * ri
+            }
+            var adjustment: Double
+            switch method {
+            case .reml:
+                let a2 = inverse * sw2
+                let trP = sw - a2
+                let trPP = sw2 - 2 * (inverse * sw3) + a2 * a2
+                adjustment = (yPPy - trP) / trPP
+            case .ml:
+                adjustment = (yPPy - sw) / sw2
+            default:
+                adjustment = (kd / (kd - pd) * swr2 - kd) / sw
+            }
+            let previous = tau2
+            tau2 = previous + adjustment
+            var halvings = 0
+            while tau2 < 0 && halvings < 2000 {
+                adjustment /= 2
+                tau2 = previous + adjustment
+                halvings += 1
+            }
+            if tau2 < 0 { tau2 = 0 }
+            if !tau2.isFinite {
+                throw StatsError.nonFinite(quantity: "τ² (\(method.rawValue))", detail: "Fisher scoring diverged")
+            }
+            let change = tau2 - previous
+            switch convergence {
+            case .metafor:
+                if abs(change) < 1e-5 { return tau2 }
+            case .strict:
+                if abs(change) <= 1e-12 * tau2 || change == 0 { return tau2 }
             }
         }
     }

@@ -10,7 +10,7 @@ import MetaStats
 // and is not counted. REPS = 0 runs the task once, cold, and reports that run: the driver (bench/run)
 // times such processes from start to exit, so that "process" time is one task, start-up included.
 //
-// Tasks: noop, pool-DL, pool-REML, loo-DL, trimfill-DL, forest-png, forest-svg.
+// Tasks: noop, pool-DL, pool-REML, loo-METHOD (loo-DL, loo-REML, …), trimfill-DL, forest-png, forest-svg.
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("metapipe-bench: \(message)\n".utf8))
@@ -43,6 +43,9 @@ func work() throws {
     case "pool-DL": _ = try Pooling.analyze(effects, measure: .generic, options: PoolingOptions(method: .dl, tau2ConfidenceInterval: false))
     case "pool-REML": _ = try Pooling.analyze(effects, measure: .generic, options: PoolingOptions(method: .reml, tau2ConfidenceInterval: false))
     case "loo-DL": _ = try Sensitivity.leaveOneOut(effects, measure: .generic, options: PoolingOptions(method: .dl))
+    case let name where name.hasPrefix("loo-"):
+        guard let method = PoolingMethod(rawValue: String(name.dropFirst(4))) else { fail("unknown task \(task)") }
+        _ = try Sensitivity.leaveOneOut(effects, measure: .generic, options: PoolingOptions(method: method))
     case "trimfill-DL": _ = try SmallStudy.trimAndFill(effects, measure: .generic, options: PoolingOptions(method: .dl))
     case "forest-png", "forest-svg":
         let analysis = try Pooling.analyze(effects, measure: .generic, options: PoolingOptions(method: .dl, tau2ConfidenceInterval: false))
