@@ -493,7 +493,7 @@ enum LeaveOneOutTau {
                 yPPy += wi * wi * ri * ri
                 swr2 += wi * ri * ri
             }
-            var adjustment: Double
+            let adjustment: Double
             switch method {
             case .reml:
                 let a2 = inverse * sw2
@@ -505,25 +505,9 @@ enum LeaveOneOutTau {
             default:
                 adjustment = (kd / (kd - pd) * swr2 - kd) / sw
             }
-            let previous = tau2
-            tau2 = previous + adjustment
-            var halvings = 0
-            while tau2 < 0 && halvings < 2000 {
-                adjustment /= 2
-                tau2 = previous + adjustment
-                halvings += 1
-            }
-            if tau2 < 0 { tau2 = 0 }
-            if !tau2.isFinite {
-                throw StatsError.nonFinite(quantity: "τ² (\(method.rawValue))", detail: "Fisher scoring diverged")
-            }
-            let change = tau2 - previous
-            switch convergence {
-            case .metafor:
-                if abs(change) < 1e-5 { return tau2 }
-            case .strict:
-                if abs(change) <= 1e-12 * tau2 || change == 0 { return tau2 }
-            }
+            let step = try TauSquared.fisherStep(from: tau2, adjustment: adjustment, method: method, convergence: convergence)
+            tau2 = step.tau2
+            if step.converged { return tau2 }
         }
     }
 }

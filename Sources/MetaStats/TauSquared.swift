@@ -268,7 +268,7 @@ enum TauSquared {
                 yPPy += wi * wi * ri * ri
                 swr2 += wi * ri * ri
             }
-            var adjustment: Double
+            let adjustment: Double
             switch method {
             case .reml:
                 let w2 = w.map { $0 * $0 }
@@ -283,27 +283,33 @@ enum TauSquared {
             default:
                 adjustment = (kd / (kd - pd) * swr2 - kd) / sw
             }
-            let previous = tau2
+            let step = try fisherStep(from: tau2, adjustment: adjustment, method: method, convergence: convergence)
+            tau2 = step.tau2
+            if step.converged { return TauSquaredEstimate(tau2: tau2, iterations: iteration) }
+        }
+    }
+
+    /// One Fisher-scoring update of τ²: the step, halved while it would make τ² negative (at most
+    /// 2,000 times, then τ² = 0), and whether the stopping rule of `convergence` now holds. Shared by
+    /// the full fits and the leave-one-out refits, so both take exactly the same steps.
+    static func fisherStep(from previous: Double, adjustment: Double, method: TauEstimator,
+                           convergence: Convergence) throws -> (tau2: Double, converged: Bool) {
+        var adjustment = adjustment
+        var tau2 = previous + adjustment
+        var halvings = 0
+        while tau2 < 0 && halvings < 2000 {
+            adjustment /= 2
             tau2 = previous + adjustment
-            var halvings = 0
-            while tau2 < 0 && halvings < 2000 {
-                adjustment /= 2
-                tau2 = previous + adjustment
-                halvings += 1
-            }
-            if tau2 < 0 { tau2 = 0 }
-            if !tau2.isFinite {
-                throw StatsError.nonFinite(quantity: "τ² (\(method.rawValue))", detail: "Fisher scoring diverged")
-            }
-            let change = tau2 - previous
-            switch convergence {
-            case .metafor:
-                if abs(change) < 1e-5 { return TauSquaredEstimate(tau2: tau2, iterations: iteration) }
-            case .strict:
-                if abs(change) <= 1e-12 * tau2 || change == 0 {
-                    return TauSquaredEstimate(tau2: tau2, iterations: iteration)
-                }
-            }
+            halvings += 1
+        }
+        if tau2 < 0 { tau2 = 0 }
+        if !tau2.isFinite {
+            throw StatsError.nonFinite(quantity: "τ² (\(method.rawValue))", detail: "Fisher scoring diverged")
+        }
+        let change = tau2 - previous
+        switch convergence {
+        case .metafor: return (tau2, abs(change) < 1e-5)
+        case .strict: return (tau2, abs(change) <= 1e-12 * tau2 || change == 0)
         }
     }
 
