@@ -559,6 +559,8 @@ struct Loader {
                 if scenarios.contains(where: { $0.name == s.name }) {
                     reader.error(scenarioNode, "two scenarios of \(what) are named '\(s.name)'; names must differ")
                 } else {
+                    var s = s
+                    s.changes += Self.studyChanges(from: studies, to: s.studies, rowsChecked: !s.studies.isEmpty)
                     scenarios.append(s)
                 }
             }
@@ -944,6 +946,19 @@ struct Loader {
         let description = value("description").flatMap { reader.string($0, "'description'") }
         return Scenario(name: name, description: description, origin: reader.location(nameNode), selection: selection,
                         settings: settings, changes: changes, studies: studies)
+    }
+
+    /// What a scenario's rows actually change, in words: the studies it leaves out and adds
+    /// compared with the main analysis ("leaves out Song 2022"), so the report describes what ran.
+    static func studyChanges(from main: [SelectedStudy], to scenario: [SelectedStudy], rowsChecked: Bool) -> [String] {
+        guard rowsChecked else { return [] }
+        let before = main.map(\.input.study), after = scenario.map(\.input.study)
+        let kept = Set(after), had = Set(before)
+        let left = before.filter { !kept.contains($0) }, added = after.filter { !had.contains($0) }
+        var out: [String] = []
+        if !left.isEmpty { out.append("leaves out " + left.joined(separator: ", ")) }
+        if !added.isEmpty { out.append("adds " + added.joined(separator: ", ")) }
+        return out
     }
 
     func describe(_ match: Match) -> String {

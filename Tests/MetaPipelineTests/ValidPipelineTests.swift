@@ -35,7 +35,8 @@ import Testing
         let s = try load().analyses[0].scenarios
         #expect(s.map(\.name) == ["with doubtful SDs", "printed n", "REML + HK", "RevMan 5"])
         #expect(s[0].studies.map(\.input.study) == ["Cheng 2019", "Song 2022", "Quan 2017", "Huang L 2020"])
-        #expect(s[0].changes == ["including flag = doubtful_sd"])
+        // The entry as written, then what it did to the rows.
+        #expect(s[0].changes == ["including flag = doubtful_sd", "adds Song 2022"])
         guard case .continuous(let arms) = s[1].studies[0].input.data else { Issue.record("Cheng is not continuous"); return }
         #expect(arms.n2 == 240)
         #expect(s[1].changes == ["n2 = 240 where study = Cheng 2019"])
