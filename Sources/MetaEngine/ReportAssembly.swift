@@ -128,7 +128,7 @@ enum ReportAssembly {
             var ours: ComparisonReport.Numbers?
             var label = result?.title ?? spec.analysis
             let measure = result?.measure ?? "SMD"
-            let ratio = measure == "OR" || measure == "RR"
+            let ratio = result?.isShownAsRatio ?? false
             func shown(_ x: Double) -> Double { ratio ? exp(x) : x }
             if let result {
                 if let column = spec.subgroup, let group = spec.group,

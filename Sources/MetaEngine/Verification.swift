@@ -39,7 +39,7 @@ enum Verification {
             if stored[key] == nil { order.append(key) }
             stored[key] = v
         }
-        let ratio = result.measure == "OR" || result.measure == "RR" || result.settings.scale == "log"
+        let ratio = result.isShownAsRatio
         func shown(_ x: Double?) -> Double? { x.map { ratio ? exp($0) : $0 } }
         var rows: [VerificationReport.Row] = []
         var used = Set<String>()
@@ -91,7 +91,6 @@ enum Verification {
             : notEstimable.contains("|") ? "RevMan marked the analysis not estimable" : nil
         let h = result.heterogeneity
         let p = result.pooled
-        let k = result.k
         // RevMan Web prints, as "Effect P" of a Hartung–Knapp–Sidik–Jonkman analysis, the Wald z test's
         // P: 2Φ(−|μ̂|/SE) with SE = 1/√Σ1/(vᵢ + τ²), the unadjusted standard error.
         let vi = Dictionary(result.studies.map { ($0.study, $0.vi) }, uniquingKeysWith: { a, _ in a })
@@ -157,7 +156,7 @@ enum Verification {
                 reason = overallSkip ?? "RevMan marked it not estimable"
             } else if left.contains(study) {
                 reason = "metapipe left the study out"
-            } else if totals == "NO" || (totals == "SUB" && level != "study" && subgroup.isEmpty && level != "test") {
+            } else if totals == "NO" {
                 status = .notComputed
                 reason = noTotals
             }

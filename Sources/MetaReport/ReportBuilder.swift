@@ -32,7 +32,7 @@ public enum ReportBuilder {
     // MARK: Scales and numbers
 
     static func isRatio(_ measure: String) -> Bool {
-        measure == "OR" || measure == "RR" || measure == "IRR" || measure == "ROM" || measure == logGeneric
+        measure == logGeneric || (EffectMeasure(rawValue: measure)?.isRatio ?? false)
     }
 
     /// A generic measure on the log scale (`scale: log`): shown exponentiated, as a ratio.

@@ -41,8 +41,12 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         self.warnings = warnings; self.metapipeVersion = metapipeVersion
     }
 
-    /// The pooled result, or an error naming the analysis when it is not estimable.
+    /// Whether the analysis has a pooled result (false: not estimable, or no totals asked for).
     public var estimable: Bool { pooled != nil }
+
+    /// Numbers are logs of ratios, shown exponentiated: a ratio measure, or a generic measure on the
+    /// log scale (`scale: log`).
+    public var isShownAsRatio: Bool { (EffectMeasure(rawValue: measure)?.isRatio ?? false) || settings.scale == "log" }
 
     enum CodingKeys: String, CodingKey {
         case analysis, title, measure, model, method, test, level, k, settings, studies, dropped, pooled, heterogeneity,
