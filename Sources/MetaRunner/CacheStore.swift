@@ -89,9 +89,21 @@ public final class CacheStore: @unchecked Sendable {
         var isDirectory: ObjCBool = false
         guard fileManager.fileExists(atPath: root.path, isDirectory: &isDirectory) else {
             guard create else { return false }
-            do { try fileManager.createDirectory(at: root, withIntermediateDirectories: true) }
-            catch { throw .io("cannot create the cache folder \(root.path): \(error.localizedDescription)") }
-            try writeMarker()
+            // The folder appears with its marker already inside (made beside it, then renamed), so a
+            // run killed at any moment never leaves a cache folder that a later run would refuse.
+            let parent = root.deletingLastPathComponent()
+            let staging = parent.appendingPathComponent(".\(root.lastPathComponent).new-\(UUID().uuidString)")
+            do {
+                try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
+                try fileManager.createDirectory(at: staging, withIntermediateDirectories: false)
+                try Data(Self.markerText.utf8).write(to: staging.appendingPathComponent(Self.markerName))
+                try fileManager.moveItem(at: staging, to: root)
+            } catch {
+                try? fileManager.removeItem(at: staging)
+                // Another run may have made it meanwhile; otherwise say why it cannot be made.
+                if fileManager.fileExists(atPath: root.path) { return try claim(create: create) }
+                throw .io("cannot create the cache folder \(root.path): \(error.localizedDescription)")
+            }
             return true
         }
         guard isDirectory.boolValue else { throw .notACache(root.path, "it is a file") }
@@ -106,7 +118,9 @@ public final class CacheStore: @unchecked Sendable {
     }
 
     private func writeMarker() throws(RunnerError) {
-        do { try Data(Self.markerText.utf8).write(to: markerURL, options: .atomic) }
+        // Written in place, not through a temporary file: a kill mid-write leaves a partial marker,
+        // which the next run recognises as its own entry and rewrites, never a stray file it refuses.
+        do { try Data(Self.markerText.utf8).write(to: markerURL) }
         catch { throw .io("cannot write \(markerURL.path): \(error.localizedDescription)") }
     }
 
