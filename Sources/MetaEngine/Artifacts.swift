@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import MetaPipeline
+import MetaReport
 import MetaRunner
 import MetaStats
 
@@ -73,6 +74,8 @@ struct ScenarioArtifact: Codable, Sendable {
     var measure: EffectMeasure
     var analysis: MetaAnalysis
     var dropped: [DroppedStudy]
+    /// The scenario's meta-regression, when it has moderators.
+    var regression: ResultDocument.Regression?
 }
 
 /// `synthesis.json`.

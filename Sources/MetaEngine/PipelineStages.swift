@@ -227,9 +227,12 @@ public struct PipelineStages {
                 var changes: [String]
                 var selection: SelectionSpec
                 var settings: ResolvedSettings
+                /// The meta-regression's moderators (nil without, so other cache keys hold).
+                var moderators: [String]?
             }
             let sp = ScenarioParameters(name: scenario.name, description: scenario.description, changes: scenario.changes,
-                                        selection: scenario.selection, settings: scenario.settings)
+                                        selection: scenario.selection, settings: scenario.settings,
+                                        moderators: scenario.moderators.isEmpty ? nil : scenario.moderators)
             let refs = Dictionary(uniqueKeysWithValues: scenario.selection.tables.map { ($0, tableRef($0)) })
             stages.append(Stage(id: scid, kind: "scenario", parameters: parameters(sp), inputs: scenario.selection.tables.map(tableRef),
                                 origin: scenario.origin.description) { context in
@@ -239,8 +242,12 @@ public struct PipelineStages {
                                                              prePostR: sp.settings.prePostR)
                 if effects.isEmpty { throw StageFailure("scenario '\(sp.name)' leaves no study with an estimable effect") }
                 let analysis = try Pooling.analyze(effects.map(\.1), measure: sp.settings.measure, options: sp.settings.pooling)
-                let artifact = ScenarioArtifact(name: sp.name, description: sp.description, changes: sp.changes,
+                var artifact = ScenarioArtifact(name: sp.name, description: sp.description, changes: sp.changes,
                                                 measure: sp.settings.measure, analysis: analysis, dropped: missingDropped + droppedRows.map(\.1))
+                if let moderators = sp.moderators {
+                    artifact.regression = try ResultAssembly.regression(moderators, effects: effects.map(\.1),
+                                                                        metadata: effects.map(\.0.metadata), settings: sp.settings)
+                }
                 return StageOutput(artifacts: ["scenario.json": try canonical(artifact)])
             })
             resultInputs.append(ArtifactRef(scid, "scenario.json"))
@@ -433,7 +440,10 @@ public struct PipelineStages {
                                                    cumulative: cumulative, bias: bias, scenarios: scenarios)
             if let moderators = p.moderators, let ref = find("effects:", "studies.json") {
                 let studies = try context.decode(StudiesArtifact.self, from: ref)
-                document.regression = try ResultAssembly.regression(moderators, effects: effects, studies: studies, settings: p.settings)
+                let metadata = Dictionary(studies.rows.map { ($0.study, $0.metadata) }, uniquingKeysWith: { a, _ in a })
+                document.regression = try ResultAssembly.regression(moderators, effects: effects.effects,
+                                                                    metadata: effects.effects.map { metadata[$0.study] ?? [:] },
+                                                                    settings: p.settings)
             }
             let json = try encodeJSON(document)
             var published = ["\(folder)/result.json": json,

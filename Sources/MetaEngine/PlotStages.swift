@@ -27,6 +27,8 @@ struct PlotParameters: Codable {
     var pooling: PoolingOptions?
     /// Which totals the analysis reports (nil: overall).
     var totals: Totals?
+    /// The meta-regression's moderators (bubble plots only).
+    var moderators: [String]?
 
     /// The drawing options of a forest or cumulative plot.
     func forestOptions(years: [String: Int] = [:]) -> ForestOptions {
@@ -72,6 +74,10 @@ extension PipelineStages {
                 // A generic measure on the log scale (`scale: log` of the analysis) is drawn on a log axis.
                 plotParameters.scale = plot.scale ?? (a.scale == .log ? .log : nil)
                 if !a.estimable { plotParameters.pooling = a.settings.pooling }
+                if plot.kind == .bubble {
+                    plotParameters.pooling = a.settings.pooling
+                    plotParameters.moderators = a.moderators
+                }
                 if a.totals != .overall { plotParameters.totals = a.totals }
                 if let column { plotParameters.subgroupLabels = plot.subgroupLabels?[column] }
                 let p = plotParameters
@@ -83,6 +89,7 @@ extension PipelineStages {
                 case .funnel: inputs.append(ArtifactRef(id("bias:\(a.name)"), "bias.json"))
                 case .leaveOneOut: inputs.append(ArtifactRef(id("leave-one-out:\(a.name)"), "leave-one-out.json"))
                 case .cumulative: inputs.append(ArtifactRef(id("cumulative:\(a.name)"), "cumulative.json"))
+                case .bubble: inputs.append(ArtifactRef(id("effects:\(a.name)"), "studies.json"))
                 }
                 let stageID = id("plot:\(a.name):\(name)")
                 let files = plot.formats.map { "\(folder)/\(file).\($0.rawValue)" }
@@ -118,6 +125,9 @@ extension PipelineStages {
             return "Leave-one-out analysis of \(a.title.lowercasedFirst): the pooled estimate, τ² and I² with each study omitted in turn."
         case .cumulative:
             return "Cumulative meta-analysis of \(a.title.lowercasedFirst): the pooled estimate, τ² and I² as each study is added in turn."
+        case .bubble:
+            let numeric = a.moderators.first { c in Moderator.column(c, cells: a.studies.map { $0.metadata[c] ?? "" }).isNumeric }
+            return "Bubble plot of \(a.title.lowercasedFirst) against \(numeric ?? a.moderators.first ?? "the moderator"): each study's effect (area proportional to its weight in the meta-regression), the fitted line and its confidence band."
         }
     }
 
@@ -140,9 +150,10 @@ extension PipelineStages {
             case .failure(let error): throw StageFailure("cannot draw the forest plot: \(error.message)")
             }
         }
+        guard let kind = PlotKind(rawValue: p.kind) else { throw StageFailure("unknown plot kind '\(p.kind)'") }
         do {
-            switch p.kind {
-            case "forest":
+            switch kind {
+            case .forest:
                 let studies = try context.decode(StudiesArtifact.self, from: refs[2])
                 var subgroups: ForestSubgroups?
                 var shown = pool
@@ -160,19 +171,22 @@ extension PipelineStages {
                                                         subgroups: subgroups, direction: direction, labels: labels,
                                                         options: p.forestOptions(years: Self.years(studies)),
                                                         notEstimable: Self.notEstimable(effects.droppedRows ?? [])).onShownScale())
-            case "cumulative":
+            case .cumulative:
                 let rows = try context.decode([SensitivityRow].self, from: refs[2])
                 let sizes = Dictionary(effects.effects.compactMap { e in e.n1.map { (e.study, $0) } }, uniquingKeysWith: { a, _ in a })
                 return try Plots.cumulative(CumulativePlotInput(measure: effects.measure, rows: rows, overall: pool,
                                                                 direction: direction, labels: labels, options: p.forestOptions())
                                                 .onShownScale(sizes: sizes))
-            case "funnel":
+            case .funnel:
                 let bias = try context.decode(BiasArtifact.self, from: refs[2])
                 return try Plots.funnel(FunnelPlotInput(measure: effects.measure,
                                                         effects: try SmallStudy.studyEffects(effects.effects, method: pool.method),
                                                         centre: pool.pooled.estimate, level: pool.options.level,
                                                         trimAndFill: bias.trimfill, contours: true))
-            default:
+            case .bubble:
+                let studies = try context.decode(StudiesArtifact.self, from: refs[2])
+                return try Plots.bubble(try Self.bubbleInput(p, effects: effects, studies: studies))
+            case .leaveOneOut:
                 let rows = try context.decode([SensitivityRow].self, from: refs[2])
                 let sizes = Dictionary(effects.effects.compactMap { e in e.n1.map { (e.study, $0) } }, uniquingKeysWith: { a, _ in a })
                 return try Plots.leaveOneOut(LeaveOneOutPlotInput(measure: effects.measure, rows: rows, overall: pool,
@@ -186,6 +200,32 @@ extension PipelineStages {
 }
 
 extension PipelineStages {
+    /// The bubble plot's points and line: the meta-regression refitted from the effects (as the
+    /// result stage fits it), drawn along its first numeric moderator.
+    static func bubbleInput(_ p: PlotParameters, effects: EffectsArtifact, studies: StudiesArtifact) throws -> BubblePlotInput {
+        guard let columns = p.moderators, let options = p.pooling else { throw StageFailure("the bubble plot needs the analysis' moderators") }
+        let metadata = Dictionary(studies.rows.map { ($0.study, $0.metadata) }, uniquingKeysWith: { a, _ in a })
+        let moderators = columns.map { c in Moderator.column(c, cells: effects.effects.map { metadata[$0.study]?[c] ?? "" }) }
+        guard case let .numeric(name, values)? = moderators.first(where: \.isNumeric) else {
+            throw StageFailure("a bubble plot needs a numeric moderator, and \(columns.joined(separator: ", ")) are factors")
+        }
+        let method: PoolingMethod? = options.model == .fixed ? nil : options.method
+        let y = effects.effects.map(\.yi), v = effects.effects.map(\.vi)
+        do {
+            let fit = try MetaRegressionFit.fit(y: y, v: v, moderators: moderators, method: method, test: options.test,
+                                                level: options.level, convergence: options.convergence)
+            let line = try MetaRegressionFit.line(fit, moderators: moderators, along: name)
+            let points = effects.effects.indices.map { i in
+                BubblePoint(study: effects.effects[i].study, x: values[i], yi: y[i], weight: 1 / (v[i] + fit.tau2))
+            }
+            let others = fit.coefficients.map(\.term).filter { $0 != "intercept" && $0 != name }
+            return BubblePlotInput(measure: effects.measure, moderator: name, points: points, line: line, level: options.level,
+                                   heldAtMeans: others)
+        } catch {
+            throw StageFailure("cannot draw the bubble plot: the meta-regression cannot be fitted: \(error.message)")
+        }
+    }
+
     /// The dropped studies as "Not estimable" rows of a forest plot.
     static func notEstimable(_ rows: [DroppedRow]) -> [NotEstimableStudy] {
         rows.map { row in

@@ -55,7 +55,8 @@ enum ResultAssembly {
                                     method: s.analysis.method.rawValue, test: s.analysis.options.test.rawValue,
                                     studies: s.analysis.studies.map(\.study), pooled: .init(s.analysis.pooled),
                                     heterogeneity: s.analysis.heterogeneity.map(ResultDocument.HeterogeneityStats.init),
-                                    warnings: s.dropped.map { "study '\($0.study)' was left out: \($0.reason)" } + s.analysis.warnings)
+                                    warnings: s.dropped.map { "study '\($0.study)' was left out: \($0.reason)" } + s.analysis.warnings,
+                                    regression: s.regression)
         }
         let options = pool?.options ?? p.settings.pooling
         var settings = ResultDocument.Settings(profile: p.settings.profile.rawValue, smd: p.settings.smd.rawValue,
@@ -91,18 +92,17 @@ enum ResultAssembly {
         return doc
     }
 
-    /// The meta-regression of the analysis' effects on its moderator columns, with the analysis'
-    /// model, τ² estimator, test and level.
-    static func regression(_ columns: [String], effects: EffectsArtifact, studies: StudiesArtifact,
+    /// The meta-regression of effects on moderator columns (each study's cells in `metadata`, in the
+    /// order of `effects`), with the model, τ² estimator, test, level and convergence of `settings`.
+    static func regression(_ columns: [String], effects: [EffectSize], metadata: [[String: String]],
                            settings: ResolvedSettings) throws -> ResultDocument.Regression {
-        let metadata = Dictionary(studies.rows.map { ($0.study, $0.metadata) }, uniquingKeysWith: { a, _ in a })
-        let cells = columns.map { c in effects.effects.map { metadata[$0.study]?[c] ?? "" } }
-        let moderators = zip(columns, cells).map { Moderator.column($0, cells: $1) }
+        let moderators = columns.map { c in Moderator.column(c, cells: metadata.map { $0[c] ?? "" }) }
         let options = settings.pooling
         let method: PoolingMethod? = options.model == .fixed ? nil : options.method
         do {
-            let fit = try MetaRegressionFit.fit(y: effects.effects.map(\.yi), v: effects.effects.map(\.vi), moderators: moderators,
-                                                method: method, test: options.test, level: options.level)
+            let fit = try MetaRegressionFit.fit(y: effects.map(\.yi), v: effects.map(\.vi), moderators: moderators,
+                                                method: method, test: options.test, level: options.level,
+                                                convergence: options.convergence)
             return ResultDocument.Regression(fit, moderators: columns)
         } catch {
             throw StageFailure("the meta-regression cannot be fitted: \(error.message)")

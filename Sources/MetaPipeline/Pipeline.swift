@@ -91,6 +91,8 @@ public struct Scenario: Sendable {
     /// Which settings and rows differ from the main analysis, in words.
     public var changes: [String]
     public var studies: [SelectedStudy]
+    /// The moderators of the scenario's meta-regression: the analysis' unless it sets `moderators:`.
+    public var moderators: [String] = []
 }
 
 /// A qualitative meta-synthesis: reported themes grouped into analytic themes by a mapping table.

@@ -10,7 +10,7 @@ public enum PipelineLoader {
                           "syntheses", "comparisons", "not-pooled", "risk-of-bias", "prisma", "summary-of-findings"]
     static let analysisKeys = ["title", "description", "data", "where", "exclude", "columns", "labels", "subgroups", "moderators",
                                "sensitivity", "bias", "plots", "verify", "repeated-studies", "totals", "scale"] + SettingsSpec.keys
-    static let scenarioKeys = ["name", "description", "where", "exclude", "include", "set", "risk-of-bias"] + SettingsSpec.keys
+    static let scenarioKeys = ["name", "description", "where", "exclude", "include", "set", "risk-of-bias", "moderators"] + SettingsSpec.keys
     static let sensitivityKeys = ["leave-one-out", "cumulative", "scenarios"]
     static let plotKeys = ["kind", "formats", "dpi"] + Loader.plotOptionKeys
 
@@ -527,11 +527,15 @@ struct Loader {
             for item in items { if let b = reader.choice(item, BiasCheck.self, "small-study check") { bias.append(b) } }
         }
         var plots: [PlotSpec] = []
+        var bubbleNode: Node?
         if let n = value("plots"), let items = reader.list(n, "'plots' of \(what)") {
             for item in items {
                 if let p = readPlot(item, measure: settings.measure, subgroups: subgroups) {
                     if plots.contains(where: { $0.kind == p.kind }) { reader.error(item, "plot '\(p.kind.rawValue)' is listed twice") }
-                    else { plots.append(p) }
+                    else {
+                        plots.append(p)
+                        if p.kind == .bubble { bubbleNode = item }
+                    }
                 }
             }
             if plots.contains(where: { $0.kind == .leaveOneOut }) && !leaveOneOut {
@@ -554,7 +558,8 @@ struct Loader {
         var scenarios: [Scenario] = []
         for (index, scenarioNode) in scenarioNodes.enumerated() {
             if let s = readScenario(scenarioNode, index: index, analysis: what, base: selection, baseSettings: settingsSpec,
-                                    mainSettings: settings, columns: allLoaded ? columns : [], tablesDescription: tablesDescription,
+                                    mainSettings: settings, moderators: moderators, columns: allLoaded ? columns : [],
+                                    tablesDescription: tablesDescription,
                                     subgroups: subgroups, checkRows: allLoaded && !tableNames.isEmpty && studiesNamed && settingsRead) {
                 if scenarios.contains(where: { $0.name == s.name }) {
                     reader.error(scenarioNode, "two scenarios of \(what) are named '\(s.name)'; names must differ")
@@ -573,11 +578,14 @@ struct Loader {
         analysis.estimable = lastEstimable
         analysis.moderators = moderators
         if let n = moderatorsNode, !moderators.isEmpty, !studies.isEmpty {
-            let mods = moderators.map { c in Moderator.column(c, cells: studies.map { $0.metadata[c] ?? "" }) }
-            do {
-                _ = try MetaRegressionFit.design(mods, k: studies.count)
-            } catch {
-                reader.error(n, "the meta-regression of \(what) cannot be fitted: \(error.message)")
+            checkRegression(moderators, studies: studies, settings: settings, at: n, what: what)
+        }
+        if let n = bubbleNode {
+            if moderators.isEmpty {
+                reader.error(n, "a bubble plot draws the effects against a moderator of a meta-regression, and \(what) has no 'moderators'; add moderators: [column] or remove the plot")
+            } else if !studies.isEmpty,
+                      !moderators.contains(where: { c in Moderator.column(c, cells: studies.map { $0.metadata[c] ?? "" }).isNumeric }) {
+                reader.error(n, "a bubble plot draws the effects against a numeric moderator, and every moderator of \(what) (\(moderators.joined(separator: ", "))) is a factor; add a numeric moderator or remove the plot")
             }
         }
         if let n = value("totals"), let t = reader.choice(n, Totals.self, "'totals' setting") {
@@ -848,7 +856,8 @@ struct Loader {
     // MARK: Scenarios
 
     mutating func readScenario(_ node: Node, index: Int, analysis: String, base: SelectionSpec, baseSettings: SettingsSpec,
-                               mainSettings: ResolvedSettings, columns: Set<String>, tablesDescription: String,
+                               mainSettings: ResolvedSettings, moderators baseModerators: [String], columns: Set<String>,
+                               tablesDescription: String,
                                subgroups: [String], checkRows: Bool) -> Scenario? {
         let what = "scenario \(index + 1) of \(analysis)"
         guard let pairs = reader.mapping(node, what) else { return nil }
@@ -912,6 +921,23 @@ struct Loader {
                 changes += values.sorted(by: { $0.key < $1.key }).map { "\($0.key) = \($0.value) where \(describe(match))" }
             }
         }
+        // `moderators:` replaces the analysis' moderators for this scenario ([] fits no meta-regression).
+        var moderators = baseModerators
+        let moderatorsNode = value("moderators")
+        if let n = moderatorsNode {
+            var listed: [String] = []
+            if let names = reader.names(n, "'moderators' of \(named)") {
+                for (column, node) in names {
+                    checkColumn(column, node: node, columns: columns, tablesDescription: tablesDescription)
+                    if listed.contains(column) { reader.error(node, "moderator column '\(column)' is listed twice") }
+                    else { listed.append(column) }
+                }
+            }
+            if listed != baseModerators {
+                changes.append(listed.isEmpty ? "no meta-regression" : "moderators \(listed.joined(separator: ", "))")
+            }
+            moderators = listed
+        }
         let beforeSettings = errorCount
         let scenarioSpec = readSettings(pairs)
         let settingsRead = errorCount == beforeSettings
@@ -942,10 +968,13 @@ struct Loader {
                 }
             }
             studies = selected
+            if !moderators.isEmpty, !effects.isEmpty, problems.isEmpty && effectProblems.isEmpty && clean {
+                checkRegression(moderators, studies: effects.map(\.0), settings: settings, at: moderatorsNode ?? nameNode, what: named)
+            }
         }
         let description = value("description").flatMap { reader.string($0, "'description'") }
         return Scenario(name: name, description: description, origin: reader.location(nameNode), selection: selection,
-                        settings: settings, changes: changes, studies: studies)
+                        settings: settings, changes: changes, studies: studies, moderators: moderators)
     }
 
     /// What a scenario's rows actually change, in words: the studies it leaves out and adds
@@ -965,6 +994,23 @@ struct Loader {
         match.map { "\($0.column) = \($0.values.joined(separator: " or "))" }.joined(separator: ", ")
     }
 
+    /// A meta-regression that cannot be fitted is an error at its `moderators:`: a constant moderator,
+    /// k ≤ p, or a pooling method that does not weight by inverse variance.
+    mutating func checkRegression(_ moderators: [String], studies: [SelectedStudy], settings: ResolvedSettings, at node: Node,
+                                  what: String) {
+        let method = settings.pooling.method
+        if method == .mh || method == .peto {
+            reader.error(node, "the meta-regression of \(what) weights studies by inverse variance, but the analysis pools by \(method == .mh ? "Mantel–Haenszel" : "Peto"); set method: IV (fixed effect) or a τ² estimator such as REML")
+            return
+        }
+        let mods = moderators.map { c in Moderator.column(c, cells: studies.map { $0.metadata[c] ?? "" }) }
+        do {
+            _ = try MetaRegressionFit.design(mods, k: studies.count)
+        } catch {
+            reader.error(node, "the meta-regression of \(what) cannot be fitted: \(error.message)")
+        }
+    }
+
     func settingChanges(from a: ResolvedSettings, to b: ResolvedSettings) -> [String] {
         var changes: [String] = []
         if a.profile != b.profile { changes.append("profile \(b.profile.rawValue)") }
@@ -976,6 +1022,13 @@ struct Loader {
         if a.pooling.level != b.pooling.level { changes.append("\(Int(b.pooling.level))% intervals") }
         if a.pooling.i2 != b.pooling.i2 { changes.append("I² \(b.pooling.i2.rawValue)-based") }
         if a.pooling.convergence != b.pooling.convergence { changes.append("convergence \(b.pooling.convergence.rawValue)") }
+        if a.pooling.predictionInterval != b.pooling.predictionInterval {
+            changes.append(b.pooling.predictionInterval ? "with a prediction interval" : "without a prediction interval")
+        }
+        if a.pooling.tau2ConfidenceInterval != b.pooling.tau2ConfidenceInterval {
+            changes.append(b.pooling.tau2ConfidenceInterval ? "with a CI for τ²" : "without a CI for τ²")
+        }
+        if a.direction != b.direction { changes.append("\(b.direction == .higher ? "higher" : "lower") values favour the intervention") }
         if a.missing != b.missing { changes.append(b.missing == .drop ? "rows with missing values left out" : "missing values are errors") }
         if a.prePostR != b.prePostR, let r = b.prePostR { changes.append("pre–post r \(r.formatted)") }
         return changes

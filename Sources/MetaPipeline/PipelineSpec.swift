@@ -37,6 +37,8 @@ public enum PlotKind: String, CaseIterable, Sendable, Codable, Hashable {
     case leaveOneOut = "leave-one-out"
     /// The cumulative meta-analysis, one row per study added.
     case cumulative
+    /// The effects against the first numeric moderator of a meta-regression, with its fitted line.
+    case bubble
 }
 
 /// Image formats for figures.

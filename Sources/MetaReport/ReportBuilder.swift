@@ -63,7 +63,7 @@ public enum ReportBuilder {
     }
 
     /// The meta-regression: coefficients on the analysis scale, the omnibus test, residual heterogeneity.
-    static func regressionSection(_ reg: ResultDocument.Regression, _ r: ResultDocument) -> ReportDocument.Section {
+    static func regressionSection(_ reg: ResultDocument.Regression, _ r: ResultDocument, scenario: String? = nil) -> ReportDocument.Section {
         let knha = reg.qm.df2 != nil
         let rows: [[[ReportDocument.Inline]]] = reg.coefficients.map { c in
             [[.text(c.term)], [.text(Format.fixed(c.estimate, 4))], [.text(Format.fixed(c.se, 4))],
@@ -83,7 +83,9 @@ public enum ReportBuilder {
         if reg.k - reg.p < 5 || reg.k < 10 {
             text += " With k = \(reg.k) the regression has little power and its coefficients cannot be judged reliably."
         }
-        return .init(id: anchor(r.analysis) + "-regression", title: "\(r.title): meta-regression", level: 3,
+        let id = anchor(r.analysis) + "-regression" + (scenario.map { "-" + anchor($0) } ?? "")
+        let title = "\(r.title): meta-regression" + (scenario.map { ", scenario \($0)" } ?? "")
+        return .init(id: id, title: title, level: 3,
                      blocks: [.paragraph([.text(text)]),
                               .table(.init(caption: nil, header: ["Term", "Estimate", "SE", knha ? "t" : "z", "P", ci],
                                            rows: rows, numeric: [1, 2, 3, 4, 5]))])
@@ -347,7 +349,9 @@ public enum ReportBuilder {
             sections.append(.init(id: anchor(r.analysis) + "-leave-one-out", title: "\(r.title): leave-one-out", level: 3, blocks: b))
         }
         if let reg = r.regression {
-            sections.append(regressionSection(reg, r))
+            var section = regressionSection(reg, r)
+            for f in a.figures where f.kind == "bubble" { section.blocks.append(.figure(f)) }
+            sections.append(section)
         }
         if let cumulative = r.cumulative {
             let rows: [[[ReportDocument.Inline]]] = cumulative.map { row in
@@ -395,6 +399,7 @@ public enum ReportBuilder {
             sections.append(.init(id: anchor(r.analysis) + "-scenarios", title: "\(r.title): sensitivity analyses", level: 3,
                                   blocks: [.table(.init(caption: nil, header: ["Scenario", "Changes", "k", "Estimate [\(ci)]", "P", "I²", "τ²"],
                                                         rows: rows, numeric: [2, 3, 4, 5, 6]))]))
+            for s in scenarios { if let reg = s.regression { sections.append(regressionSection(reg, r, scenario: s.name)) } }
         }
         if let v = a.verification { sections.append(verification(v, analysis: r)) }
         if !r.warnings.isEmpty {

@@ -331,12 +331,14 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public var pooled: Pooled
         public var heterogeneity: HeterogeneityStats?
         public var warnings: [String]
+        /// The scenario's meta-regression (its own moderators, or the analysis').
+        public var regression: Regression?
         public init(name: String, description: String?, changes: [String], k: Int, measure: String, model: String,
                     method: String, test: String, studies: [String], pooled: Pooled, heterogeneity: HeterogeneityStats?,
-                    warnings: [String]) {
+                    warnings: [String], regression: Regression? = nil) {
             self.name = name; self.description = description; self.changes = changes; self.k = k; self.measure = measure
             self.model = model; self.method = method; self.test = test; self.studies = studies; self.pooled = pooled
-            self.heterogeneity = heterogeneity; self.warnings = warnings
+            self.heterogeneity = heterogeneity; self.warnings = warnings; self.regression = regression
         }
     }
 }

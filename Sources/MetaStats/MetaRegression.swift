@@ -25,7 +25,7 @@ public enum MetaRegressionError: Error, Sendable, Hashable {
         case .collinear(let term):
             return "term '\(term)' is a linear combination of the other terms (collinear moderators); remove one of them"
         case .unsupportedEstimator(let m):
-            return "meta-regression estimates τ² by DL, ML or REML (or a fixed-effect model), not \(m); choose one of them"
+            return "a meta-regression is fitted by inverse variance (a fixed-effects model or a τ² estimator: DL, REML, ML, PM, HE, SJ, EB, HS), not \(m); choose one of them"
         case .noConvergence(let n):
             return "the τ² iteration did not converge in \(n) iterations"
         }
@@ -86,6 +86,34 @@ public struct MetaRegression: Sendable, Hashable, Codable {
     /// Pseudo-R² in percent (metafor's): the share of τ² the moderators account for (mixed effects)
     /// or the adjusted R² of the weighted fit (fixed effects); nil without moderators.
     public var r2: Double?
+    /// The coefficients' covariance matrix (scaled under the Knapp–Hartung test) and the interval level.
+    public var covariance: [[Double]] = []
+    public var level: Double = 95
+
+    /// The fitted value at a design row (intercept first) with its level% confidence interval (t with
+    /// k − p df under the Knapp–Hartung test, normal otherwise).
+    public func predict(_ row: [Double]) -> (estimate: Double, ciLower: Double, ciUpper: Double) {
+        var estimate = 0.0, variance = 0.0
+        for a in row.indices {
+            estimate += row[a] * coefficients[a].estimate
+            for b in row.indices { variance += row[a] * covariance[a][b] * row[b] }
+        }
+        let alpha = 1 - level / 100
+        let crit = qmDF2.map { StudentT.upperQuantile(alpha / 2, df: Double($0)) } ?? Normal.upperQuantile(alpha / 2)
+        let se = max(0, variance).squareRoot()
+        return (estimate, estimate - crit * se, estimate + crit * se)
+    }
+}
+
+/// One point of a meta-regression's fitted line.
+public struct RegressionLinePoint: Sendable, Hashable, Codable {
+    public var x: Double
+    public var estimate: Double
+    public var ciLower: Double
+    public var ciUpper: Double
+    public init(x: Double, estimate: Double, ciLower: Double, ciUpper: Double) {
+        self.x = x; self.estimate = estimate; self.ciLower = ciLower; self.ciUpper = ciUpper
+    }
 }
 
 public enum MetaRegressionFit {
@@ -113,55 +141,47 @@ public enum MetaRegressionFit {
         return (terms, x)
     }
 
-    /// Fits y with variances v on the moderators. `method` nil (or `.iv`) is the fixed-effects model.
+    /// Fits y with variances v on the moderators. `method` nil (or `.iv`) is the fixed-effects model;
+    /// any τ² estimator of the pooled model (DL, REML, ML, PM, HE, SJ, EB, HS) gives the mixed-effects
+    /// model, with τ² estimated from the residuals of the moderators' fit as metafor's `rma(mods = …)`.
     public static func fit(y: [Double], v: [Double], moderators: [Moderator], method: PoolingMethod?, test: TestMethod = .z,
-                           level: Double = 95) throws(MetaRegressionError) -> MetaRegression {
+                           level: Double = 95, convergence: Convergence = .strict) throws(MetaRegressionError) -> MetaRegression {
         let k = y.count
         let (terms, x) = try design(moderators, k: k)
-        return try fit(y: y, v: v, x: x, terms: terms, method: method, test: test, level: level, withR2: !moderators.isEmpty)
+        return try fit(y: y, v: v, x: x, terms: terms, method: method, test: test, level: level, convergence: convergence,
+                       withR2: !moderators.isEmpty)
     }
 
     static func fit(y: [Double], v: [Double], x: [[Double]], terms: [String], method: PoolingMethod?, test: TestMethod,
-                    level: Double, withR2: Bool) throws(MetaRegressionError) -> MetaRegression {
+                    level: Double, convergence: Convergence, withR2: Bool) throws(MetaRegressionError) -> MetaRegression {
         let k = y.count, p = terms.count
         let estimator: TauEstimator?
         switch method {
         case nil, .iv?: estimator = nil
-        case .dl?: estimator = .dl
-        case .reml?: estimator = .reml
-        case .ml?: estimator = .ml
-        case let m?: throw .unsupportedEstimator(m.rawValue)
+        case let m?:
+            guard let e = m.tauEstimator else { throw .unsupportedEstimator(m.rawValue) }
+            estimator = e
         }
-        // Fixed-effect quantities: QE, and the typical within-study variance for I².
-        let fixed = try weighted(y: y, x: x, w: v.map { 1 / $0 }, terms: terms)
+        let design = Design(columns: (0..<p).map { a in x.map { $0[a] } }, k: k)
+        // Fixed-effect quantities: QE, and tr(P) for the typical within-study variance of I².
+        let fixedWeights = v.map { 1 / $0 }
+        let fixed = try weighted(y: y, design: design, w: fixedWeights, terms: terms)
         let qe = fixed.rss
-        let trP = fixed.traceP
+        let trP = fixedWeights.reduce(0, +)
+            - WeightedFit.traceTerm(inverse: fixed.fit.inverse, design: design, diagonal: fixedWeights.map { $0 * $0 })
         var tau2 = 0.0
-        switch estimator {
-        case .dl?:
-            tau2 = max(0, (qe - Double(k - p)) / trP)
-        case .reml?, .ml?:
-            tau2 = max(0, (qe - Double(k - p)) / trP)
-            var converged = false
-            for _ in 0..<10_000 {
-                let f = try weighted(y: y, x: x, w: v.map { 1 / ($0 + tau2) }, terms: terms)
-                let adj: Double
-                if estimator == .reml {
-                    adj = (f.pyPPy - f.traceP) / f.tracePP
-                } else {
-                    adj = (f.pyPPy - f.traceW) / f.traceWW
-                }
-                var step = adj
-                while tau2 + step < 0 { step /= 2 }
-                tau2 += step
-                if abs(step) < 1e-15 * max(1, tau2) || abs(step) < 1e-15 { converged = true; break }
+        if let estimator {
+            do {
+                tau2 = try TauSquared.estimate(estimator, y: y, v: v, design: design, convergence: convergence).tau2
+            } catch let StatsError.noConvergence(_, iterations, _) {
+                throw .noConvergence(iterations: iterations)
+            } catch {
+                throw .noConvergence(iterations: 0)
             }
-            if !converged { throw .noConvergence(iterations: 10_000) }
-        default: break
         }
         let w = v.map { 1 / ($0 + tau2) }
-        let f = try weighted(y: y, x: x, w: w, terms: terms)
-        var vb = f.inverse
+        let f = try weighted(y: y, design: design, w: w, terms: terms)
+        var vb = f.fit.inverse
         let knha = test == .knha
         var df2: Int?
         if knha {
@@ -169,20 +189,21 @@ public enum MetaRegressionFit {
             vb = vb.map { $0.map { $0 * s2 } }
             df2 = k - p
         }
+        let beta = f.fit.beta
         let alpha = 1 - level / 100
         let crit = df2.map { StudentT.upperQuantile(alpha / 2, df: Double($0)) } ?? Normal.upperQuantile(alpha / 2)
         var coefficients: [RegressionCoefficient] = []
         for j in 0..<p {
             let se = vb[j][j].squareRoot()
-            let stat = f.beta[j] / se
+            let stat = beta[j] / se
             let pv = df2.map { 2 * StudentT.ccdf(abs(stat), df: Double($0)) } ?? 2 * Normal.ccdf(abs(stat))
-            coefficients.append(RegressionCoefficient(term: terms[j], estimate: f.beta[j], se: se, statistic: stat, pValue: pv,
-                                                      ciLower: f.beta[j] - crit * se, ciUpper: f.beta[j] + crit * se))
+            coefficients.append(RegressionCoefficient(term: terms[j], estimate: beta[j], se: se, statistic: stat, pValue: pv,
+                                                      ciLower: beta[j] - crit * se, ciUpper: beta[j] + crit * se))
         }
         // QM: the coefficients but the intercept (all of them when there is only the intercept).
         let idx = p > 1 ? Array(1..<p) : [0]
         let sub = idx.map { i in idx.map { j in vb[i][j] } }
-        let b = idx.map { f.beta[$0] }
+        let b = idx.map { beta[$0] }
         var qm = 0.0
         if let inv = invert(sub) {
             for i in idx.indices { for j in idx.indices { qm += b[i] * inv[i][j] * b[j] } }
@@ -203,65 +224,56 @@ public enum MetaRegressionFit {
         var r2: Double?
         if withR2, estimator == nil {
             // metafor: the adjusted R² of the weighted least-squares fit.
-            let q0 = try weighted(y: y, x: x.map { [$0[0]] }, w: v.map { 1 / $0 }, terms: ["intercept"]).rss
+            let q0 = try weighted(y: y, design: .intercept(k), w: fixedWeights, terms: ["intercept"]).rss
             r2 = q0 > 0 ? max(0, 100 * (1 - (qe / q0) * Double(k - 1) / df)) : 0
         } else if withR2 {
-            let base = try fit(y: y, v: v, x: x.map { [$0[0]] }, terms: ["intercept"], method: method, test: .z, level: level, withR2: false)
+            let base = try fit(y: y, v: v, x: x.map { [$0[0]] }, terms: ["intercept"], method: method, test: .z, level: level,
+                               convergence: convergence, withR2: false)
             r2 = base.tau2 > 0 ? max(0, 100 * (base.tau2 - tau2) / base.tau2) : 0
         }
         return MetaRegression(k: k, p: p, coefficients: coefficients, qm: qm, qmDF: m, qmDF2: df2, qmPValue: qmP,
                               qe: qe, qeDF: k - p, qePValue: ChiSquared.ccdf(qe, df: Double(k - p)),
-                              tau2: tau2, i2: i2, h2: h2, r2: r2)
+                              tau2: tau2, i2: i2, h2: h2, r2: r2, covariance: vb, level: level)
     }
 
-    struct WeightedFit {
-        var beta: [Double]
-        var inverse: [[Double]]
-        /// (y − Xb)ᵀW(y − Xb) = yᵀPy.
-        var rss: Double
-        var traceP: Double
-        var tracePP: Double
-        var pyPPy: Double
-        var traceW: Double
-        var traceWW: Double
+    /// The fitted line along the numeric moderator `name` from its smallest to its largest value, with
+    /// every other term held at its mean over the studies (metafor's `regplot`), at `count` points.
+    public static func line(_ fit: MetaRegression, moderators: [Moderator], along name: String, count: Int = 101)
+        throws(MetaRegressionError) -> [RegressionLinePoint]
+    {
+        guard case let .numeric(_, values)? = moderators.first(where: { $0.name == name }) else { throw .constantModerator(name) }
+        let k = values.count
+        let (terms, x) = try design(moderators, k: k)
+        guard let j = terms.firstIndex(of: name), let lo = values.min(), let hi = values.max() else { throw .constantModerator(name) }
+        let means = (0..<terms.count).map { a in x.reduce(0) { $0 + $1[a] } / Double(k) }
+        return (0..<max(2, count)).map { i in
+            let g = i == count - 1 ? hi : lo + (hi - lo) * Double(i) / Double(max(2, count) - 1)
+            var row = means
+            row[j] = g
+            let p = fit.predict(row)
+            return RegressionLinePoint(x: g, estimate: p.estimate, ciLower: p.ciLower, ciUpper: p.ciUpper)
+        }
     }
 
-    /// Weighted least squares with P = W − WX(XᵀWX)⁻¹XᵀW.
-    static func weighted(y: [Double], x: [[Double]], w: [Double], terms: [String]) throws(MetaRegressionError) -> WeightedFit {
-        let k = y.count, p = x[0].count
+    /// The weighted least-squares fit and its residual sum of squares Σwᵢrᵢ² = y'Py; a design whose
+    /// X'WX is singular names the term that makes it so.
+    static func weighted(y: [Double], design: Design, w: [Double], terms: [String]) throws(MetaRegressionError)
+        -> (fit: WeightedFit, rss: Double)
+    {
+        let p = design.p
         var xtwx = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
-        var xtwy = [Double](repeating: 0, count: p)
-        for i in 0..<k {
-            for a in 0..<p {
-                xtwy[a] += x[i][a] * w[i] * y[i]
-                for b in 0..<p { xtwx[a][b] += x[i][a] * w[i] * x[i][b] }
-            }
+        for i in 0..<design.k {
+            for a in 0..<p { for b in 0..<p { xtwx[a][b] += design.columns[a][i] * w[i] * design.columns[b][i] } }
         }
-        guard let inv = invert(xtwx, terms: terms) else { throw .collinear(term: collinearTerm(xtwx, terms: terms)) }
-        let beta = (0..<p).map { a in (0..<p).reduce(0) { $0 + inv[a][$1] * xtwy[$1] } }
-        // P as a k×k matrix (k is small for meta-analyses).
-        var pm = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
-        for i in 0..<k {
-            for j in 0..<k {
-                var s = 0.0
-                for a in 0..<p { for b in 0..<p { s += x[i][a] * inv[a][b] * x[j][b] } }
-                pm[i][j] = (i == j ? w[i] : 0) - w[i] * s * w[j]
-            }
-        }
-        let py = (0..<k).map { i in (0..<k).reduce(0) { $0 + pm[i][$1] * y[$1] } }
-        let rss = zip(y, py).reduce(0) { $0 + $1.0 * $1.1 }
-        var traceP = 0.0, tracePP = 0.0
-        for i in 0..<k {
-            traceP += pm[i][i]
-            for j in 0..<k { tracePP += pm[i][j] * pm[j][i] }
-        }
-        let pyPPy = py.reduce(0) { $0 + $1 * $1 }
-        return WeightedFit(beta: beta, inverse: inv, rss: rss, traceP: traceP, tracePP: tracePP, pyPPy: pyPPy,
-                           traceW: w.reduce(0, +), traceWW: w.reduce(0) { $0 + $1 * $1 })
+        guard invert(xtwx) != nil else { throw .collinear(term: collinearTerm(xtwx, terms: terms)) }
+        let fit = WeightedFit(y: y, design: design, weights: w)
+        var rss = 0.0
+        for i in 0..<y.count { rss += w[i] * fit.residuals[i] * fit.residuals[i] }
+        return (fit, rss)
     }
 
     /// Gauss–Jordan inverse with partial pivoting; nil when singular (relative pivot below 1e-10).
-    static func invert(_ m: [[Double]], terms: [String] = []) -> [[Double]]? {
+    static func invert(_ m: [[Double]]) -> [[Double]]? {
         let n = m.count
         var a = m
         var inv = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }

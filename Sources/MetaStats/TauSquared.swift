@@ -179,11 +179,12 @@ enum TauSquared {
         return max(0, (q - Double(design.k)) / sw)
     }
 
-    /// Sidik & Jonkman (2005): from τ̂₀² = RSS_OLS / k (the biased variance of the yᵢ in the
-    /// intercept-only model), τ̂² = τ̂₀² · y'P(τ̂₀²)y / (k − p). Always > 0 unless all yᵢ are equal.
+    /// Sidik & Jonkman (2005): from τ̂₀² = Σ(yᵢ − ȳ)²/k (the biased variance of the yᵢ, taken around
+    /// their mean whatever the design, as metafor's `rma(method = "SJ")` with moderators),
+    /// τ̂² = τ̂₀² · y'P(τ̂₀²)y / (k − p). Always > 0 unless all yᵢ are equal.
     static func sidikJonkman(y: [Double], v: [Double], design: Design) -> Double {
         let ones = Array(repeating: 1.0, count: y.count)
-        let ols = WeightedFit(y: y, design: design, weights: ones)
+        let ols = WeightedFit(y: y, design: .intercept(design.k), weights: ones)
         let tau0 = ols.residuals.reduce(0) { $0 + $1 * $1 } / Double(design.k)
         let w = v.map { 1 / ($0 + tau0) }
         let fit = WeightedFit(y: y, design: design, weights: w)

@@ -4,7 +4,8 @@ import Testing
 @testable import MetaStats
 
 /// Meta-regression of the BCG log risk ratios against metafor (Fixtures/metareg.R, fits to machine
-/// precision): absolute latitude (numeric) and allocation (factor, reference "alternate").
+/// precision): absolute latitude (numeric) and allocation (factor, reference "alternate"), under every τ²
+/// estimator, the fixed-effects model, and the z and Knapp–Hartung tests.
 @Suite struct MetaRegressionTests {
     nonisolated(unsafe) static let ref = try! loadJSON("metareg.metafor.json", bundle: .module)
     static var y: [Double] { ref.doubles("yi") }
@@ -12,7 +13,7 @@ import Testing
     static var ablat: Moderator { .numeric(name: "ablat", values: ref.doubles("ablat")) }
     static var alloc: Moderator { .factor(name: "alloc", values: ref["alloc"] as! [String]) }
 
-    static let cases: [(String, PoolingMethod?, TestMethod)] = ["REML", "ML", "DL", "FE"].flatMap { m in
+    static let cases: [(String, PoolingMethod?, TestMethod)] = ["REML", "ML", "DL", "FE", "PM", "HE", "SJ", "EB", "HS"].flatMap { m in
         (m == "FE" ? ["z"] : ["z", "knha"]).map { t in
             (m, m == "FE" ? nil : PoolingMethod(rawValue: m)!, TestMethod(rawValue: t)!)
         }
@@ -59,6 +60,29 @@ import Testing
         // metafor's intercept-only fit
         expectClose(fit.tau2, Self.ref.object("none_REML").double("tau2"), rel: Tolerance.metafor, "tau2 vs metafor")
         #expect(fit.r2 == nil)
+    }
+
+    /// The bubble plot's line against metafor's `predict(rma(…), newmods = …)`: its ends at the smallest
+    /// and largest latitude, and a prediction between them; allocation held at its means.
+    @Test(arguments: [("line_ablat_REML_knha", PoolingMethod.reml, TestMethod.knha, false), ("line_ablat_alloc_DL_z", .dl, .z, true)])
+    func fittedLineMatchesMetaforPredict(_ key: String, _ method: PoolingMethod, _ test: TestMethod, _ withFactor: Bool) throws {
+        let moderators = withFactor ? [Self.ablat, Self.alloc] : [Self.ablat]
+        let fit = try MetaRegressionFit.fit(y: Self.y, v: Self.v, moderators: moderators, method: method, test: test)
+        let line = try MetaRegressionFit.line(fit, moderators: moderators, along: "ablat")
+        let r = Self.ref.object(key)
+        let (pred, lower, upper) = (r.doubles("pred"), r.doubles("ci_lower"), r.doubles("ci_upper"))
+        #expect(line.count == 101 && line.first?.x == 13 && line.last?.x == 55)
+        for (point, i) in [(line.first!, 0), (line.last!, 2)] {
+            expectClose(point.estimate, pred[i], rel: Tolerance.metafor, "\(key) fit at \(point.x)")
+            expectClose(point.ciLower, lower[i], rel: Tolerance.metafor, "\(key) lower at \(point.x)")
+            expectClose(point.ciUpper, upper[i], rel: Tolerance.metafor, "\(key) upper at \(point.x)")
+        }
+        let alloc = Self.ref["alloc"] as! [String]
+        let share = { (level: String) in Double(alloc.filter { $0 == level }.count) / Double(alloc.count) }
+        let middle = fit.predict(withFactor ? [1, 33, share("random"), share("systematic")] : [1, 33])
+        expectClose(middle.estimate, pred[1], rel: Tolerance.metafor, "\(key) fit at 33")
+        expectClose(middle.ciLower, lower[1], rel: Tolerance.metafor, "\(key) lower at 33")
+        expectClose(middle.ciUpper, upper[1], rel: Tolerance.metafor, "\(key) upper at 33")
     }
 
     @Test func constantCollinearAndTooFewAreErrors() {

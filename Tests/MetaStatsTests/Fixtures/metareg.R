@@ -16,7 +16,7 @@ one <- function(r, r2 = TRUE) {
   if (r2 && !is.null(r$R2)) l$r2 <- r$R2
   l
 }
-for (m in c("REML", "ML", "DL", "FE")) {
+for (m in c("REML", "ML", "DL", "FE", "PM", "HE", "SJ", "EB", "HS")) {
   for (test in c("z", "knha")) {
     if (m == "FE" && test == "knha") next
     key <- paste0("ablat_", m, "_", test)
@@ -26,4 +26,14 @@ for (m in c("REML", "ML", "DL", "FE")) {
   }
 }
 out$none_REML <- one(rma(yi, vi, data = dat, method = "REML", control = ctrl))
+# The bubble plot's line: predictions along ablat (other terms at their means, as regplot draws it).
+line <- function(r, newmods) {
+  p <- predict(r, newmods = newmods)
+  list(x = c(as.matrix(newmods)[, 1]), pred = c(p$pred), ci_lower = c(p$ci.lb), ci_upper = c(p$ci.ub))
+}
+at <- c(13, 33, 55)
+out$line_ablat_REML_knha <- line(rma(yi, vi, mods = ~ ablat, data = dat, method = "REML", test = "knha", control = ctrl), at)
+X <- model.matrix(~ ablat + factor(alloc), data = dat)
+out$line_ablat_alloc_DL_z <- line(rma(yi, vi, mods = ~ ablat + factor(alloc), data = dat, method = "DL", control = ctrl),
+                                  cbind(at, mean(X[, 3]), mean(X[, 4])))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "metareg.metafor.json")
