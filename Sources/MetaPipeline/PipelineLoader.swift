@@ -1022,10 +1022,12 @@ struct Loader {
         if a.pooling.level != b.pooling.level { changes.append("\(Int(b.pooling.level))% intervals") }
         if a.pooling.i2 != b.pooling.i2 { changes.append("I² \(b.pooling.i2.rawValue)-based") }
         if a.pooling.convergence != b.pooling.convergence { changes.append("convergence \(b.pooling.convergence.rawValue)") }
-        if a.pooling.predictionInterval != b.pooling.predictionInterval {
+        // Interval settings matter only for random effects (a fixed-effect model has neither).
+        let bothRandom = a.pooling.model == .random && b.pooling.model == .random
+        if bothRandom, a.pooling.predictionInterval != b.pooling.predictionInterval {
             changes.append(b.pooling.predictionInterval ? "with a prediction interval" : "without a prediction interval")
         }
-        if a.pooling.tau2ConfidenceInterval != b.pooling.tau2ConfidenceInterval {
+        if bothRandom, a.pooling.tau2ConfidenceInterval != b.pooling.tau2ConfidenceInterval {
             changes.append(b.pooling.tau2ConfidenceInterval ? "with a CI for τ²" : "without a CI for τ²")
         }
         if a.direction != b.direction { changes.append("\(b.direction == .higher ? "higher" : "lower") values favour the intervention") }

@@ -69,6 +69,28 @@ let countsCSV = """
         #expect(d.first?.hasPrefix("pipeline.yaml:8:13: error: analysis 'a' has model random with method IV; IV is a fixed-effect method; for random effects name a τ² estimator (DL, REML, PM, …), or use model: fixed") == true, "\(d)")
     }
 
+    /// Every setting a scenario changes is named in its changes, so none is warned "changes nothing".
+    @Test func scenarioChangingOnlyIntervalsOrDirectionSaysSo() throws {
+        let p = try ScratchPipeline(["counts.csv": countsCSV, "pipeline.yaml": """
+            pipeline: s
+            data: {counts: counts.csv}
+            analyses:
+              a:
+                data: counts
+                measure: OR
+                sensitivity:
+                  scenarios:
+                    - {name: no PI, prediction-interval: false}
+                    - {name: no tau2 CI, tau2-ci: false}
+                    - {name: other direction, direction: higher}
+
+            """])
+        #expect(p.diagnostics().isEmpty, "\(p.diagnostics())")
+        let scenarios = try p.pipeline().analyses[0].scenarios
+        #expect(scenarios.map(\.changes) == [["without a prediction interval"], ["without a CI for τ²"],
+                                              ["higher values favour the intervention"]])
+    }
+
     @Test func inheritedMethodIsNamedInTheError() throws {
         let p = try ScratchPipeline(["counts.csv": countsCSV, "pipeline.yaml": """
             pipeline: s
