@@ -63,8 +63,11 @@ extension ReportAssembly {
                         let diff = est - base
                         absolute = "\(base) per 1,000 with control (\(o.assumedRisk == nil ? "median control-arm risk" : "assumed")); \(est) per 1,000 (\(min(lo, hi)) to \(max(lo, hi))) with the intervention: \(abs(diff)) \(diff <= 0 ? "fewer" : "more") per 1,000"
                     }
-                } else if r.measure == "SMD" {
-                    absolute = "\(Findings.smdSize(p.estimate).prefix(1).uppercased() + Findings.smdSize(p.estimate).dropFirst()) (SMD \(Findings.fixed(p.estimate, 2)); 0.2 small, 0.5 moderate, 0.8 large)"
+                } else if ["SMD", "SMCR", "SMCC"].contains(r.measure) {
+                    // A standardised mean change reads on the SMD's scale (Cochrane Handbook 15.5.3.1).
+                    let size = Findings.smdSize(p.estimate)
+                    let words = r.measure == "SMD" ? size : size.replacingOccurrences(of: "difference", with: "change")
+                    absolute = "\(words.prefix(1).uppercased() + words.dropFirst()) (\(r.measure) \(Findings.fixed(p.estimate, 2)); 0.2 small, 0.5 moderate, 0.8 large)"
                 }
             }
             let weights = r.studies.map { ($0.study, $0.weight) }

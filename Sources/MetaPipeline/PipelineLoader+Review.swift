@@ -391,7 +391,11 @@ extension Loader {
                 case .continuous(let a): n.participants = a.n1 + a.n2
                 case .binary(let c): n.participants = c.total1 + c.total2; n.controlRisk = c.total2 > 0 ? c.events2 / c.total2 : nil
                 case let .tStatistic(n1, n2, _): n.participants = n1 + n2
-                default: break
+                case .correlation(_, let size): n.participants = size
+                case .proportion(_, let total): n.participants = total
+                case .prePost(let p): n.participants = p.n
+                case .pairedT(let size, _): n.participants = size
+                case .rates, .generic, .genericSE, .genericCI: break
                 }
                 n.riskOfBiasLevel = judged[s.input.study]
                 numbers[s.input.study] = n

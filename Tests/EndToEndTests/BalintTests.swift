@@ -122,6 +122,34 @@ import Testing
                      scenarios["Cheng 2019 with the printed control n of 240"]!, "\(analysis) n2 = 240")
     }
 
+    /// The single-arm before/after estimates (SMCR with an assumed pre–post r) against metafor:
+    /// summary(escalc("SMCR", m1i = post, m2i = pre, sd1i = sd_pre, ni = n, ri = r)) for r = 0.5, 0.3, 0.7.
+    @Test(arguments: [
+        ("communication-prepost", 3.2180061030527, [0.5: (2.128701421801, 4.307310784304), 0.3: (2.093989259313, 4.342022946792),
+                                                     0.7: (2.164556762941, 4.271455443165)]),
+        ("anxiety-prepost", -0.9453089183656, [0.5: (-1.416810342096, -0.473807494635), 0.3: (-1.478016092816, -0.412601743915),
+                                                0.7: (-1.346370324448, -0.544247512283)]),
+    ])
+    func prePostEstimatesMatchMetafor(_ analysis: String, _ yi: Double, _ ci: [Double: (Double, Double)]) throws {
+        let result = Self.run.results[analysis]!
+        let pooled = result["pooled"] as! [String: Any]
+        #expect(result["k"] as? Int == 1)
+        expectClose(pooled["estimate"] as? Double, yi, rel: 1e-9, "\(analysis) SMCR")
+        expectClose(pooled["ci_lower"] as? Double, ci[0.5]!.0, rel: 1e-9, "\(analysis) lower, r = 0.5")
+        expectClose(pooled["ci_upper"] as? Double, ci[0.5]!.1, rel: 1e-9, "\(analysis) upper, r = 0.5")
+        for scenario in result["sensitivity"] as! [[String: Any]] {
+            let r = (scenario["name"] as! String).hasSuffix("0.3") ? 0.3 : 0.7
+            let p = scenario["pooled"] as! [String: Any]
+            expectClose(p["estimate"] as? Double, yi, rel: 1e-9, "\(analysis) r = \(r): the estimate does not depend on r")
+            expectClose(p["ci_lower"] as? Double, ci[r]!.0, rel: 1e-9, "\(analysis) lower, r = \(r)")
+            expectClose(p["ci_upper"] as? Double, ci[r]!.1, rel: 1e-9, "\(analysis) upper, r = \(r)")
+            #expect(scenario["changes"] as? [String] == ["pre–post r \(r)"])
+        }
+        if analysis == "communication-prepost" {
+            #expect((result["warnings"] as? [String] ?? []).contains { $0.contains("Zhang Y 2024") }, "the study without n is named")
+        }
+    }
+
     @Test func separateRunsWriteTheSameBytes() throws {
         // Hash seeds differ from process to process, so any output that follows a dictionary's
         // order would differ between these runs.
@@ -143,7 +171,7 @@ import Testing
         let yaml = try String(contentsOf: Self.repository.appendingPathComponent("pipelines/balint.yaml"), encoding: .utf8)
         let analyses = yaml.components(separatedBy: "\nanalyses:\n")[1].components(separatedBy: "\ncomparisons:\n")[0]
         let titles = analyses.split(separator: "\n").filter { $0.hasPrefix("    title: ") }.map { $0.dropFirst(11) }
-        #expect(titles.count == 4)
+        #expect(titles.count == 6)
         for title in titles { #expect(html.contains(String(title)), "\(title)") }
         for text in ["Pools not computed", "Communication, Balint group vs control", "Qualitative meta-synthesis",
                      "Our pools beside the published ones", "Xu 2025", "Gong 2024", "https://doi.org/10.1186/s12909-020-02316-w",
@@ -177,7 +205,7 @@ import Testing
         let project = BalintTests.run.project
         let html = try String(contentsOf: project.appendingPathComponent("outputs/balint/index.html"), encoding: .utf8)
         #expect(html.contains("Study selection (PRISMA 2020)"))
-        #expect(html.contains("Summary of findings, Balint group vs no intervention"))
+        #expect(html.contains("Summary of findings, Balint groups"))
         let svg = try String(contentsOf: project.appendingPathComponent("outputs/balint/prisma/flow.svg"), encoding: .utf8)
         // The public counts, and the boxes the public sources do not give.
         for text in ["Studies included in review (n = 56)", "In a quantitative synthesis (n = 45)",
@@ -185,11 +213,16 @@ import Testing
             #expect(svg.contains(text), "\(text)")
         }
         let rows = try loadCSV(at: project.appendingPathComponent("outputs/balint/summary-of-findings.csv"))
-        #expect(rows.count == 4)
-        // Certainty = high less the downgrades argued in the YAML: 1 + 2 + 1, 1 + 2 + 1, 1 + 1, 1 + 2 + 1.
-        #expect(rows.map { $0["certainty"] ?? "" } == ["very low", "very low", "low", "very low"])
-        // Every pool is an SMD; its size is named by the Handbook's rule of thumb.
-        #expect(rows.allSatisfy { ($0["relative_effect"] ?? "").hasPrefix("SMD ") })
-        #expect(rows.map { $0["studies"] ?? "" } == ["3", "4", "3", "3"])
+        #expect(rows.count == 6)
+        // Certainty = high less the downgrades argued in the YAML: 1 + 2 + 1, 1 + 2 + 1, 1 + 1, 1 + 2 + 1;
+        // the before/after estimates start low (not randomised comparisons) and lose 1 + 1 + 1.
+        #expect(rows.map { $0["certainty"] ?? "" } == ["very low", "very low", "low", "very low", "very low", "very low"])
+        // Controlled pools are SMDs, before/after estimates SMCRs; each size named by the Handbook's rule of thumb.
+        #expect(rows.prefix(4).allSatisfy { ($0["relative_effect"] ?? "").hasPrefix("SMD ") })
+        #expect(rows.suffix(2).map { $0["relative_effect"] ?? "" } == ["SMCR 3.22 [2.13, 4.31]", "SMCR -0.95 [-1.42, -0.47]"])
+        #expect(rows.suffix(2).map { $0["absolute_effect"] ?? "" } == ["A large change (SMCR 3.22; 0.2 small, 0.5 moderate, 0.8 large)",
+                                                                     "A large change (SMCR -0.95; 0.2 small, 0.5 moderate, 0.8 large)"])
+        #expect(rows.map { $0["studies"] ?? "" } == ["3", "4", "3", "3", "1", "1"])
+        #expect(rows.map { $0["participants"] ?? "" } == ["597", "362", "302", "302", "20", "25"])
     }
 }
