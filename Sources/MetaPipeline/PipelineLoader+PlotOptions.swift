@@ -61,11 +61,13 @@ extension Loader {
                 break
             }
         }
-        if let axisNode { spec.axis = readAxis(axisNode, log: measure.isRatio || spec.scale == .log) }
+        if let axisNode {
+            spec.axis = readAxis(axisNode, log: measure.isRatio || spec.scale == .log, proportion: [.pr, .plo, .pft].contains(measure))
+        }
     }
 
     /// `axis: {min, max, ticks}`: both ends required, min below max, ticks between them.
-    mutating func readAxis(_ node: Node, log: Bool) -> PlotAxisSpec? {
+    mutating func readAxis(_ node: Node, log: Bool, proportion: Bool = false) -> PlotAxisSpec? {
         guard let pairs = reader.mapping(node, "'axis'") else { return nil }
         reader.checkKeys(pairs, allowed: Self.axisKeys, in: "'axis'")
         reader.require(["min", "max"], in: pairs, at: node, what: "'axis'")
@@ -82,7 +84,12 @@ extension Loader {
             return nil
         }
         let null = log ? 1.0 : 0.0
-        if !(min < null && max > null) {
+        if proportion {
+            if min < 0 || max > 1 {
+                reader.error(node, "'axis' from \(min.formatted) to \(max.formatted) leaves the range of a proportion; give 'min' and 'max' within 0 and 1 (e.g. min: 0, max: 0.5)")
+                return nil
+            }
+        } else if !(min < null && max > null) {
             reader.error(node, "'axis' from \(min.formatted) to \(max.formatted) leaves out no effect (\(null.formatted)); the axis must contain it")
             return nil
         }

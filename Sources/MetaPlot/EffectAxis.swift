@@ -18,6 +18,8 @@ struct EffectAxis: Sendable, Hashable {
     var upper: Double
     var ticks: [Tick]
     var logScale: Bool
+    /// Whether the axis has a line of no effect (a proportion's axis has none).
+    var showsNull = true
 
     /// No effect on the analysis scale (log 1 = 0 for ratios).
     var null: Double { 0 }
@@ -33,7 +35,9 @@ struct EffectAxis: Sendable, Hashable {
     /// 0.1–10 (0.1 0.2 0.5 1 2 5 10), 0.05–20, 0.02–50, 0.01–100, 0.005–200, 0.002–500,
     /// 0.001–1000, then whole decades. Linear axes are ±L with L from 1, 2, 4 × 10ⁿ and ticks at
     /// −L, −L/2, 0, L/2, L.
-    static func make(log: Bool, needed: [Double], desired: [Double], range: AxisRange? = nil) throws(PlotError) -> EffectAxis {
+    static func make(log: Bool, needed: [Double], desired: [Double], range: AxisRange? = nil,
+                     proportion: Bool = false) throws(PlotError) -> EffectAxis {
+        if proportion { return try proportionAxis(range) }
         if let range { return try custom(range, log: log) }
         let neededExtent = needed.filter(\.isFinite).map(abs).max() ?? 0
         let desiredExtent = max(neededExtent, desired.filter(\.isFinite).map(abs).max() ?? 0)
@@ -45,6 +49,40 @@ struct EffectAxis: Sendable, Hashable {
         let limitNeeded = linearLimit(atLeast: neededExtent)
         let oneStepWider = linearLimit(atLeast: limitNeeded * 1.5)
         return linearAxis(limit: max(limitNeeded, min(linearLimit(atLeast: desiredExtent), oneStepWider)))
+    }
+
+    /// A proportion's axis: 0 to 1 (ticks every 0.2), or the user's range within [0, 1]; no line of
+    /// no effect.
+    static func proportionAxis(_ range: AxisRange?) throws(PlotError) -> EffectAxis {
+        let shown = { (x: Double) in Format.significant(x, 6) }
+        let (lower, upper) = (range?.min ?? 0, range?.max ?? 1)
+        guard lower.isFinite, upper.isFinite, lower < upper else {
+            throw .invalidOption(name: "axis", value: "\(shown(lower)) to \(shown(upper))", requirement: "'min' must be below 'max'")
+        }
+        guard lower >= 0, upper <= 1 else {
+            throw .invalidOption(name: "axis", value: "\(shown(lower)) to \(shown(upper))",
+                                 requirement: "a proportion's axis lies within 0 and 1 (e.g. min: 0, max: 0.5)")
+        }
+        var values: [Double]
+        if let given = range?.ticks {
+            if let stray = given.first(where: { !$0.isFinite || $0 < lower - 1e-12 || $0 > upper + 1e-12 }) {
+                throw .invalidOption(name: "axis tick", value: shown(stray),
+                                     requirement: "ticks must lie between min (\(shown(lower))) and max (\(shown(upper)))")
+            }
+            values = given
+        } else {
+            let step = niceStep((upper - lower) / 5)
+            values = stride(from: (lower / step).rounded(.up), through: (upper / step + 1e-9).rounded(.down), by: 1).map { $0 * step }
+            values += [lower, upper]
+        }
+        var unique: [Double] = []
+        for v in values.sorted() where !unique.contains(where: { abs($0 - v) <= 1e-9 }) { unique.append(v) }
+        let digits = unique.map(decimals).max() ?? 0
+        var axis = EffectAxis(lower: lower, upper: upper,
+                              ticks: unique.map { Tick(value: $0, label: $0 == 0 ? "0" : Format.fixed($0, min(digits, 6))) },
+                              logScale: false)
+        axis.showsNull = false
+        return axis
     }
 
     /// Upper ends of the log scales before whole decades take over, with their ticks.

@@ -56,6 +56,10 @@ struct PlotScale: Sendable, Hashable {
     /// Overrides `analysisScaleTitle` (ForestOptions.analysisScaleLabel).
     var analysisTitle: String?
 
+    /// A proportion (PR, and PLO or PFT shown as proportions): an axis from 0 to 1 with no line of
+    /// no effect and no "Favours" labels, since one group is compared with nothing.
+    var proportion = false
+
     init(title: String, log: Bool, digits: Int) {
         self.title = title
         self.log = log
@@ -69,6 +73,7 @@ struct PlotScale: Sendable, Hashable {
         log = measure.isRatio || (measure == .generic && options.logScale)
         digits = options.digits ?? Format.decimals(forMeasure: measure.rawValue)
         analysisTitle = options.analysisScaleLabel
+        proportion = measure == .pr
     }
 
     /// Header of the column that shows a study's own estimate for generic input: the analysis

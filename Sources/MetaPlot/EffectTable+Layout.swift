@@ -73,8 +73,8 @@ extension EffectTable {
 
         // "Favours" labels: each side of no effect, wrapped to a little more than half the plot.
         let favoursWidth = M.plotWidth / 2 + 30
-        let leftFavours = try canvas.wrapped(favours.left, M.body, maxWidth: favoursWidth)
-        let rightFavours = try canvas.wrapped(favours.right, M.body, maxWidth: favoursWidth)
+        let leftFavours = favours.left.isEmpty ? [] : try canvas.wrapped(favours.left, M.body, maxWidth: favoursWidth)
+        let rightFavours = favours.right.isEmpty ? [] : try canvas.wrapped(favours.right, M.body, maxWidth: favoursWidth)
         var leftFavoursMin = nullX - 5
         for line in leftFavours { leftFavoursMin = min(leftFavoursMin, nullX - 5 - (try canvas.width(line, M.body))) }
         var rightFavoursMax = nullX + 5
@@ -172,7 +172,7 @@ extension EffectTable {
         let axisY = tableBottom
 
         // Plot column: no-effect line, reference line, marks.
-        canvas.line(nullX, ruleY, nullX, axisY, stroke: M.thin, role: .nullLine)
+        if axis.showsNull { canvas.line(nullX, ruleY, nullX, axisY, stroke: M.thin, role: .nullLine) }
         if let reference, axis.contains(reference) {
             let rx = mapping.x(reference)
             canvas.line(rx, ruleY, rx, axisY, stroke: M.referenceStroke, role: .referenceLine)

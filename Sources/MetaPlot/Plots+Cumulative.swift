@@ -80,7 +80,8 @@ extension Plots {
             columns: [.init(header: "Studies")] + (random ? [.init(header: "Tau²")] : []) + [.init(header: "I²")],
             groups: [], effectHeader: (scale.title, "Cumulative, " + overall.methodHeading), rows: rows,
             footer: ["Each row pools the studies from the first down to that row, in the order shown."],
-            axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis),
-            favours: input.labels.sides(input.direction), reference: nil)
+            axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis,
+                                      proportion: scale.proportion),
+            favours: scale.proportion ? ("", "") : input.labels.sides(input.direction), reference: nil)
     }
 }

@@ -123,8 +123,9 @@ struct ForestTableBuilder {
             return EffectTable(
                 title: input.title, labelHeader: "Study or Subgroup", columns: columns, groups: groups,
                 effectHeader: (scale.title, input.analysis.methodHeading), rows: rows, footer: footer,
-                axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis),
-                favours: input.labels.sides(input.direction), reference: nil)
+                axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis,
+                                      proportion: scale.proportion),
+                favours: scale.proportion ? ("", "") : input.labels.sides(input.direction), reference: nil)
         }
         rows += summaryRows(pooled, members: Array(studies.indices), extra: Array(missing.indices),
                             label: "Total (\(level) CI)")
@@ -144,8 +145,9 @@ struct ForestTableBuilder {
         return EffectTable(
             title: input.title, labelHeader: "Study or Subgroup", columns: columns, groups: groups,
             effectHeader: (scale.title, input.analysis.methodHeading), rows: rows, footer: footer,
-            axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis),
-            favours: input.labels.sides(input.direction), reference: nil)
+            axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis,
+                                      proportion: scale.proportion),
+            favours: scale.proportion ? ("", "") : input.labels.sides(input.direction), reference: nil)
     }
 
     /// A subgroup section's heading: the user's label for the value, else "<column> = <value>"

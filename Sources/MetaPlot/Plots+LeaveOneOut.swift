@@ -46,7 +46,8 @@ extension Plots {
             title: input.title, labelHeader: "Study omitted", columns: [.init(header: "Tau²"), .init(header: "I²")],
             groups: [], effectHeader: (scale.title, overall.methodHeading), rows: rows,
             footer: ["Dashed line: the pooled estimate of all \(overall.k) studies."],
-            axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis),
-            favours: input.labels.sides(input.direction), reference: pooled.estimate)
+            axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis,
+                                      proportion: scale.proportion),
+            favours: scale.proportion ? ("", "") : input.labels.sides(input.direction), reference: pooled.estimate)
     }
 }

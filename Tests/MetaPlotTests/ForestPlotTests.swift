@@ -83,13 +83,10 @@ struct ForestPlotTests {
         #expect(LayoutChecks.shapes(layout, .studySquare).count == input.effects.count)
     }
 
-    @Test func thousandStudiesLayOutQuickly() throws {
+    /// 1,000 studies lay out with one row each (their speed is measured by `make bench`, not here).
+    @Test func thousandStudiesLayOut() throws {
         let input = try ForestScenario.k1000.input()
-        let clock = ContinuousClock()
-        var layout: PlotLayout?
-        let elapsed = try clock.measure { layout = try Plots.forest(input) }
-        #expect(elapsed < .seconds(1), "laying out 1,000 studies took \(elapsed)")
-        let height = try #require(layout).height
+        let height = try Plots.forest(input).height
         #expect(height > 1000 * 13, "1,000 rows need at least 13 pt each")
     }
 

@@ -74,11 +74,11 @@ struct LeaveOneOutPlotTests {
         #expect(try #require(LayoutChecks.box(layout, "Favours Control")).rect.minX > nullX)
     }
 
-    @Test func thousandRowsLayOutQuickly() throws {
+    /// 1,000 rows lay out with one row each (their speed is measured by `make bench`, not here).
+    @Test func thousandRowsLayOut() throws {
         let input = try LeaveOneOutScenario.k1000LongLabels.input()
-        let clock = ContinuousClock()
-        let elapsed = try clock.measure { _ = try Plots.leaveOneOut(input) }
-        #expect(elapsed < .seconds(1), "laying out 1,000 rows took \(elapsed)")
+        let layout = try Plots.leaveOneOut(input)
+        #expect(layout.height > 1000 * 13, "1,000 rows need at least 13 pt each")
     }
 
     @Test func badInputIsAnError() throws {
