@@ -1,9 +1,9 @@
-# metapipe — make analysis · make test · make bench · make clean
+# metapipe — make analysis · make test · make browser-check · make bench · make clean
 SWIFT ?= swift
 PACKAGES := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core
 RELEASE_BIN := .build/release/metapipe
 
-.PHONY: all deps build analysis test bench clean
+.PHONY: all deps build analysis test browser-check bench clean
 
 all: build
 
@@ -22,6 +22,13 @@ analysis: deps
 # The whole test suite (no R needed: reference numbers are fixtures).
 test: deps
 	$(SWIFT) test
+
+# Open every outputs/*/index.html in headless Chromium (Debian's package) at a 1280 px wide window;
+# fails on a console error, a figure that does not decode or a table wider than the window.
+browser-check:
+	@scripts/ensure-packages chromium
+	scripts/browser-check --self-test
+	scripts/browser-check
 
 # Speed and memory against R's metafor, written to bench/results.md.
 bench: deps

@@ -29,6 +29,8 @@ struct PlotParameters: Codable {
     var totals: Totals?
     /// The meta-regression's moderators (bubble plots only).
     var moderators: [String]?
+    /// Risk-of-bias columns of a forest plot (nil: none).
+    var riskOfBias: ForestRiskOfBiasParameters?
 
     /// The drawing options of a forest or cumulative plot.
     func forestOptions(years: [String: Int] = [:]) -> ForestOptions {
@@ -80,6 +82,9 @@ extension PipelineStages {
                 }
                 if a.totals != .overall { plotParameters.totals = a.totals }
                 if let column { plotParameters.subgroupLabels = plot.subgroupLabels?[column] }
+                if plot.kind == .forest, let name = plot.riskOfBias, let assessment = pipeline.riskOfBias.first(where: { $0.name == name }) {
+                    plotParameters.riskOfBias = ForestRiskOfBiasParameters(assessment, studies: a.studies.map(\.input.study))
+                }
                 let p = plotParameters
                 var inputs = [effectsRef, poolRef]
                 switch plot.kind {
@@ -107,7 +112,11 @@ extension PipelineStages {
                     }
                     return StageOutput(artifacts: ["figure.svg": svg], published: published)
                 })
-                figures.append(ReportParameters.FigureInfo(kind: name, caption: Self.caption(plot.kind, column: column, analysis: a),
+                var caption = Self.caption(plot.kind, column: column, analysis: a)
+                if let rob = p.riskOfBias {
+                    caption += " Right of the plot, each study's risk of bias\(rob.overallOnly ? " (overall judgement only)" : " by domain"); the letters are explained under the plot."
+                }
+                figures.append(ReportParameters.FigureInfo(kind: name, caption: caption,
                                                            files: files.map { String($0.dropFirst(pipeline.name.count + 1)) },
                                                            svg: stageID.rawValue))
             }
@@ -141,9 +150,10 @@ extension PipelineStages {
             guard p.kind == "forest", let options = p.pooling else {
                 throw StageFailure("cannot draw the \(p.kind) plot: no study has an estimable effect")
             }
-            let input = ForestPlotInput.nothingEstimable(measure: effects.measure, options: options, method: options.method,
+            var input = ForestPlotInput.nothingEstimable(measure: effects.measure, options: options, method: options.method,
                                                          studies: Self.notEstimable(effects.droppedRows ?? []),
                                                          direction: direction, labels: labels, plotOptions: p.forestOptions())
+            input.riskOfBias = p.riskOfBias?.columns
             let drawn = Result { () throws(PlotError) -> PlotLayout in try Plots.forest(input) }
             switch drawn {
             case .success(let layout): return layout
@@ -170,7 +180,8 @@ extension PipelineStages {
                 return try Plots.forest(ForestPlotInput(measure: effects.measure, analysis: shown, effects: effects.effects,
                                                         subgroups: subgroups, direction: direction, labels: labels,
                                                         options: p.forestOptions(years: Self.years(studies)),
-                                                        notEstimable: Self.notEstimable(effects.droppedRows ?? [])).onShownScale())
+                                                        notEstimable: Self.notEstimable(effects.droppedRows ?? []),
+                                                        riskOfBias: p.riskOfBias?.columns).onShownScale())
             case .cumulative:
                 let rows = try context.decode([SensitivityRow].self, from: refs[2])
                 let sizes = Dictionary(effects.effects.compactMap { e in e.n1.map { (e.study, $0) } }, uniquingKeysWith: { a, _ in a })
@@ -196,6 +207,36 @@ extension PipelineStages {
         } catch let error as PlotError {
             throw StageFailure("cannot draw the \(p.kind) plot: \(error.message)")
         }
+    }
+}
+
+/// The judgements a forest plot shows beside its studies: the assessment's domains and overall
+/// judgement for each study of the analysis (part of the plot stage's parameters, so that an edited
+/// judgement redraws the plot).
+struct ForestRiskOfBiasParameters: Codable {
+    var assessment: String
+    /// Domain headings in column order, the overall judgement last.
+    var domains: [String]
+    /// The judgements the legend lists, in its order.
+    var shown: [RiskOfBiasJudgement]
+    /// Study → one judgement per domain.
+    var judgements: [String: [RiskOfBiasJudgement]]
+    var overallOnly: Bool
+
+    init(_ a: RiskOfBiasAssessment, studies: [String]) {
+        assessment = a.name
+        domains = a.domains.map(\.title) + ["Overall risk of bias"]
+        shown = PipelineStages.shownJudgements(a)
+        let wanted = Set(studies)
+        judgements = Dictionary(a.rows.filter { wanted.contains($0.study) }.map { ($0.study, $0.domains + [$0.overall]) },
+                                uniquingKeysWith: { first, _ in first })
+        overallOnly = a.overallOnly
+    }
+
+    var columns: ForestRiskOfBias {
+        ForestRiskOfBias(domains: domains, categories: shown.map(PipelineStages.category),
+                         judgements: judgements.mapValues { $0.map { shown.firstIndex(of: $0) ?? 0 } },
+                         note: overallOnly ? "Only the overall judgement of each study is available; the domain-level judgements are not reported." : nil)
     }
 }
 

@@ -9,6 +9,8 @@ struct RiskOfBiasInfo: Codable {
     var figures: [ReportParameters.FigureInfo]
     /// Study → the titles of the analyses that pool it.
     var analyses: [String: [String]]
+    /// Studies the analyses pool that the assessment does not judge, in the analyses' order (nil: none).
+    var unjudged: [String]?
 }
 
 extension ReportParameters {
@@ -17,9 +19,13 @@ extension ReportParameters {
         for a in pipeline.analyses {
             for s in Set(a.studies.map(\.input.study)) { analyses[s, default: []].append(a.title) }
         }
+        var pooled: [String] = []
+        for a in pipeline.analyses { for s in a.studies.map(\.input.study) where !pooled.contains(s) { pooled.append(s) } }
         return pipeline.riskOfBias.map { a in
-            RiskOfBiasInfo(assessment: a, path: relativeToPipeline(a.path, pipelineFile: pipeline.file),
-                           figures: figures[a.name] ?? [], analyses: analyses.filter { k, _ in a.rows.contains { $0.study == k } })
+            let unjudged = pooled.filter { s in !a.rows.contains { $0.study == s } }
+            return RiskOfBiasInfo(assessment: a, path: relativeToPipeline(a.path, pipelineFile: pipeline.file),
+                                  figures: figures[a.name] ?? [], analyses: analyses.filter { k, _ in a.rows.contains { $0.study == k } },
+                                  unjudged: unjudged.isEmpty ? nil : unjudged)
         }
     }
 }
@@ -34,7 +40,8 @@ extension ReportAssembly {
             }
             let figures = info.figures.map { f in Figure(kind: f.kind, caption: f.caption, svg: f.svg.flatMap { svg[$0] }, files: f.files) }
             return RiskOfBiasReport(name: a.name, title: a.title, tool: a.tool.title, path: info.path,
-                                    domains: a.domains.map(\.column), domainTitles: a.domains.map(\.title), studies: rows, figures: figures)
+                                    domains: a.domains.map(\.column), domainTitles: a.domains.map(\.title), studies: rows, figures: figures,
+                                    unjudged: info.unjudged ?? [])
         }
     }
 }

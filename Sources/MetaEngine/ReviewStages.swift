@@ -57,8 +57,12 @@ extension PipelineStages {
         var figures: [String: [ReportParameters.FigureInfo]] = [:]
         for a in pipeline.riskOfBias where !a.rows.isEmpty {
             let folder = out(a.name)
-            for (figure, caption) in [("traffic-light", "Risk of bias of each study, by domain (traffic-light plot)."),
-                                      ("summary", "Risk of bias: share of studies at each judgement, by domain.")] {
+            let captions = a.overallOnly
+                ? [("traffic-light", "Overall risk of bias of each study (traffic-light plot)."),
+                   ("summary", "Overall risk of bias: share of studies at each judgement.")]
+                : [("traffic-light", "Risk of bias of each study, by domain (traffic-light plot)."),
+                   ("summary", "Risk of bias: share of studies at each judgement, by domain.")]
+            for (figure, caption) in captions {
                 let p = Parameters(assessment: a, figure: figure, renderer: rendererVersion)
                 let stageID = id("risk-of-bias:\(a.name):\(figure)")
                 stages.append(Stage(id: stageID, kind: "risk-of-bias", parameters: parameters(p), inputs: [],
@@ -81,7 +85,9 @@ extension PipelineStages {
                 let weighted = a.rows.allSatisfy { $0.weight != nil }
                 figures[a.name, default: []].append(ReportParameters.FigureInfo(
                     kind: "risk-of-bias-\(figure)",
-                    caption: figure == "summary" && weighted ? "Risk of bias: share of weight at each judgement, by domain." : caption,
+                    caption: figure == "summary" && weighted
+                        ? (a.overallOnly ? "Overall risk of bias: share of weight at each judgement." : "Risk of bias: share of weight at each judgement, by domain.")
+                        : caption,
                     files: ["png", "svg", "pdf"].map { "\(a.name)/\(figure).\($0)" }, svg: stageID.rawValue))
             }
         }

@@ -4,7 +4,7 @@ import Yams
 
 extension Loader {
     /// Keys of a plot entry beyond kind, formats and dpi.
-    static let plotOptionKeys = ["axis", "sort", "digits", "measure-label", "scale", "labels"]
+    static let plotOptionKeys = ["axis", "sort", "digits", "measure-label", "scale", "labels", "risk-of-bias"]
     static let axisKeys = ["min", "max", "ticks"]
 
     /// The drawing options of a plot entry: `axis: {min, max, ticks}`, `sort`, `digits`,
@@ -15,7 +15,7 @@ extension Loader {
         let tables: Set<PlotKind> = [.forest, .cumulative, .leaveOneOut]
         var axisNode: Node?
         for pair in pairs where Self.plotOptionKeys.contains(pair.key) {
-            let forestOnly = ["sort", "labels"].contains(pair.key)
+            let forestOnly = ["sort", "labels", "risk-of-bias"].contains(pair.key)
             if forestOnly ? spec.kind != .forest : !tables.contains(spec.kind) {
                 reader.error(pair.keyNode, "'\(pair.key)' applies to \(forestOnly ? "forest plots" : "forest, cumulative and leave-one-out plots"), not to a \(spec.kind.rawValue) plot; remove it")
                 continue
@@ -57,12 +57,50 @@ extension Loader {
                     labels[column.key] = map
                 }
                 spec.subgroupLabels = labels
+            case "risk-of-bias":
+                spec.riskOfBias = readForestRiskOfBias(pair.value)
             default:
                 break
             }
         }
         if let axisNode {
             spec.axis = readAxis(axisNode, log: measure.isRatio || spec.scale == .log, proportion: [.pr, .plo, .pft].contains(measure))
+        }
+    }
+
+    /// A forest plot's `risk-of-bias`: `true` (the pipeline's one assessment), `false`, or an
+    /// assessment's name. Returns the assessment's name, or nil for none.
+    mutating func readForestRiskOfBias(_ node: Node) -> String? {
+        let names = riskOfBias.map(\.name)
+        let example = "e.g. risk-of-bias: {rob: {tool: rob2, data: rob}}"
+        guard case .scalar(let s) = node, !YAMLReader.isNull(node) else {
+            reader.error(node, "'risk-of-bias' of a forest plot must be true, false or the name of a risk-of-bias assessment, not \(YAMLReader.describe(node))")
+            return nil
+        }
+        switch s.string.lowercased() {
+        case "false", "no", "off":
+            return nil
+        case "true", "yes", "on":
+            guard let first = names.first else {
+                reader.error(node, "the forest plot shows risk of bias, but the pipeline has no 'risk-of-bias' section; add one (\(example)) or remove this option")
+                return nil
+            }
+            if names.count > 1 {
+                reader.error(node, "the pipeline has \(names.count) risk-of-bias assessments (\(names.map { "'\(escapedForMessage($0))'" }.joined(separator: ", "))); name the one to show, e.g. risk-of-bias: \(first)")
+                return nil
+            }
+            return first
+        default:
+            let name = s.string.trimmingCharacters(in: .whitespaces)
+            guard names.contains(name) else {
+                var message = "the forest plot shows risk-of-bias assessment '\(escapedForMessage(name))', which the pipeline does not define"
+                if names.isEmpty { message += "; add a 'risk-of-bias' section (\(example))" }
+                else if let near = suggestion(for: name, among: names) { message += "; did you mean '\(near)'?" }
+                else { message += "; its assessments are \(names.map { "'\(escapedForMessage($0))'" }.joined(separator: ", "))" }
+                reader.error(node, message)
+                return nil
+            }
+            return name
         }
     }
 

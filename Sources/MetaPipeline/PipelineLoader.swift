@@ -172,6 +172,8 @@ struct Loader {
         var unavailable: [UnavailablePool] = []
         if let node = value("not-pooled") { unavailable = readUnavailable(node) }
         checkRiskOfBias(riskOfBias, analyses: analyses)
+        checkReportFolders(analyses: value("analyses"), syntheses: value("syntheses"), assessments: value("risk-of-bias"),
+                           prisma: value("prisma") != nil, summaryOfFindings: value("summary-of-findings") != nil)
         var pipeline = Pipeline(name: name, title: title, description: description, file: file, sources: sources, tables: tables,
                                 labels: Labels(labels), analyses: analyses, syntheses: syntheses, comparisons: comparisons,
                                 unavailable: unavailable, warnings: [])
@@ -181,6 +183,26 @@ struct Loader {
             pipeline.summaryOfFindings = readSummaryOfFindings(node, analyses: analyses, riskOfBias: riskOfBias)
         }
         return pipeline
+    }
+
+    /// Names of analyses, syntheses and risk-of-bias assessments are folders of the report, beside
+    /// the flow diagram's folder `prisma/` and the table `summary-of-findings.csv`: a name that is one
+    /// of those (when the pipeline has that section) would mix or overwrite their files.
+    mutating func checkReportFolders(analyses: Node?, syntheses: Node?, assessments: Node?, prisma: Bool, summaryOfFindings: Bool) {
+        var reserved: [String: String] = [:]
+        if prisma { reserved["prisma"] = "the PRISMA flow diagram's folder (prisma/)" }
+        if summaryOfFindings { reserved["summary-of-findings.csv"] = "the summary-of-findings table (summary-of-findings.csv)" }
+        guard !reserved.isEmpty else { return }
+        for (section, node, kind) in [("analyses", analyses, "analysis"), ("syntheses", syntheses, "synthesis"),
+                                      ("risk-of-bias", assessments, "risk-of-bias assessment")] {
+            guard let node, case .mapping(let mapping) = node else { continue }
+            for (key, _) in mapping {
+                guard case .scalar(let scalar) = key, let what = reserved[scalar.string.lowercased()] else { continue }
+                // The assessment named 'prisma' has its own message (read with the assessments).
+                if kind == "risk-of-bias assessment" && scalar.string == "prisma" { continue }
+                reader.error(key, "\(kind) name '\(escapedForMessage(scalar.string))' is also \(what), which the pipeline's '\(what.hasPrefix("the PRISMA") ? "prisma" : "summary-of-findings")' section writes; rename the \(kind) (e.g. '\(scalar.string.replacingOccurrences(of: ".csv", with: ""))-\(section == "analyses" ? "analysis" : section == "syntheses" ? "synthesis" : "rob")'), and its folder with it")
+            }
+        }
     }
 
     // MARK: Data

@@ -232,6 +232,8 @@ public struct PlotSpec: Sendable, Codable, Hashable {
     public var scale: PlotScaleKind?
     /// Subgroup column → value → heading of its section.
     public var subgroupLabels: [String: [String: String]]?
+    /// The risk-of-bias assessment whose judgements a forest plot shows beside it (RevMan's columns).
+    public var riskOfBias: String?
 
     public init(kind: PlotKind, formats: [ImageFormat] = [.png, .svg], dpi: Double = 150) {
         self.kind = kind

@@ -87,6 +87,20 @@ extension EffectTable {
         var contentRight = plotRight
         for tick in tickLabels { contentRight = max(contentRight, tick.x + tick.width / 2) }
         contentRight = max(contentRight, rightFavoursMax)
+
+        // Risk-of-bias columns right of everything above: one per domain, centred under their header.
+        typealias R = RiskOfBiasColumnMetrics
+        var robCentres: [Double] = []
+        var robSpan: (left: Double, right: Double)?
+        if let rob = riskOfBias {
+            let left = contentRight + M.sectionGap
+            var span = Double(rob.domains.count) * R.pitch
+            span = max(span, try canvas.width(R.header, M.bold))
+            let first = left + (span - Double(rob.domains.count) * R.pitch) / 2 + R.pitch / 2
+            robCentres = rob.domains.indices.map { first + Double($0) * R.pitch }
+            robSpan = (left, left + span)
+            contentRight = left + span
+        }
         let canvasWidth = contentRight + M.margin
 
         // Room for sentences: left of the plot inside the table; beside the axis labels below it.
@@ -129,9 +143,16 @@ extension EffectTable {
         let plotCentre = (plotLeft + plotRight) / 2
         try canvas.text(plotHeaderTop, x: plotCentre, centreY: headerTop, align: .middle, style: M.bold, role: .header)
         try canvas.text(plotHeaderBottom, x: plotCentre, centreY: headerBottom, align: .middle, style: M.bold, role: .header)
+        if let span = robSpan {
+            try canvas.text(R.header, x: (span.left + span.right) / 2, centreY: headerTop, align: .middle, style: M.bold, role: .header)
+            for (index, x) in robCentres.enumerated() {
+                try canvas.text(ForestRiskOfBias.letter(index), x: x, centreY: headerBottom, align: .middle, style: M.bold, role: .header)
+            }
+        }
         y += 2 * pitch + 2
         let ruleY = y
         canvas.line(labelLeft, ruleY, plotRight, ruleY, stroke: M.thin, role: .rule)
+        if let span = robSpan { canvas.line(span.left, ruleY, span.right, ruleY, stroke: M.thin, role: .rule) }
         y += 3
 
         // Rows.
@@ -165,6 +186,11 @@ extension EffectTable {
                     try canvas.text(effect, x: effectRight, centreY: centreY, align: .end, style: style, role: .effect)
                 }
                 if let mark = row.mark { marks.append((mark, centreY)) }
+                if let rob = riskOfBias, let judgements = row.judgements {
+                    for (x, judgement) in zip(robCentres, judgements) {
+                        try Plots.symbolDot(&canvas, rob.categories[judgement], centre: PlotPoint(x: x, y: centreY), diameter: R.dot)
+                    }
+                }
                 y += pitch
             }
         }
@@ -210,8 +236,28 @@ extension EffectTable {
                 footerY += pitch
             }
         }
-        let height = max(favoursBottom, footerY) + M.margin
-        return canvas.layout(width: canvasWidth, height: height)
+        var bottom = max(favoursBottom, footerY)
+        var width = canvasWidth
+        if let rob = riskOfBias {
+            let legendWidth = canvasWidth - 2 * M.margin
+            bottom += 8
+            bottom = try canvas.text(R.legendHeader, x: labelLeft, top: bottom, align: .start, style: M.bold, role: .legend).maxY + 2
+            for (index, domain) in rob.domains.enumerated() {
+                for line in try canvas.wrapped("(\(ForestRiskOfBias.letter(index))) \(domain)", M.body, maxWidth: legendWidth) {
+                    bottom = try canvas.text(line, x: labelLeft, top: bottom, align: .start, style: M.body, role: .legend).maxY
+                }
+            }
+            let legend = try Plots.judgementLegend(&canvas, rob.categories, left: labelLeft, top: bottom + 4, maxWidth: legendWidth, dot: R.dot)
+            bottom = legend.bottom
+            width = max(width, legend.right + M.margin)
+            if let note = rob.note {
+                bottom += 4
+                for line in try canvas.wrapped(note, TextStyle(size: 9, color: .grey), maxWidth: legendWidth) {
+                    bottom = try canvas.text(line, x: labelLeft, top: bottom, align: .start, style: TextStyle(size: 9, color: .grey), role: .note).maxY
+                }
+            }
+        }
+        return canvas.layout(width: width, height: bottom + M.margin)
     }
 
     /// Draws a square with its interval line, a diamond, or a prediction interval.

@@ -47,6 +47,8 @@ struct EffectTable: Sendable {
         var effect: String?
         var mark: Mark?
         var bold: Bool = false
+        /// One judgement (an index into `riskOfBias.categories`) per risk-of-bias column; nil: no dots.
+        var judgements: [Int]? = nil
 
         static func heading(_ text: String) -> Row { Row(kind: .heading, label: text, bold: true) }
         static func note(_ text: String) -> Row { Row(kind: .note, label: text) }
@@ -68,6 +70,8 @@ struct EffectTable: Sendable {
     var favours: (left: String, right: String)
     /// A dashed vertical reference line at this analysis-scale value (leave-one-out: all studies).
     var reference: Double?
+    /// Risk-of-bias columns right of the plot, with their legend below it.
+    var riskOfBias: ForestRiskOfBias? = nil
 }
 
 /// Sizes and spacing shared by the table plots, in points.

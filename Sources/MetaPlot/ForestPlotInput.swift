@@ -59,11 +59,13 @@ public struct ForestPlotInput: Sendable {
     public var options: ForestOptions
     /// Studies that could not be estimated, shown as "Not estimable" rows.
     public var notEstimable: [NotEstimableStudy]
+    /// Risk-of-bias dots beside the plot, one column per domain (RevMan's layout); nil: none.
+    public var riskOfBias: ForestRiskOfBias?
 
     public init(title: String? = nil, measure: EffectMeasure, analysis: MetaAnalysis, effects: [EffectSize],
                 subgroups: ForestSubgroups? = nil, direction: FavourableDirection = .higher,
                 labels: PlotLabels = .standard, options: ForestOptions = ForestOptions(),
-                notEstimable: [NotEstimableStudy] = []) {
+                notEstimable: [NotEstimableStudy] = [], riskOfBias: ForestRiskOfBias? = nil) {
         self.title = title
         self.measure = measure
         self.analysis = analysis
@@ -73,6 +75,7 @@ public struct ForestPlotInput: Sendable {
         self.labels = labels
         self.options = options
         self.notEstimable = notEstimable
+        self.riskOfBias = riskOfBias
     }
 }
 

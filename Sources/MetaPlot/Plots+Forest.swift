@@ -48,6 +48,14 @@ extension Plots {
             try check.require(subgroups.analysis.qBetween, "Q between subgroups of '\(subgroups.column)'")
             try check.require(subgroups.analysis.pValue, "the p-value of the test for subgroup differences")
         }
+        var input = input
+        if var rob = input.riskOfBias {
+            try rob.validate()
+            if (effects.map(\.study) + input.notEstimable.map(\.study)).contains(where: { rob.judgements[$0] == nil }) {
+                rob.note = [rob.note, "A study without dots has no risk-of-bias judgement."].compactMap { $0 }.joined(separator: " ")
+            }
+            input.riskOfBias = rob
+        }
         let listed = effects + input.notEstimable.map {
             EffectSize(study: $0.study, yi: 0, vi: 1, input: .variance, counts: $0.counts, arms: $0.arms, n1: $0.n1, n2: $0.n2)
         }
@@ -125,7 +133,7 @@ struct ForestTableBuilder {
                 effectHeader: (scale.title, input.analysis.methodHeading), rows: rows, footer: footer,
                 axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis,
                                       proportion: scale.proportion),
-                favours: scale.proportion ? ("", "") : input.labels.sides(input.direction), reference: nil)
+                favours: scale.proportion ? ("", "") : input.labels.sides(input.direction), reference: nil, riskOfBias: input.riskOfBias)
         }
         rows += summaryRows(pooled, members: Array(studies.indices), extra: Array(missing.indices),
                             label: "Total (\(level) CI)")
@@ -147,7 +155,7 @@ struct ForestTableBuilder {
             effectHeader: (scale.title, input.analysis.methodHeading), rows: rows, footer: footer,
             axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis,
                                       proportion: scale.proportion),
-            favours: scale.proportion ? ("", "") : input.labels.sides(input.direction), reference: nil)
+            favours: scale.proportion ? ("", "") : input.labels.sides(input.direction), reference: nil, riskOfBias: input.riskOfBias)
     }
 
     /// A subgroup section's heading: the user's label for the value, else "<column> = <value>"
@@ -204,7 +212,9 @@ struct ForestTableBuilder {
         case .generic(let totals):
             cells = [nil, nil] + (totals ? [study.n1.map(d.count), study.n2.map(d.count)] : [])
         }
-        return EffectTable.Row(kind: .entry, label: study.study, cells: cells + [nil], effect: "Not estimable")
+        var row = EffectTable.Row(kind: .entry, label: study.study, cells: cells + [nil], effect: "Not estimable")
+        row.judgements = input.riskOfBias?.judgements[study.study]
+        return row
     }
 
     /// Study indices in the plot's order (stable: ties keep the data's order).
@@ -303,10 +313,12 @@ struct ForestTableBuilder {
     func studyRow(_ index: Int) -> EffectTable.Row {
         let study = input.analysis.studies[index]
         let side = Self.squareSide(weight: study.weight, reference: referenceWeight)
-        return EffectTable.Row(
+        var row = EffectTable.Row(
             kind: .entry, label: input.effects[index].study, cells: cells(index),
             effect: scale.intervalText(study.yi, study.ciLower, study.ciUpper),
             mark: .square(estimate: study.yi, lower: study.ciLower, upper: study.ciUpper, side: side))
+        row.judgements = input.riskOfBias?.judgements[input.effects[index].study]
+        return row
     }
 
     /// The side of a study's square: area proportional to weight, the reference weight's square

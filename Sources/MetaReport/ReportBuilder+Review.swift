@@ -13,6 +13,8 @@ public struct RiskOfBiasReport: Codable, Sendable {
     public var domainTitles: [String]
     public var studies: [Study]
     public var figures: [Figure]
+    /// Studies the analyses pool that this assessment does not judge.
+    public var unjudged: [String]
 
     public struct Study: Codable, Sendable, Hashable {
         public var study: String
@@ -26,9 +28,9 @@ public struct RiskOfBiasReport: Codable, Sendable {
     }
 
     public init(name: String, title: String, tool: String, path: String, domains: [String], domainTitles: [String],
-                studies: [Study], figures: [Figure]) {
+                studies: [Study], figures: [Figure], unjudged: [String] = []) {
         self.name = name; self.title = title; self.tool = tool; self.path = path; self.domains = domains
-        self.domainTitles = domainTitles; self.studies = studies; self.figures = figures
+        self.domainTitles = domainTitles; self.studies = studies; self.figures = figures; self.unjudged = unjudged
     }
 }
 
@@ -66,6 +68,10 @@ extension ReportBuilder {
         }
         blocks.append(.table(.init(caption: "Risk of bias by study", header: ["Study"] + r.domains + ["Overall", "Analyses"],
                                    rows: rows, numeric: [])))
+        if !r.unjudged.isEmpty {
+            let count = r.unjudged.count == 1 ? "one study" : "\(r.unjudged.count) studies"
+            blocks.append(.paragraph([.text("The analyses also pool \(count) this table does not judge: \(r.unjudged.joined(separator: ", ")).")]))
+        }
         for f in r.figures { blocks.append(.figure(f)) }
         blocks.append(.paragraph([.text("Judgements as a table: "), .code("\(r.name)/risk-of-bias.csv"), .text(".")]))
         return .init(id: "risk-of-bias-\(anchor(r.name))", title: r.title, level: 2, blocks: blocks)

@@ -110,7 +110,7 @@ extension ReportBuilder {
             .paragraph([.text("Certainty of the evidence (GRADE) as the reviewers judge it in the pipeline file, with the reason for every level rated down. The last column lists what metapipe suggests from the data (I² and the prediction interval, the CI against no effect or the stated threshold, the weight from studies at high risk of bias, Egger's test when k ≥ 10); these are suggestions only and are not applied.")]),
             .table(.init(caption: "Summary of findings", header: ["Outcome", "Participants (studies)", "Relative effect [95% CI]",
                                                                "Absolute effect / size", "Certainty", "metapipe suggests"],
-                         rows: rows, numeric: [])),
+                         rows: rows, numeric: [2])),
             .paragraph([.text("As a table: "), .code("summary-of-findings.csv"), .text(".")]),
         ])
     }

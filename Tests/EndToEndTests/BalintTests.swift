@@ -225,4 +225,26 @@ import Testing
         #expect(rows.map { $0["studies"] ?? "" } == ["3", "4", "3", "3", "1", "1"])
         #expect(rows.map { $0["participants"] ?? "" } == ["597", "362", "302", "302", "20", "25"])
     }
+
+    /// Xu 2025's Table 1 names studies by reference number; only [7] can be matched (to Lemogne 2020).
+    @Test func publishedRiskOfBiasAsFarAsItCanBeMatched() throws {
+        let project = BalintTests.run.project
+        let table1 = try loadCSV(at: BalintTests.repository.appendingPathComponent("pipelines/balint/table1.csv"))
+        let rob = try loadCSV(at: BalintTests.repository.appendingPathComponent("pipelines/balint/risk-of-bias.csv"))
+        #expect(rob.map { $0["study"] ?? "" } == ["Lemogne 2020"])
+        let row7 = try #require(table1.first { $0["ref"] == "7" })
+        #expect(row7["risk_of_bias"] == rob[0]["overall"] && row7["country"] == "France" && row7["n"] == "362")
+        // 362 students in Lemogne 2020's three arms (Balint, narrative medicine, no intervention).
+        let arms = try loadCSV(at: BalintTests.repository.appendingPathComponent("pipelines/balint/controlled.csv"))
+            .filter { $0["study"] == "Lemogne 2020" }
+        let balintArm = Set(arms.compactMap { Int($0["n1"] ?? "") })
+        let otherArms = arms.compactMap { Int($0["n2"] ?? "") }
+        #expect(balintArm == [125] && balintArm.reduce(0, +) + otherArms.reduce(0, +) == 362)
+        let html = try String(contentsOf: project.appendingPathComponent("outputs/balint/index.html"), encoding: .utf8)
+        #expect(html.contains("Risk of bias as published (Xu 2025, Table 1; overall RoB 2 judgements)"))
+        #expect(html.contains("The analyses also pool 5 studies this table does not judge: Buffel du Vaure 2017, Song 2022, Cheng 2019, Quan 2017, Huang L 2020."))
+        #expect(html.contains("Only the overall judgement of each study is available"))
+        let csv = try loadCSV(at: project.appendingPathComponent("outputs/balint/published/risk-of-bias.csv"))
+        #expect(csv.map { $0["overall"] ?? "" } == ["low"])
+    }
 }

@@ -35,3 +35,48 @@ import Testing
         #expect(p.exists("outputs/sparse/otitis/cumulative.csv"))
     }
 }
+
+/// `risk-of-bias:` on a forest plot: RevMan's lettered columns of dots beside the plot, from the YAML.
+@Suite struct ForestRiskOfBiasPipelineTests {
+    @Test func dotsBesideTheForestPlot() throws {
+        let p = try Project("risk-of-bias-forest")
+        let run = try p.metapipe("run")
+        #expect(run.status == 0, "\(run.stderr)")
+        let forest = PlotPipelineTests.texts(try p.read("outputs/rob/main/forest.svg"))
+        // Five domains and the overall judgement, lettered A–F, with the legend naming them.
+        #expect(["A", "B", "C", "D", "E", "F"].allSatisfy(forest.contains))
+        #expect(forest.contains("Risk of Bias") && forest.contains("Risk of bias legend"))
+        #expect(forest.contains("(A) Bias arising from the randomisation process"))
+        #expect(forest.contains("(F) Overall risk of bias"))
+        // 4 studies × 6 columns of symbols, and the legend's four judgements (RoB 2's words).
+        #expect(forest.filter { $0 == "+" }.count == 15 + 1)
+        #expect(forest.filter { $0 == "×" }.count == 2 + 1)
+        #expect(forest.contains("No information"))
+        // The subgroup plot has the dots too; the funnel plot does not.
+        let bySetting = PlotPipelineTests.texts(try p.read("outputs/rob/main/forest-setting.svg"))
+        #expect(bySetting.contains("Risk of bias legend"))
+        #expect(!PlotPipelineTests.texts(try p.read("outputs/rob/main/funnel.svg")).contains("Risk of bias legend"))
+        // Overall-only judgements: one column, said to be what they are; Delta 2009 has no judgement in them.
+        let overall = PlotPipelineTests.texts(try p.read("outputs/rob/overall-only/forest.svg"))
+        #expect(overall.contains("(A) Overall risk of bias") && !overall.contains("B"))
+        #expect(overall.contains { $0.hasPrefix("Only the overall judgement of each study is available") })
+        #expect(overall.contains { $0.contains("A study without dots has no risk-of-bias judgement.") })
+        // The report's caption says what the dots are.
+        let html = try p.read("outputs/rob/index.html")
+        #expect(html.contains("Right of the plot, each study&#39;s risk of bias by domain") || html.contains("Right of the plot, each study's risk of bias by domain"))
+        #expect(html.contains("risk of bias (overall judgement only)"))
+    }
+
+    /// Editing one judgement redraws the forest plot that shows it.
+    @Test func anEditedJudgementRedrawsThePlot() throws {
+        let p = try Project("risk-of-bias-forest")
+        #expect(try p.metapipe("run").status == 0)
+        let before = try p.read("outputs/rob/main/forest.svg")
+        let table = try p.read("pipelines/rob/rob2.csv")
+        try p.write("pipelines/rob/rob2.csv", table.replacingOccurrences(of: "Alpha 2001,low,low,low,low,low,low", with: "Alpha 2001,low,low,low,low,high,high"))
+        let rerun = try p.metapipe("run")
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(rerun.stdout.contains("ran     rob/plot:main:forest"))
+        #expect(try p.read("outputs/rob/main/forest.svg") != before)
+    }
+}

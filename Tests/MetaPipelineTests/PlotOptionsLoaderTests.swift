@@ -86,6 +86,10 @@ import Testing
             ("[{kind: leave-one-out, labels: {wic: {a: b}}}]", "RR", "'labels' applies to forest plots"),
             ("[{kind: funnel, digits: 3}]", "RR", "'digits' applies to forest, cumulative and leave-one-out plots"),
             ("[{kind: forest, labels: {country: {a: b}}}]", "RR", "'country', which is not a subgroup column"),
+            ("[{kind: forest, risk-of-bias: true}]", "RR", "the pipeline has no 'risk-of-bias' section; add one"),
+            ("[{kind: forest, risk-of-bias: rob}]", "RR", "assessment 'rob', which the pipeline does not define; add a 'risk-of-bias' section"),
+            ("[{kind: forest, risk-of-bias: [rob]}]", "RR", "must be true, false or the name of a risk-of-bias assessment"),
+            ("[{kind: funnel, risk-of-bias: true}]", "RR", "'risk-of-bias' applies to forest plots"),
         ]
         for (plots, measure, message) in cases {
             let errors = Self.errors(Self.load(plots, measure: measure))

@@ -61,6 +61,59 @@ import Testing
     }
 }
 
+/// A forest plot's `risk-of-bias` option names the assessment whose dots it draws.
+@Suite struct ForestRiskOfBiasOptionTests {
+    /// The valid fixture's tables with two assessments and the given plot entry.
+    static func load(_ plot: String, assessments: String = "{rob: {tool: rob2, data: overall}, other: {tool: rob2, data: overall}}")
+        -> Result<Pipeline, DiagnosticList> {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("forest-rob-\(UUID().uuidString)")
+        try? FileManager.default.copyItem(at: RiskOfBiasLoaderTests.folder, to: folder)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let yaml = """
+        pipeline: rob
+        data:
+          counts: counts.csv
+          overall: overall.csv
+        risk-of-bias: \(assessments)
+        analyses:
+          main:
+            data: counts
+            measure: OR
+            columns: {events1: e1, total1: n1, events2: e2, total2: n2}
+            plots: [\(plot)]
+
+        """
+        try? yaml.write(to: folder.appendingPathComponent("pipeline.yaml"), atomically: true, encoding: .utf8)
+        return PipelineLoader.load(folder.appendingPathComponent("pipeline.yaml").path)
+    }
+
+    static func errors(_ result: Result<Pipeline, DiagnosticList>) -> [Diagnostic] {
+        guard case .failure(let list) = result else { return [] }
+        return list.errors
+    }
+
+    @Test func namesTheAssessment() throws {
+        guard case .success(let p) = Self.load("{kind: forest, risk-of-bias: other}") else { Issue.record("rejected"); return }
+        #expect(p.analyses[0].plots[0].riskOfBias == "other")
+        guard case .success(let one) = Self.load("{kind: forest, risk-of-bias: true}", assessments: "{rob: {tool: rob2, data: overall}}") else {
+            Issue.record("rejected"); return
+        }
+        #expect(one.analyses[0].plots[0].riskOfBias == "rob", "true: the pipeline's one assessment")
+        guard case .success(let off) = Self.load("{kind: forest, risk-of-bias: false}") else { Issue.record("rejected"); return }
+        #expect(off.analyses[0].plots[0].riskOfBias == nil)
+        guard case .success(let plain) = Self.load("forest") else { Issue.record("rejected"); return }
+        #expect(plain.analyses[0].plots[0].riskOfBias == nil, "no dots unless asked for")
+    }
+
+    @Test func ambiguousOrUnknownAssessmentsAreLocatedErrors() throws {
+        let two = Self.errors(Self.load("{kind: forest, risk-of-bias: true}"))
+        #expect(two.map(\.message) == ["the pipeline has 2 risk-of-bias assessments ('rob', 'other'); name the one to show, e.g. risk-of-bias: rob"])
+        #expect(two.first?.location?.line == 11)
+        let typo = Self.errors(Self.load("{kind: forest, risk-of-bias: robb}"))
+        #expect(typo.map(\.message) == ["the forest plot shows risk-of-bias assessment 'robb', which the pipeline does not define; did you mean 'rob'?"])
+    }
+}
+
 /// `prisma:` with boxes the review does not report: accepted, and drawn as not reported.
 @Suite struct PrismaLoaderTests {
     @Test func unreportedCountsAreAllowed() throws {
