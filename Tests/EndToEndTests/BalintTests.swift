@@ -242,7 +242,7 @@ import Testing
         #expect(balintArm == [125] && balintArm.reduce(0, +) + otherArms.reduce(0, +) == 362)
         let html = try String(contentsOf: project.appendingPathComponent("outputs/balint/index.html"), encoding: .utf8)
         #expect(html.contains("Risk of bias as published (Xu 2025, Table 1; overall RoB 2 judgements)"))
-        #expect(html.contains("The analyses also pool 5 studies this table does not judge: Buffel du Vaure 2017, Song 2022, Cheng 2019, Quan 2017, Huang L 2020."))
+        #expect(html.contains("The analyses also pool 7 studies this table does not judge: Buffel du Vaure 2017, Song 2022, Cheng 2019, Quan 2017, Huang L 2020, Suzhou 2024, Shahini 2022."))
         #expect(html.contains("Only the overall judgement of each study is available"))
         let csv = try loadCSV(at: project.appendingPathComponent("outputs/balint/published/risk-of-bias.csv"))
         #expect(csv.map { $0["overall"] ?? "" } == ["low"])
