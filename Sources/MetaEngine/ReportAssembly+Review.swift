@@ -53,7 +53,7 @@ extension ReportAssembly {
             guard let r = results[o.analysis] else { continue }
             let measure = Findings.shownMeasure(r)
             let ratio = Findings.isRatio(measure)
-            func display(_ x: Double) -> Double { ratio ? exp(x) : x }
+            func display(_ x: Double) -> Double { Findings.display(x, measure: measure) }
             let pooledStudies = r.studies.map(\.study)
             let participants = pooledStudies.compactMap { o.studies[$0]?.participants }
             let total = participants.count == pooledStudies.count ? Int(participants.reduce(0, +).rounded()) : nil

@@ -128,8 +128,8 @@ enum ReportAssembly {
             var ours: ComparisonReport.Numbers?
             var label = result?.title ?? spec.analysis
             let measure = result?.measure ?? "SMD"
-            let ratio = result?.isShownAsRatio ?? false
-            func shown(_ x: Double) -> Double { ratio ? exp(x) : x }
+            let shownMeasure = result.map(Findings.shownMeasure) ?? measure
+            func shown(_ x: Double) -> Double { Findings.display(x, measure: shownMeasure) }
             if let result {
                 if let column = spec.subgroup, let group = spec.group,
                    let g = result.subgroups?[column]?.groups.first(where: { $0.name == group }) {

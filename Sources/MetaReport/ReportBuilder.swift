@@ -467,7 +467,7 @@ public enum ReportBuilder {
             }
         }
         return .init(id: "comparison-\(anchor(c.name))", title: c.title, level: 2, blocks: [
-            .paragraph([.text("Estimates on the display scale (ratios exponentiated). k and I² as published where given.")]),
+            .paragraph([.text("Estimates on the display scale (ratios exponentiated, correlations and proportions back-transformed). k and I² as published where given.")]),
             .table(.init(caption: nil, header: ["Outcome", "Source", "Comparison", "k", "Estimate [95% CI]", "I²"], rows: rows, numeric: [3, 4, 5])),
         ])
     }

@@ -131,6 +131,9 @@ extension Findings {
     /// The measure code that decides how a result is shown (ratios exponentiated).
     public static func shownMeasure(_ r: ResultDocument) -> String { ReportBuilder.shownMeasure(r) }
     public static func isRatio(_ measure: String) -> Bool { ReportBuilder.isRatio(measure) }
+    /// A value on the analysis scale shown on the display scale of `measure` (a code from
+    /// `shownMeasure`): ratios exponentiated, Fisher's z as r, logits and double arcsines as proportions.
+    public static func display(_ x: Double, measure: String) -> Double { ReportBuilder.display(x, measure) }
     public static let logGeneric = ReportBuilder.logGeneric
     public static func interval(_ e: Double, _ lo: Double, _ hi: Double, measure: String) -> String {
         Format.interval(e, lo, hi, digits: Format.decimals(forMeasure: measure))
