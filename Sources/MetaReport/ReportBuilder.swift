@@ -191,8 +191,17 @@ public enum ReportBuilder {
                 ? "Standardised mean differences (Hedges' g with RevMan 5's approximate small-sample correction and variance)"
                 : "Standardised mean differences (Hedges' g with the exact small-sample correction and its large-sample variance, as metafor)")
         case "MD": parts.append("Mean differences")
-        case "OR": parts.append("Odds ratios (analysed on the log scale; 0.5 added to every cell of a table with a zero cell)")
-        case "RR": parts.append("Risk ratios (analysed on the log scale; 0.5 added to every cell of a table with a zero cell)")
+        case "OR" where r.method == "Peto":
+            parts.append("Peto odds ratios (observed minus expected events over their variance, on the log scale; no continuity correction)")
+        case "OR", "RR":
+            let name = r.measure == "OR" ? "Odds ratios" : "Risk ratios"
+            var zero = "0.5 added to every cell of a table with a zero cell"
+            if r.method == "MH" {
+                zero += r.settings.profile == "metafor"
+                    ? " for the studies' own estimates; the Mantel–Haenszel sums use the raw counts, as metafor's rma.mh"
+                    : ", in the studies' own estimates and in the Mantel–Haenszel sums, as RevMan"
+            }
+            parts.append("\(name) (analysed on the log scale; \(zero))")
         case "RD": parts.append("Risk differences")
         case "COR": parts.append("Correlation coefficients (variance (1 − r²)²/(n − 1))")
         case "ZCOR": parts.append("Fisher's z-transformed correlations (variance 1/(n − 3), results shown as r)")

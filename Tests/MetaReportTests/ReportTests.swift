@@ -52,6 +52,14 @@ import Testing
             "Odds ratios (analysed on the log scale; 0.5 added to every cell of a table with a zero cell) were pooled with a random-effects model; τ² was estimated by the DerSimonian–Laird method of moments. The pooled estimate was tested with a Wald z test; 95% intervals use z = 1.9600. I² is τ²/(τ² + s²), s² the typical within-study variance. The report gives a 95% prediction interval and a Q-profile confidence interval for τ². Profile: metafor.")
         #expect(ReportBuilder.methodsText(Self.result(measure: "SMD", model: "fixed", method: "MH", profile: "revman5", smd: "revman", i2: "Q"))
             .hasPrefix("Standardised mean differences (Hedges' g with RevMan 5's approximate small-sample correction and variance) were pooled with a fixed-effect model by the Mantel–Haenszel method."))
+        // Peto odds ratios have no continuity correction; Mantel–Haenszel sums keep raw counts under
+        // metafor's conventions and use the corrected cells under RevMan's.
+        #expect(ReportBuilder.methodsText(Self.result(model: "fixed", method: "Peto"))
+            .hasPrefix("Peto odds ratios (observed minus expected events over their variance, on the log scale; no continuity correction) were pooled with a fixed-effect model by Peto's method."))
+        #expect(ReportBuilder.methodsText(Self.result(model: "fixed", method: "MH"))
+            .contains("the Mantel–Haenszel sums use the raw counts, as metafor's rma.mh) were pooled with a fixed-effect model by the Mantel–Haenszel method."))
+        #expect(ReportBuilder.methodsText(Self.result(model: "fixed", method: "MH", profile: "revman5"))
+            .contains("in the studies' own estimates and in the Mantel–Haenszel sums, as RevMan)"))
         #expect(ReportBuilder.methodsText(Self.result(method: "REML", test: "knha"))
             .contains("restricted maximum likelihood (iterated to metafor's convergence rule). The pooled estimate was tested with the Hartung–Knapp–Sidik–Jonkman method"))
     }
