@@ -83,6 +83,10 @@ extension PipelineStages {
                 case .funnel: inputs.append(ArtifactRef(id("bias:\(a.name)"), "bias.json"))
                 case .leaveOneOut: inputs.append(ArtifactRef(id("leave-one-out:\(a.name)"), "leave-one-out.json"))
                 case .cumulative: inputs.append(ArtifactRef(id("cumulative:\(a.name)"), "cumulative.json"))
+                case .baujat: inputs.append(ArtifactRef(id("influence:\(a.name)"), "influence.json"))
+                case .gosh:
+                    inputs.append(ArtifactRef(id("gosh:\(a.name)"), "points.bin"))
+                    inputs.append(ArtifactRef(id("gosh:\(a.name)"), "gosh.json"))
                 }
                 let stageID = id("plot:\(a.name):\(name)")
                 let files = plot.formats.map { "\(folder)/\(file).\($0.rawValue)" }
@@ -118,6 +122,10 @@ extension PipelineStages {
             return "Leave-one-out analysis of \(a.title.lowercasedFirst): the pooled estimate, τ² and I² with each study omitted in turn."
         case .cumulative:
             return "Cumulative meta-analysis of \(a.title.lowercasedFirst): the pooled estimate, τ² and I² as each study is added in turn."
+        case .baujat:
+            return "Baujat plot of \(a.title.lowercasedFirst): each study's contribution to the heterogeneity statistic Q against its influence on the pooled result (the squared change in the estimate when it is omitted, over that estimate's variance); influential studies by metafor's criteria in red."
+        case .gosh:
+            return "GOSH plot of \(a.title.lowercasedFirst): I² against the pooled estimate of the model fitted to subsets of the studies; the ring marks the fit to all studies."
         }
     }
 
@@ -172,6 +180,20 @@ extension PipelineStages {
                                                         effects: try SmallStudy.studyEffects(effects.effects, method: pool.method),
                                                         centre: pool.pooled.estimate, level: pool.options.level,
                                                         trimAndFill: bias.trimfill, contours: true))
+            case "baujat":
+                let rows = try context.decode([InfluenceRow].self, from: refs[2])
+                return try Plots.baujat(BaujatPlotInput(studies: rows.map(\.study), contribution: rows.map(\.baujatX),
+                                                        influence: rows.map(\.baujatY), influential: rows.map(\.influential),
+                                                        fixedEffect: pool.options.model == .fixed))
+            case "gosh":
+                let bytes = try context.artifact(refs[2])
+                let summary = try context.decode(GoshArtifact.self, from: refs[3]).summary
+                var points = [Float](repeating: 0, count: bytes.count / 4)
+                bytes.withUnsafeBytes { raw in
+                    for i in points.indices { points[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+                }
+                return try Plots.gosh(GoshPlotInput(measure: effects.measure, points: points, fullEstimate: pool.pooled.estimate,
+                                                    fullI2: pool.heterogeneity?.i2 ?? 0, k: pool.k, exhaustive: summary.exhaustive))
             default:
                 let rows = try context.decode([SensitivityRow].self, from: refs[2])
                 let sizes = Dictionary(effects.effects.compactMap { e in e.n1.map { (e.study, $0) } }, uniquingKeysWith: { a, _ in a })
