@@ -110,7 +110,8 @@ struct ScatterFrame {
 
     /// Round ticks from 0 (or `lower`) to at least `upper`, and the axis end at the last tick.
     static func ticks(lower: Double, upper: Double) -> (ticks: [EffectAxis.Tick], upper: Double) {
-        let span = max(upper - lower, 1e-12)
+        // All values 0 (two identical studies): a unit axis rather than one of zero width.
+        let span = upper > lower ? upper - lower : 1
         let step = AxisTicks.step(span: span, count: 5)
         let end = lower + ((span / step) - 1e-9).rounded(.up) * step
         return (AxisTicks.linear(lower: lower, upper: end), end)
@@ -138,7 +139,7 @@ extension Plots {
         let y = ScatterFrame.ticks(lower: 0, upper: (input.influence.max() ?? 1) * 1.06)
         let xTitle = input.fixedEffect ? "Contribution to overall heterogeneity (Q)" : "Squared Pearson residual (contribution to Q)"
         let (frame, bottom) = try ScatterFrame.make(canvas: &canvas, title: input.title, xTicks: x.ticks, yTicks: y.ticks,
-                                                    xRange: (0, x.upper), yRange: (0, y.upper), xTitle: xTitle,
+                                                    xRange: (-0.03 * x.upper, x.upper), yRange: (-0.03 * y.upper, y.upper), xTitle: xTitle,
                                                     yTitle: "Influence on overall result", grid: true)
         let plot = frame.plot
         canvas.rect(plot, fill: nil, stroke: M.frame, role: .frame)
@@ -156,7 +157,7 @@ extension Plots {
         var taken = centres.map { PlotRect(x: $0.x - radius - 0.5, y: $0.y - radius - 0.5, width: 2 * radius + 1, height: 2 * radius + 1) }
         let labelHeight = try canvas.lineHeight(M.label)
         var numbered: [(Int, String)] = []
-        var unlabelled: [String] = []
+        var unlabelled: [Int] = []
         // Larger influence first: the studies a reader looks for get the best places.
         let order = (0..<k).sorted { (input.influence[$0] + input.contribution[$0], $1) > (input.influence[$1] + input.contribution[$1], $0) }
         for i in order {
@@ -183,7 +184,7 @@ extension Plots {
                 done = true
                 break
             }
-            if !done { unlabelled.append(input.studies[i]) }
+            if !done { unlabelled.append(i) }
         }
         // Legend and the key to numbered labels.
         let bodyHeight = try canvas.lineHeight(M.body)
@@ -202,7 +203,7 @@ extension Plots {
         if !numbered.isEmpty {
             notes.append("Numbered: " + numbered.sorted { $0.0 < $1.0 }.map { "\($0.0) \($0.1)" }.joined(separator: "; ") + ".")
         }
-        if !unlabelled.isEmpty { notes.append("Not labelled (no room): " + unlabelled.joined(separator: "; ") + ".") }
+        if !unlabelled.isEmpty { notes.append("Not labelled (no room): " + unlabelled.sorted().map { input.studies[$0] }.joined(separator: "; ") + ".") }
         for note in notes {
             for line in try canvas.wrapped(note, M.body, maxWidth: M.canvasWidth - M.margin - plot.minX) {
                 try canvas.text(line, x: plot.minX, top: ly, align: .start, style: M.body, role: .note)
