@@ -602,6 +602,15 @@ struct Loader {
         analysis.moderators = moderators
         analysis.influence = influence
         analysis.gosh = gosh
+        if studies.count == 1 {
+            // metafor's influence() and gosh() stop at k = 1: there is nothing to leave out.
+            if influence, let n = influenceNode {
+                reader.error(n, "influence diagnostics of \(what) need at least 2 studies; it has 1")
+            }
+            if gosh != nil, let n = goshNode {
+                reader.error(n, "GOSH of \(what) needs at least 2 studies; it has 1")
+            }
+        }
         if let n = moderatorsNode, !moderators.isEmpty, !studies.isEmpty {
             let mods = moderators.map { c in Moderator.column(c, cells: studies.map { $0.metadata[c] ?? "" }) }
             do {

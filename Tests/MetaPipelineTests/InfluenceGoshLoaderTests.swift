@@ -52,6 +52,13 @@ import Testing
         }
     }
 
+    @Test func oneStudyIsAnError() {
+        let result = PlotOptionsLoaderTests.load("[gosh]", measure: "RR", extra: "where: {study: Abel}")
+        guard case .failure(let list) = result else { Issue.record("accepted"); return }
+        #expect(list.errors.contains { $0.message == "GOSH of analysis 'a' needs at least 2 studies; it has 1" && $0.location != nil },
+                "\(list.errors.map(\.message))")
+    }
+
     /// "{model: fixed, method: MH, sensitivity: {…}}" as separate analysis lines.
     static func lines(_ flow: String) -> String {
         var inner = String(flow.dropFirst().dropLast())
