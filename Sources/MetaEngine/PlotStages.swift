@@ -193,7 +193,8 @@ extension PipelineStages {
                     for i in points.indices { points[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
                 }
                 return try Plots.gosh(GoshPlotInput(measure: effects.measure, points: points, fullEstimate: pool.pooled.estimate,
-                                                    fullI2: pool.heterogeneity?.i2 ?? 0, k: pool.k, exhaustive: summary.exhaustive))
+                                                    fullI2: pool.heterogeneity?.i2 ?? 0, k: pool.k, exhaustive: summary.exhaustive,
+                                                    logScale: p.scale == .log))
             default:
                 let rows = try context.decode([SensitivityRow].self, from: refs[2])
                 let sizes = Dictionary(effects.effects.compactMap { e in e.n1.map { (e.study, $0) } }, uniquingKeysWith: { a, _ in a })

@@ -13,12 +13,14 @@ public struct GoshPlotInput: Sendable {
     public var k: Int
     /// Every non-empty subset (otherwise a random sample).
     public var exhaustive: Bool
+    /// A generic measure whose estimates are log ratios (`scale: log`): drawn on a ratio axis.
+    public var logScale: Bool
     public var title: String?
 
     public init(measure: EffectMeasure, points: [Float], fullEstimate: Double, fullI2: Double, k: Int, exhaustive: Bool,
-                title: String? = nil) {
+                logScale: Bool = false, title: String? = nil) {
         self.measure = measure; self.points = points; self.fullEstimate = fullEstimate; self.fullI2 = fullI2
-        self.k = k; self.exhaustive = exhaustive; self.title = title
+        self.k = k; self.exhaustive = exhaustive; self.logScale = logScale; self.title = title
     }
 }
 
@@ -55,15 +57,17 @@ extension Plots {
         if hi - lo < 1e-9 { lo -= 0.5; hi += 0.5 }
         let pad = (hi - lo) * 0.04
         lo -= pad; hi += pad
-        if input.measure.isRatio, lo < -700 || hi > 700 {
+        let ratioAxis = input.measure.isRatio || input.logScale
+        if ratioAxis, lo < -700 || hi > 700 {
             throw .inconsistentInput(detail: "the GOSH plot's ratio axis would run from exp(\(Format.significant(lo))) to exp(\(Format.significant(hi))), beyond what can be drawn")
         }
         typealias M = ScatterFrame.Metrics
         var canvas = LayoutCanvas(engine: try TextEngine.reused(.layout))
-        let xTicks = input.measure.isRatio ? AxisTicks.ratio(lower: lo, upper: hi) : AxisTicks.linear(lower: lo, upper: hi)
+        let xTicks = ratioAxis ? AxisTicks.ratio(lower: lo, upper: hi) : AxisTicks.linear(lower: lo, upper: hi)
         let yTicks = stride(from: 0.0, through: 100, by: 20).map { EffectAxis.Tick(value: $0, label: Format.fixed($0, 0)) }
         let (frame, bottom) = try ScatterFrame.make(canvas: &canvas, title: input.title, xTicks: xTicks, yTicks: yTicks,
-                                                    xRange: (lo, hi), yRange: (0, 100), xTitle: input.measure == .generic ? "Pooled estimate" : "Pooled " + input.measure.axisTitle.lowercasedFirstWord,
+                                                    xRange: (lo, hi), yRange: (0, 100), xTitle: input.measure == .generic ? (input.logScale ? "Pooled ratio (log scale)" : "Pooled estimate")
+                                                        : "Pooled " + input.measure.axisTitle.lowercasedFirstWord,
                                                     yTitle: "I² (%)", grid: n <= goshPointLimit)
         let plot = frame.plot
         var maxCount = 0

@@ -81,6 +81,14 @@ import Testing
         #expect(svg.count < 200_000 && png.count < 400_000)
     }
 
+    @Test func genericLogScaleHasARatioAxis() throws {
+        var input = try Self.goshInput(8)
+        input.logScale = true
+        let layout = try Plots.gosh(input)
+        LayoutChecks.expectClean(layout, "GOSH, scale: log")
+        #expect(LayoutChecks.texts(layout).contains("Pooled ratio (log scale)"))
+    }
+
     @Test func densityShades() {
         #expect(Plots.densityColor(0, max: 10) == 0xffffff)
         #expect(Plots.densityColor(10, max: 10) == 0x08306b)
