@@ -76,6 +76,18 @@ import Testing
         }
     }
 
+    /// metafor's REML fails on two BCG subsets (its Fisher scoring does not converge in 100
+    /// iterations); metapipe's iteration takes the same steps, so the same two have no result.
+    @Test func failedFitsAreMetaforsFailedFits() throws {
+        let r = Self.ref.object("bcg")
+        let gosh = try Gosh.analyze(Self.effects("bcg"), options: PoolingOptions(method: .reml))
+        #expect(gosh.count == Int(r.double("gosh_REML_count")!))
+        let failed = (0..<gosh.count).filter { gosh.estimate[$0].isNaN }.map { Double(gosh.membership[$0]) }
+        #expect(failed == r.doubles("gosh_REML_failed"))
+        #expect(gosh.failed == 2)
+        for row in 0..<gosh.count where gosh.estimate[row].isNaN { #expect(gosh.i2[row].isNaN && gosh.tau2[row].isNaN) }
+    }
+
     static func simulated(_ k: Int, seed: UInt64 = 7) -> [EffectSize] {
         var rng = SplitMix64(seed: seed)
         func uniform() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }

@@ -2,7 +2,8 @@
 # convergence (as metapipe's default `convergence: metafor`).
 # influence(): BCG log risk ratios (k = 13) under REML, DL, PM, FE and REML with test = "knha";
 # baujat() coordinates for the same fits. gosh(): all 511 subsets of the Normand (1999) mean
-# differences (k = 9) under FE, DL, REML and PM, rows in metafor's order (by subset size).
+# differences (k = 9) under FE, DL, REML and PM, rows in metafor's order (by subset size); and the
+# BCG subsets whose REML fit fails in gosh() (as masks).
 # Run from this folder: Rscript influence-gosh.R (writes influence-gosh.metafor.json)
 suppressMessages(library(metafor))
 library(jsonlite)
@@ -21,6 +22,9 @@ pdf(NULL)
 for (m in c("REML", "DL", "PM", "FE")) out$bcg[[m]] <- infl(rma(yi, vi, data = dat, method = m))
 out$bcg$REML_knha <- infl(rma(yi, vi, data = dat, method = "REML", test = "knha"))
 out$bcg$DL_knha <- infl(rma(yi, vi, data = dat, method = "DL", test = "knha"))
+g <- gosh(rma(yi, vi, data = dat, method = "REML"), progbar = FALSE)
+out$bcg$gosh_REML_failed <- as.vector(g$incl[!g$fit, , drop = FALSE] %*% 2^(seq_len(ncol(g$incl)) - 1))
+out$bcg$gosh_REML_count <- nrow(g$res)
 
 norm <- read.csv("normand1999.csv")
 nd <- escalc("MD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = norm)
