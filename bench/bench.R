@@ -18,6 +18,10 @@ work <- switch(task,
   "loo-DL" = function() leave1out(rma(d$yi, d$vi, method = "DL")),
   "loo-REML" = function() leave1out(rma(d$yi, d$vi, method = "REML")),
   "trimfill-DL" = function() trimfill(rma(d$yi, d$vi, method = "DL")),
+  "gosh-DL" = function() gosh(rma(d$yi, d$vi, method = "DL"), progbar = FALSE),
+  "gosh-REML" = function() gosh(rma(d$yi, d$vi, method = "REML"), progbar = FALSE),
+  "influence-DL" = function() influence(rma(d$yi, d$vi, method = "DL")),
+  "influence-REML" = function() influence(rma(d$yi, d$vi, method = "REML")),
   "forest-png" = function() {
     png(out, width = 8, height = plot_size(k), units = "in", res = 96)
     forest(rma(d$yi, d$vi, method = "DL"), slab = d$study)

@@ -208,6 +208,7 @@ public struct PipelineStages {
             })
             resultInputs.append(ArtifactRef(cid, "cumulative.json"))
         }
+        resultInputs += addInfluenceAndGosh(a, effectsRef: effectsRef)
         let needsBias = !a.bias.isEmpty || a.plots.contains { $0.kind == .funnel }
         if needsBias {
             let checks = a.bias
@@ -406,13 +407,17 @@ public struct PipelineStages {
         var scale: EffectScale?
         /// `moderators:` of a meta-regression (nil without, so other cache keys hold).
         var moderators: [String]?
+        /// Influence diagnostics and GOSH (nil without, so other cache keys hold).
+        var influence: Bool?
+        var gosh: GoshSpec?
     }
 
     mutating func addResult(_ a: Analysis, inputs: [ArtifactRef]) {
         let p = ResultParameters(analysis: a.name, title: a.title, settings: a.settings, subgroups: a.subgroups,
                                  leaveOneOut: a.leaveOneOut, cumulative: a.cumulative, version: Metapipe.version,
                                  scenarios: a.scenarios.map(\.name), totals: a.totals == .overall ? nil : a.totals,
-                                 scale: a.scale == .linear ? nil : a.scale, moderators: a.moderators.isEmpty ? nil : a.moderators)
+                                 scale: a.scale == .linear ? nil : a.scale, moderators: a.moderators.isEmpty ? nil : a.moderators,
+                                 influence: a.influence ? true : nil, gosh: a.gosh)
         let folder = out(a.name)
         let pipelineName = pipeline.name
         stages.append(Stage(id: id("result:\(a.name)"), kind: "result", parameters: parameters(p), inputs: inputs,
@@ -431,6 +436,8 @@ public struct PipelineStages {
             let loo = try find("leave-one-out:", "leave-one-out.json").map { try context.decode([SensitivityRow].self, from: $0) }
             let cumulative = try find("cumulative:", "cumulative.json").map { try context.decode([SensitivityRow].self, from: $0) }
             let bias = try find("bias:", "bias.json").map { try context.decode(BiasArtifact.self, from: $0) }
+            let influence = try find("influence:", "influence.json").map { try context.decode([InfluenceRow].self, from: $0) }
+            let gosh = try find("gosh:", "gosh.json").map { try context.decode(GoshArtifact.self, from: $0) }
             var scenarios: [ScenarioArtifact] = []
             for name in p.scenarios {
                 let ref = inputs.first { $0.stage.rawValue == "\(pipelineName)/scenario:\(p.analysis):\(name)" }!
@@ -438,6 +445,8 @@ public struct PipelineStages {
             }
             var document = ResultAssembly.document(p, effects: effects, pool: pool, subgroups: subgroups, leaveOneOut: loo,
                                                    cumulative: cumulative, bias: bias, scenarios: scenarios)
+            if let influence { document.influence = influence.map(ResultDocument.InfluenceEntry.init) }
+            if let gosh { document.gosh = gosh.summary }
             if let moderators = p.moderators, let ref = find("effects:", "studies.json") {
                 let studies = try context.decode(StudiesArtifact.self, from: ref)
                 let metadata = Dictionary(studies.rows.map { ($0.study, $0.metadata) }, uniquingKeysWith: { a, _ in a })
@@ -450,6 +459,7 @@ public struct PipelineStages {
                              "\(folder)/studies.csv": ResultAssembly.studiesCSV(document, effects: effects, subgroups: p.subgroups)]
             if let loo { published["\(folder)/leave-one-out.csv"] = ResultAssembly.sensitivityCSV(loo, header: "omitted") }
             if let cumulative { published["\(folder)/cumulative.csv"] = ResultAssembly.sensitivityCSV(cumulative, header: "added") }
+            if let influence { published["\(folder)/influence.csv"] = Self.influenceCSV(influence) }
             return StageOutput(artifacts: ["result.json": json], published: published)
         })
     }

@@ -95,6 +95,10 @@ extension PipelineStages {
                 case .leaveOneOut: inputs.append(ArtifactRef(id("leave-one-out:\(a.name)"), "leave-one-out.json"))
                 case .cumulative: inputs.append(ArtifactRef(id("cumulative:\(a.name)"), "cumulative.json"))
                 case .bubble: inputs.append(ArtifactRef(id("effects:\(a.name)"), "studies.json"))
+                case .baujat: inputs.append(ArtifactRef(id("influence:\(a.name)"), "influence.json"))
+                case .gosh:
+                    inputs.append(ArtifactRef(id("gosh:\(a.name)"), "points.bin"))
+                    inputs.append(ArtifactRef(id("gosh:\(a.name)"), "gosh.json"))
                 }
                 let stageID = id("plot:\(a.name):\(name)")
                 let files = plot.formats.map { "\(folder)/\(file).\($0.rawValue)" }
@@ -137,6 +141,10 @@ extension PipelineStages {
         case .bubble:
             let numeric = a.moderators.first { c in Moderator.column(c, cells: a.studies.map { $0.metadata[c] ?? "" }).isNumeric }
             return "Bubble plot of \(a.title.lowercasedFirst) against \(numeric ?? a.moderators.first ?? "the moderator"): each study's effect (area proportional to its weight in the meta-regression), the fitted line and its confidence band."
+        case .baujat:
+            return "Baujat plot of \(a.title.lowercasedFirst): each study's contribution to the heterogeneity statistic Q against its influence on the pooled result (the squared change in the estimate when it is omitted, over that estimate's variance); influential studies by metafor's criteria in red."
+        case .gosh:
+            return "GOSH plot of \(a.title.lowercasedFirst): I² against the pooled estimate of the model fitted to subsets of the studies; the ring marks the fit to all studies."
         }
     }
 
@@ -197,6 +205,21 @@ extension PipelineStages {
             case .bubble:
                 let studies = try context.decode(StudiesArtifact.self, from: refs[2])
                 return try Plots.bubble(try Self.bubbleInput(p, effects: effects, studies: studies))
+            case .baujat:
+                let rows = try context.decode([InfluenceRow].self, from: refs[2])
+                return try Plots.baujat(BaujatPlotInput(studies: rows.map(\.study), contribution: rows.map(\.baujatX),
+                                                        influence: rows.map(\.baujatY), influential: rows.map(\.influential),
+                                                        fixedEffect: pool.options.model == .fixed))
+            case .gosh:
+                let bytes = try context.artifact(refs[2])
+                let summary = try context.decode(GoshArtifact.self, from: refs[3]).summary
+                var points = [Float](repeating: 0, count: bytes.count / 4)
+                bytes.withUnsafeBytes { raw in
+                    for i in points.indices { points[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+                }
+                return try Plots.gosh(GoshPlotInput(measure: effects.measure, points: points, fullEstimate: pool.pooled.estimate,
+                                                    fullI2: pool.heterogeneity?.i2 ?? 0, k: pool.k, exhaustive: summary.exhaustive,
+                                                    logScale: p.scale == .log))
             case .leaveOneOut:
                 let rows = try context.decode([SensitivityRow].self, from: refs[2])
                 let sizes = Dictionary(effects.effects.compactMap { e in e.n1.map { (e.study, $0) } }, uniquingKeysWith: { a, _ in a })

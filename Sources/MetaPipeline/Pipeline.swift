@@ -55,6 +55,17 @@ public struct Analysis: Sendable {
     public var scale: EffectScale = .linear
     /// `moderators:` columns of a meta-regression (numeric covariates or factors).
     public var moderators: [String] = []
+    /// `sensitivity: {influence: true}`: metafor's influence diagnostics (implied by a Baujat plot).
+    public var influence: Bool = false
+    /// `sensitivity: {gosh: …}`: the model fitted to subsets of the studies (implied by a GOSH plot).
+    public var gosh: GoshSpec?
+}
+
+/// `gosh: true` or `gosh: {subsets: N}`: every non-empty subset when there are at most `subsets`
+/// of them, otherwise `subsets` random subsets from a fixed seed.
+public struct GoshSpec: Sendable, Codable, Hashable {
+    public var subsets: Int
+    public init(subsets: Int = Gosh.defaultSubsets) { self.subsets = subsets }
 }
 
 /// Which pooled totals an analysis reports, as RevMan's "Totals" option.

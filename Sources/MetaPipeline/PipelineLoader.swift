@@ -11,7 +11,8 @@ public enum PipelineLoader {
     static let analysisKeys = ["title", "description", "data", "where", "exclude", "columns", "labels", "subgroups", "moderators",
                                "sensitivity", "bias", "plots", "verify", "repeated-studies", "totals", "scale"] + SettingsSpec.keys
     static let scenarioKeys = ["name", "description", "where", "exclude", "include", "set", "risk-of-bias", "moderators"] + SettingsSpec.keys
-    static let sensitivityKeys = ["leave-one-out", "cumulative", "scenarios"]
+    static let sensitivityKeys = ["leave-one-out", "cumulative", "scenarios", "influence", "gosh"]
+    static let goshKeys = ["subsets"]
     static let plotKeys = ["kind", "formats", "dpi"] + Loader.plotOptionKeys
 
     /// Loads `path` (relative to the working folder). Returns the pipeline or every problem found.
@@ -531,7 +532,9 @@ struct Loader {
                 else { moderators.append(column) }
             }
         }
-        var leaveOneOut = false, cumulative = false
+        var leaveOneOut = false, cumulative = false, influence = false
+        var gosh: GoshSpec?
+        var influenceNode: Node?, goshNode: Node?
         var scenarioNodes: [Node] = []
         if let n = value("sensitivity"), let s = reader.mapping(n, "'sensitivity' of \(what)") {
             reader.checkKeys(s, allowed: PipelineLoader.sensitivityKeys, in: "'sensitivity' of \(what)")
@@ -540,6 +543,12 @@ struct Loader {
                 case "leave-one-out": leaveOneOut = reader.bool(pair.value, "'leave-one-out'") ?? false
                 case "cumulative": cumulative = reader.bool(pair.value, "'cumulative'") ?? false
                 case "scenarios": scenarioNodes = reader.list(pair.value, "'scenarios' of \(what)") ?? []
+                case "influence":
+                    influence = reader.bool(pair.value, "'influence'") ?? false
+                    influenceNode = pair.keyNode
+                case "gosh":
+                    gosh = readGosh(pair.value, what: what)
+                    goshNode = pair.keyNode
                 default: break
                 }
             }
@@ -549,15 +558,12 @@ struct Loader {
             for item in items { if let b = reader.choice(item, BiasCheck.self, "small-study check") { bias.append(b) } }
         }
         var plots: [PlotSpec] = []
-        var bubbleNode: Node?
+        var plotNodes: [PlotKind: Node] = [:]
         if let n = value("plots"), let items = reader.list(n, "'plots' of \(what)") {
             for item in items {
                 if let p = readPlot(item, measure: settings.measure, subgroups: subgroups) {
                     if plots.contains(where: { $0.kind == p.kind }) { reader.error(item, "plot '\(p.kind.rawValue)' is listed twice") }
-                    else {
-                        plots.append(p)
-                        if p.kind == .bubble { bubbleNode = item }
-                    }
+                    else { plots.append(p); plotNodes[p.kind] = item }
                 }
             }
             if plots.contains(where: { $0.kind == .leaveOneOut }) && !leaveOneOut {
@@ -565,6 +571,24 @@ struct Loader {
             }
             if plots.contains(where: { $0.kind == .cumulative }) && !cumulative {
                 cumulative = true
+            }
+            if plots.contains(where: { $0.kind == .baujat }) && !influence {
+                influence = true
+                influenceNode = influenceNode ?? plotNodes[.baujat]
+            }
+            if plots.contains(where: { $0.kind == .gosh }) && gosh == nil {
+                gosh = GoshSpec()
+                goshNode = goshNode ?? plotNodes[.gosh]
+            }
+        }
+        // Influence diagnostics and GOSH refit inverse-variance models (metafor's rma.uni).
+        let method = settings.pooling.method
+        if method == .mh || method == .peto {
+            if influence, let n = influenceNode ?? value("sensitivity") {
+                reader.error(n, "influence diagnostics (and the Baujat plot) of \(what) need an inverse-variance fit, as metafor's influence() for rma.uni; method \(method.rawValue) is not one: use method: IV for a fixed-effect fit or a τ² estimator such as DL")
+            }
+            if gosh != nil, let n = goshNode ?? value("sensitivity") {
+                reader.error(n, "GOSH (and its plot) of \(what) needs an inverse-variance fit; method \(method.rawValue) is not one: use method: IV for a fixed-effect fit or a τ² estimator such as DL")
             }
         }
 
@@ -599,10 +623,21 @@ struct Loader {
                                 cumulative: cumulative, scenarios: scenarios, bias: bias, plots: plots, verify: verify, studies: studies)
         analysis.estimable = lastEstimable
         analysis.moderators = moderators
+        analysis.influence = influence
+        analysis.gosh = gosh
+        if studies.count == 1 {
+            // metafor's influence() and gosh() stop at k = 1: there is nothing to leave out.
+            if influence, let n = influenceNode {
+                reader.error(n, "influence diagnostics of \(what) need at least 2 studies; it has 1")
+            }
+            if gosh != nil, let n = goshNode {
+                reader.error(n, "GOSH of \(what) needs at least 2 studies; it has 1")
+            }
+        }
         if let n = moderatorsNode, !moderators.isEmpty, !studies.isEmpty {
             checkRegression(moderators, studies: studies, settings: settings, at: n, what: what)
         }
-        if let n = bubbleNode {
+        if let n = plotNodes[.bubble] {
             if moderators.isEmpty {
                 reader.error(n, "a bubble plot draws the effects against a moderator of a meta-regression, and \(what) has no 'moderators'; add moderators: [column] or remove the plot")
             } else if !studies.isEmpty,
@@ -623,6 +658,37 @@ struct Loader {
             analysis.scale = scale
         }
         return analysis
+    }
+
+    /// `gosh: true`, `gosh: false` or `gosh: {subsets: N}`.
+    mutating func readGosh(_ node: Node, what: String) -> GoshSpec? {
+        if case .mapping = node {
+            guard let pairs = reader.mapping(node, "'gosh' of \(what)") else { return nil }
+            reader.checkKeys(pairs, allowed: PipelineLoader.goshKeys, in: "'gosh' of \(what)")
+            var spec = GoshSpec()
+            if let p = pairs.first(where: { $0.key == "subsets" }) {
+                let limit = Gosh.maximumSubsets
+                let range = "a whole number from 2 to \(Self.grouped(limit))"
+                if case .scalar(let s) = p.value, let n = Int(s.string.trimmingCharacters(in: .whitespaces)) {
+                    if n < 2 || n > limit {
+                        reader.error(p.value, "'subsets' of the GOSH analysis of \(what) must be \(range) (all subsets are fitted when there are at most that many, otherwise that many random ones), not \(n); leave it out for the default of \(Self.grouped(Gosh.defaultSubsets))")
+                    } else {
+                        spec.subsets = n
+                    }
+                } else {
+                    reader.error(p.value, "'subsets' of the GOSH analysis of \(what) must be \(range), not \(YAMLReader.describe(p.value)); leave it out for the default of \(Self.grouped(Gosh.defaultSubsets))")
+                }
+            }
+            return spec
+        }
+        return reader.bool(node, "'gosh' (true, false or {subsets: N})") == true ? GoshSpec() : nil
+    }
+
+    /// 1048576 → "1,048,576".
+    static func grouped(_ n: Int) -> String {
+        var digits = Array(String(n)), out = ""
+        while digits.count > 3 { out = "," + String(digits.suffix(3)) + out; digits.removeLast(3) }
+        return String(digits) + out
     }
 
     /// `verify: {outcome: "1.1", results: <table>, settings: <table>}`.

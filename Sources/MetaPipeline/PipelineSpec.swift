@@ -39,6 +39,10 @@ public enum PlotKind: String, CaseIterable, Sendable, Codable, Hashable {
     case cumulative
     /// The effects against the first numeric moderator of a meta-regression, with its fitted line.
     case bubble
+    /// Each study's contribution to Q against its influence on the pooled result (Baujat et al. 2002).
+    case baujat
+    /// The estimate against I² of the model fitted to subsets of the studies (Olkin et al. 2012).
+    case gosh
 }
 
 /// Image formats for figures.

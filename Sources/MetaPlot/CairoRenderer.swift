@@ -108,11 +108,56 @@ enum CairoRenderer {
                 cairo_arc(cr, circle.centre.x, circle.centre.y, circle.radius, 0, 2 * Double.pi)
                 cairo_close_path(cr)
                 paint(fill: circle.fill, stroke: circle.stroke, cr)
+            case .image(let image):
+                let surface = try imageSurface(image)
+                cairo_save(cr)
+                cairo_rectangle(cr, image.rect.x, image.rect.y, image.rect.width, image.rect.height)
+                cairo_clip(cr)
+                cairo_translate(cr, image.rect.x, image.rect.y)
+                cairo_scale(cr, image.rect.width / Double(image.columns), image.rect.height / Double(image.rows))
+                cairo_set_source_surface(cr, surface.pointer, 0, 0)
+                cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST)
+                cairo_paint(cr)
+                cairo_restore(cr)
             case .text(let run):
                 try engine.draw(run, on: cairo)
             }
             try cairo.checkStatus("drawing the plot")
         }
+    }
+
+    /// The pixels of an image element as a Cairo image surface.
+    static func imageSurface(_ image: ImageElement) throws(PlotError) -> CairoSurface {
+        guard image.columns > 0, image.rows > 0, image.pixels.count == image.columns * image.rows else {
+            throw .inconsistentInput(detail: "an image of \(image.columns) × \(image.rows) pixels has \(image.pixels.count) pixel values")
+        }
+        let surface = try CairoSurface(
+            taking: cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(image.columns), Int32(image.rows)),
+            "creating a \(image.columns) × \(image.rows) pixel image")
+        cairo_surface_flush(surface.pointer)
+        let stride = Int(cairo_image_surface_get_stride(surface.pointer))
+        guard let data = cairo_image_surface_get_data(surface.pointer) else {
+            throw .renderFailed(detail: "filling an image: Cairo gave no pixel data")
+        }
+        for row in 0..<image.rows {
+            let start = UnsafeMutableRawPointer(data + row * stride)
+            for column in 0..<image.columns {
+                start.storeBytes(of: image.pixels[row * image.columns + column] | 0xff00_0000, toByteOffset: column * 4, as: UInt32.self)
+            }
+        }
+        cairo_surface_mark_dirty(surface.pointer)
+        return surface
+    }
+
+    /// An image element's pixels as PNG bytes (for the SVG writer, which embeds them).
+    static func png(_ image: ImageElement) throws(PlotError) -> [UInt8] {
+        let surface = try imageSurface(image)
+        let sink = ByteSink()
+        let status = withExtendedLifetime(sink) {
+            cairo_surface_write_to_png_stream(surface.pointer, ByteSink.write, sink.closure)
+        }
+        try checkCairo(status, "writing an embedded PNG")
+        return sink.bytes
     }
 
     private static func setColor(_ color: PlotColor, _ cr: OpaquePointer) {

@@ -150,6 +150,14 @@ public enum ElementRole: String, Sendable, Hashable, CaseIterable {
     case imputedPoint
     case legend
     case frame
+    /// Light grid lines of a scatter plot.
+    case grid
+    /// A density image (GOSH plot: how many subsets fall in each bin).
+    case density
+    /// The fit to all studies, marked in a GOSH plot.
+    case fullSetPoint
+    /// A study flagged as influential (Baujat plot).
+    case influentialPoint
 }
 
 /// A straight line segment.
@@ -182,6 +190,16 @@ public struct CircleElement: Sendable, Hashable {
     public var radius: Double
     public var fill: PlotColor?
     public var stroke: StrokeStyle?
+    public var role: ElementRole
+}
+
+/// A raster image of `columns` × `rows` opaque pixels (0x00RRGGBB, row by row from the top),
+/// stretched over `rect` without smoothing.
+public struct ImageElement: Sendable, Hashable {
+    public var rect: PlotRect
+    public var columns: Int
+    public var rows: Int
+    public var pixels: [UInt32]
     public var role: ElementRole
 }
 
@@ -253,6 +271,7 @@ public enum PlotElement: Sendable, Hashable {
     case rect(RectElement)
     case polygon(PolygonElement)
     case circle(CircleElement)
+    case image(ImageElement)
     case text(TextRun)
 
     /// The role of a shape; nil for text (see `TextRun.box.role`).
@@ -262,6 +281,7 @@ public enum PlotElement: Sendable, Hashable {
         case .rect(let rect): return rect.role
         case .polygon(let polygon): return polygon.role
         case .circle(let circle): return circle.role
+        case .image(let image): return image.role
         case .text: return nil
         }
     }
@@ -288,6 +308,8 @@ public enum PlotElement: Sendable, Hashable {
         case .circle(let circle):
             let r = circle.radius + (circle.stroke?.width ?? 0) / 2
             return PlotRect(x: circle.centre.x - r, y: circle.centre.y - r, width: 2 * r, height: 2 * r)
+        case .image(let image):
+            return image.rect
         case .text(let run):
             return run.box.rect
         }

@@ -1,3 +1,4 @@
+import Foundation
 import MetaFormat
 
 /// Writes a `PlotLayout` as SVG 1.1, text kept as `<text>` elements in DejaVu Sans (Cairo's own SVG
@@ -31,6 +32,12 @@ enum SVGWriter {
             return "<polygon points=\"\(points)\"\(paint(polygon.fill, polygon.stroke))/>"
         case .circle(let circle):
             return "<circle cx=\"\(number(circle.centre.x))\" cy=\"\(number(circle.centre.y))\" r=\"\(number(circle.radius))\"\(paint(circle.fill, circle.stroke))/>"
+        case .image(let image):
+            // The pixels as an embedded PNG, stretched without smoothing; the namespace of the
+            // link is declared on the element, so documents without images keep their bytes.
+            let png = (try? CairoRenderer.png(image)) ?? []
+            let r = image.rect
+            return "<image xmlns:xlink=\"http://www.w3.org/1999/xlink\" x=\"\(number(r.x))\" y=\"\(number(r.y))\" width=\"\(number(r.width))\" height=\"\(number(r.height))\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" xlink:href=\"data:image/png;base64,\(Data(png).base64EncodedString())\"/>"
         case .text(let run):
             let x = number(run.anchor.x), y = number(run.anchor.y)
             var attributes = "x=\"\(x)\" y=\"\(y)\" font-size=\"\(number(run.style.size))\""

@@ -357,6 +357,8 @@ public enum ReportBuilder {
             for f in a.figures where f.kind == "leave-one-out" { b.append(.figure(f)) }
             sections.append(.init(id: anchor(r.analysis) + "-leave-one-out", title: "\(r.title): leave-one-out", level: 3, blocks: b))
         }
+        if let influence = r.influence, !influence.isEmpty { sections.append(influenceSection(influence, a)) }
+        if let gosh = r.gosh { sections.append(goshSection(gosh, a)) }
         if let reg = r.regression {
             var section = regressionSection(reg, r)
             for f in a.figures where f.kind == "bubble" { section.blocks.append(.figure(f)) }

@@ -25,6 +25,10 @@ public struct ResultDocument: Codable, Sendable, Hashable {
     /// A meta-regression on `moderators:` (absent without).
     public var regression: Regression?
     public var cumulative: [LeaveOneOut]?
+    /// Influence diagnostics (`sensitivity: {influence: true}`; absent without).
+    public var influence: [InfluenceEntry]?
+    /// A summary of the GOSH fits, whose rows are in gosh.csv (absent without).
+    public var gosh: GoshSummary?
     public var bias: Bias?
     public var sensitivity: [Scenario]?
     public var warnings: [String]
@@ -50,7 +54,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case analysis, title, measure, model, method, test, level, k, settings, studies, dropped, pooled, heterogeneity,
-             subgroups, cumulative, bias, sensitivity, warnings, regression
+             subgroups, cumulative, bias, sensitivity, warnings, regression, influence, gosh
         case leaveOneOut = "leave_one_out"
         case metapipeVersion = "metapipe_version"
         case notEstimable = "not_estimable"
@@ -226,6 +230,59 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public init(_ r: SensitivityRow) {
             omitted = r.study; k = r.k; estimate = r.estimate; se = r.se; ciLower = r.ciLower; ciUpper = r.ciUpper
             pValue = r.pValue; tau2 = r.tau2; i2 = r.i2; q = r.q
+        }
+    }
+
+    /// One study's influence diagnostics (metafor's `influence()`), with its Baujat coordinates.
+    public struct InfluenceEntry: Codable, Sendable, Hashable {
+        public var study: String
+        public var rstudent: Double
+        public var dffits: Double
+        public var cooksDistance: Double
+        public var covRatio: Double
+        public var tau2Deleted: Double
+        public var qDeleted: Double
+        public var hat: Double
+        /// Percent.
+        public var weight: Double
+        public var dfbetas: Double
+        public var influential: Bool
+        public var baujatX: Double
+        public var baujatY: Double
+        enum CodingKeys: String, CodingKey {
+            case study, rstudent, dffits, hat, weight, dfbetas, influential
+            case cooksDistance = "cooks_distance", covRatio = "cov_ratio", tau2Deleted = "tau2_deleted"
+            case qDeleted = "q_deleted", baujatX = "baujat_x", baujatY = "baujat_y"
+        }
+        public init(_ r: InfluenceRow) {
+            study = r.study; rstudent = r.rstudent; dffits = r.dffits; cooksDistance = r.cooksDistance; covRatio = r.covRatio
+            tau2Deleted = r.tau2Deleted; qDeleted = r.qDeleted; hat = r.hat; weight = r.weight; dfbetas = r.dfbetas
+            influential = r.influential; baujatX = r.baujatX; baujatY = r.baujatY
+        }
+    }
+
+    /// `gosh`: how many subsets were fitted and the range of their results (the fits are in gosh.csv).
+    public struct GoshSummary: Codable, Sendable, Hashable {
+        /// Number of subsets fitted.
+        public var subsets: Int
+        /// Every non-empty subset (2^k − 1), or random subsets.
+        public var exhaustive: Bool
+        /// The seed of the random subsets (absent when exhaustive).
+        public var seed: UInt64?
+        /// Subsets whose τ² iteration did not converge (their rows have empty cells); absent when none.
+        public var failed: Int?
+        public var estimateMin: Double
+        public var estimateMax: Double
+        public var i2Min: Double
+        public var i2Max: Double
+        enum CodingKeys: String, CodingKey {
+            case subsets, exhaustive, seed, failed
+            case estimateMin = "estimate_min", estimateMax = "estimate_max", i2Min = "i2_min", i2Max = "i2_max"
+        }
+        public init(subsets: Int, exhaustive: Bool, seed: UInt64?, failed: Int?, estimateMin: Double, estimateMax: Double,
+                    i2Min: Double, i2Max: Double) {
+            self.subsets = subsets; self.exhaustive = exhaustive; self.seed = seed; self.failed = failed
+            self.estimateMin = estimateMin; self.estimateMax = estimateMax; self.i2Min = i2Min; self.i2Max = i2Max
         }
     }
 

@@ -10,7 +10,8 @@ import MetaStats
 // and is not counted. REPS = 0 runs the task once, cold, and reports that run: the driver (bench/run)
 // times such processes from start to exit, so that "process" time is one task, start-up included.
 //
-// Tasks: noop, pool-DL, pool-REML, loo-METHOD (loo-DL, loo-REML, …), trimfill-DL, forest-png, forest-svg.
+// Tasks: noop, pool-DL, pool-REML, loo-METHOD (loo-DL, loo-REML, …), trimfill-DL, forest-png, forest-svg,
+// gosh-METHOD (every subset of the K studies: gosh-DL, gosh-REML, gosh-FE), influence-METHOD.
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("metapipe-bench: \(message)\n".utf8))
@@ -46,6 +47,14 @@ func work() throws {
     case let name where name.hasPrefix("loo-"):
         guard let method = PoolingMethod(rawValue: String(name.dropFirst(4))) else { fail("unknown task \(task)") }
         _ = try Sensitivity.leaveOneOut(effects, measure: .generic, options: PoolingOptions(method: method))
+    case let name where name.hasPrefix("gosh-"):
+        let m = String(name.dropFirst(5))
+        let options = m == "FE" ? PoolingOptions(model: .fixed, method: .iv)
+            : PoolingOptions(method: PoolingMethod(rawValue: m) ?? { fail("unknown task \(task)") }())
+        _ = try Gosh.analyze(effects, options: options)
+    case let name where name.hasPrefix("influence-"):
+        guard let method = PoolingMethod(rawValue: String(name.dropFirst(10))) else { fail("unknown task \(task)") }
+        _ = try Influence.diagnostics(effects, measure: .generic, options: PoolingOptions(method: method))
     case "trimfill-DL": _ = try SmallStudy.trimAndFill(effects, measure: .generic, options: PoolingOptions(method: .dl))
     case "forest-png", "forest-svg":
         let analysis = try Pooling.analyze(effects, measure: .generic, options: PoolingOptions(method: .dl, tau2ConfidenceInterval: false))
