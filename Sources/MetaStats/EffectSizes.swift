@@ -5,6 +5,11 @@ import Darwin
 #endif
 
 /// The effect measures metapipe computes. Raw values are the pipeline spelling.
+/// The measures a 2×2 table gives: odds ratio, risk ratio, risk difference.
+public enum BinaryMeasure: String, Sendable, Hashable {
+    case or = "OR", rr = "RR", rd = "RD"
+}
+
 public enum EffectMeasure: String, CaseIterable, Sendable, Codable, Hashable {
     /// Standardised mean difference (Hedges' g).
     case smd = "SMD"
@@ -44,7 +49,16 @@ public enum EffectMeasure: String, CaseIterable, Sendable, Codable, Hashable {
     /// Ratio measures are pooled on the log scale and shown exponentiated.
     public var isRatio: Bool { self == .or || self == .rr || self == .irr || self == .rom }
     /// Measures computed from 2×2 counts.
-    public var isBinary: Bool { self == .or || self == .rr || self == .rd }
+    public var isBinary: Bool { binary != nil }
+    /// The comparison of two proportions this measure is, if any: what 2×2 tables compute.
+    public var binary: BinaryMeasure? {
+        switch self {
+        case .or: return .or
+        case .rr: return .rr
+        case .rd: return .rd
+        case .smd, .md, .generic, .cor, .zcor, .pr, .plo, .pft, .irr, .ird, .rom, .smcr, .smcc, .mc: return nil
+        }
+    }
     /// Measures of one group's proportion (events and total).
     public var isProportion: Bool { self == .pr || self == .plo || self == .pft }
     /// Measures of a correlation (r and n).
@@ -409,7 +423,10 @@ public enum EffectSizes {
             if measure == .or && counts.isDoubleFull {
                 return .dropped("every participant had the event in both arms, so the OR is not estimable")
             }
-            var (yi, vi, corrected) = binaryEffect(counts, measure: measure)
+            guard let binary = measure.binary else {
+                throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+            }
+            var (yi, vi, corrected) = binaryEffect(counts, measure: binary)
             if measure == .rd, corrected, zeroCells == .revman {
                 // RevMan keeps the raw risk difference; only its variance uses the corrected cells.
                 yi = counts.events1 / counts.total1 - counts.events2 / counts.total2
@@ -576,9 +593,11 @@ public enum EffectSizes {
             }
             yi = hedgesJ(m: n - 1) * change / changeVariance.squareRoot()
             vi = 1 / n + yi * yi / (2 * n)
-        default:
+        case .smcr:
             yi = hedgesJ(m: n - 1) * change / p.sdPre
             vi = 2 * (1 - r) / n + yi * yi / (2 * n)
+        case .smd, .md, .or, .rr, .rd, .generic, .cor, .zcor, .pr, .plo, .pft, .irr, .ird, .rom:
+            throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
         }
         return .effect(EffectSize(study: name, yi: yi, vi: vi, input: input, n1: n, prePostR: r))
     }
@@ -617,7 +636,7 @@ public enum EffectSizes {
     }
 
     /// Log OR, log RR or RD with 0.5 added to every cell of a table that has a zero cell.
-    static func binaryEffect(_ counts: BinaryCounts, measure: EffectMeasure) -> (yi: Double, vi: Double, corrected: Bool) {
+    static func binaryEffect(_ counts: BinaryCounts, measure: BinaryMeasure) -> (yi: Double, vi: Double, corrected: Bool) {
         let add = counts.hasZeroCell ? 0.5 : 0
         let a = counts.a + add, b = counts.b + add, c = counts.c + add, d = counts.d + add
         let n1 = a + b, n2 = c + d
@@ -626,7 +645,7 @@ public enum EffectSizes {
             return (log(a * d / (b * c)), 1 / a + 1 / b + 1 / c + 1 / d, add > 0)
         case .rr:
             return (log((a / n1) / (c / n2)), 1 / a - 1 / n1 + 1 / c - 1 / n2, add > 0)
-        default:
+        case .rd:
             let p1 = a / n1, p2 = c / n2
             return (p1 - p2, p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2, add > 0)
         }

@@ -24,7 +24,7 @@ enum MantelHaenszel {
     /// Greenland (1986) for log OR and of Greenland & Robins (1985) for log RR and RD.
     /// Weights: OR bᵢcᵢ/Nᵢ, RR cᵢn₁ᵢ/Nᵢ, RD n₁ᵢn₂ᵢ/Nᵢ.
     /// `varianceTables` (RD only): the tables whose cells enter the variance (RevMan's corrected cells).
-    static func pool(_ tables: [BinaryCounts], measure: EffectMeasure, varianceTables: [BinaryCounts]? = nil) throws -> Result {
+    static func pool(_ tables: [BinaryCounts], measure: BinaryMeasure, varianceTables: [BinaryCounts]? = nil) throws -> Result {
         switch measure {
         case .or:
             var sR = 0.0, sS = 0.0, sPR = 0.0, sPSQR = 0.0, sQS = 0.0
@@ -59,7 +59,7 @@ enum MantelHaenszel {
             }
             return Result(estimate: log(sR / sS), se: (sP / (sR * sS)).squareRoot(), weights: weights,
                           studyEffects: [], studyVariances: [])
-        default:
+        case .rd:
             // RevMan (varianceTables = the corrected cells): weights and estimate from the raw cells,
             // the Greenland–Robins numerator from the corrected ones (CD008625 analysis 1.3 stores
             // CI ±0.0708645085597648 for two 0/13 v 0/12 and 0/54 v 0/19 tables: exactly this).

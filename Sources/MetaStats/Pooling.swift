@@ -153,7 +153,7 @@ public enum Pooling {
 
         switch method {
         case .mh, .peto:
-            guard measure.isBinary, method == .mh || measure == .or else {
+            guard let binary = measure.binary, method == .mh || measure == .or else {
                 throw StatsError.inconsistentInput(study: effects[0].study,
                                          message: "method \(method.rawValue) needs a binary measure (\(method == .peto ? "OR" : "OR, RR or RD")), not \(measure.rawValue)")
             }
@@ -168,10 +168,10 @@ public enum Pooling {
                 // RevMan: tables with a zero cell enter the sums with 0.5 added to each cell; a risk
                 // difference keeps the raw cells in its estimate.
                 let corrected = counts.map(\.corrected)
-                fixed = try MantelHaenszel.pool(measure == .rd ? counts : corrected, measure: measure,
+                fixed = try MantelHaenszel.pool(binary == .rd ? counts : corrected, measure: binary,
                                                 varianceTables: corrected)
             } else {
-                fixed = try MantelHaenszel.pool(counts, measure: measure)
+                fixed = try MantelHaenszel.pool(counts, measure: binary)
             }
             // Peto shows and tests its own per-study estimates (O − E)/V with variance 1/V.
             let rows: [EffectSize] = method == .peto
