@@ -53,12 +53,6 @@ struct FunnelModel: Sendable {
         static let adjustedStroke = StrokeStyle(color: .grey, width: 0.9, dash: [1.2, 1.8])
     }
 
-    enum LegendSymbol {
-        case point(filled: Bool)
-        case line(StrokeStyle)
-        case swatch(PlotColor)
-    }
-
     func layout(engine: TextEngine) throws(PlotError) -> PlotLayout {
         typealias M = Metrics
         var canvas = LayoutCanvas(engine: engine)
@@ -178,32 +172,8 @@ struct FunnelModel: Sendable {
             legend += [(.swatch(.white), "p > 0.10"), (.swatch(.shadeLight), "0.05 < p < 0.10"),
                        (.swatch(.shadeMedium), "0.01 < p < 0.05"), (.swatch(.shadeDark), "p < 0.01")]
         }
-        var lx = plot.minX
-        var ly = xTitleTop + bodyHeight + 8
-        let symbolWidth = 16.0
-        for (symbol, label) in legend {
-            let text = try canvas.ellipsized(label, M.body, maxWidth: width - 2 * M.margin - symbolWidth - 4)
-            let entryWidth = symbolWidth + 4 + (try canvas.width(text, M.body))
-            if lx > plot.minX, lx + entryWidth > width - M.margin {
-                lx = plot.minX
-                ly += bodyHeight + 4
-            }
-            if lx + entryWidth > width - M.margin { lx = M.margin }
-            let cy = ly + bodyHeight / 2
-            switch symbol {
-            case .point(let filled):
-                canvas.circle(PlotPoint(x: lx + symbolWidth / 2, y: cy), radius: M.pointRadius,
-                              fill: filled ? .accent : .white,
-                              stroke: filled ? nil : StrokeStyle(color: .black, width: 0.8), role: .legend)
-            case .line(let stroke):
-                canvas.line(lx, cy, lx + symbolWidth, cy, stroke: stroke, role: .legend)
-            case .swatch(let fill):
-                canvas.rect(PlotRect(x: lx + 2, y: cy - 4, width: symbolWidth - 4, height: 8), fill: fill,
-                            stroke: StrokeStyle(color: .grey, width: 0.5), role: .legend)
-            }
-            try canvas.text(text, x: lx + symbolWidth + 4, top: ly, align: .start, style: M.body, role: .legend)
-            lx += entryWidth + 14
-        }
+        let ly = try canvas.legend(legend, left: plot.minX, top: xTitleTop + bodyHeight + 8, right: width - M.margin,
+                                   margin: M.margin, style: M.body, pointRadius: M.pointRadius)
         let height = ly + bodyHeight + M.margin
         return canvas.layout(width: width, height: height)
     }
@@ -261,5 +231,47 @@ enum AxisTicks {
             }
         }
         return values.map { EffectAxis.Tick(value: log($0), label: EffectAxis.ratioLabel($0)) }
+    }
+}
+
+/// A legend entry's symbol.
+enum LegendSymbol {
+    case point(filled: Bool)
+    case line(StrokeStyle)
+    case swatch(PlotColor)
+}
+
+extension LayoutCanvas {
+    /// A legend flowing left to right from (`left`, `top`) into as many lines as it needs before
+    /// `right`; returns the top of its last line.
+    mutating func legend(_ entries: [(LegendSymbol, String)], left: Double, top: Double, right: Double, margin: Double,
+                         style: TextStyle, pointRadius: Double) throws(PlotError) -> Double {
+        let bodyHeight = try lineHeight(style)
+        var lx = left
+        var ly = top
+        let symbolWidth = 16.0
+        for (symbol, label) in entries {
+            let text = try ellipsized(label, style, maxWidth: right - margin - symbolWidth - 4)
+            let entryWidth = symbolWidth + 4 + (try width(text, style))
+            if lx > left, lx + entryWidth > right {
+                lx = left
+                ly += bodyHeight + 4
+            }
+            if lx + entryWidth > right { lx = margin }
+            let cy = ly + bodyHeight / 2
+            switch symbol {
+            case .point(let filled):
+                circle(PlotPoint(x: lx + symbolWidth / 2, y: cy), radius: pointRadius, fill: filled ? .accent : .white,
+                       stroke: filled ? nil : StrokeStyle(color: .black, width: 0.8), role: .legend)
+            case .line(let stroke):
+                line(lx, cy, lx + symbolWidth, cy, stroke: stroke, role: .legend)
+            case .swatch(let fill):
+                rect(PlotRect(x: lx + 2, y: cy - 4, width: symbolWidth - 4, height: 8), fill: fill,
+                     stroke: StrokeStyle(color: .grey, width: 0.5), role: .legend)
+            }
+            try self.text(text, x: lx + symbolWidth + 4, top: ly, align: .start, style: style, role: .legend)
+            lx += entryWidth + 14
+        }
+        return ly
     }
 }
