@@ -10,11 +10,7 @@ import Testing
     }
 
     @Test func bcgInfluenceAndGosh() throws {
-        let p = try Project("demo")
-        let bcg = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("MetaStatsTests/Fixtures/bcg.csv"), encoding: .utf8)
-        try FileManager.default.createDirectory(at: p.url("pipelines/b"), withIntermediateDirectories: true)
-        try p.write("pipelines/b/bcg.csv", bcg)
+        let p = try Project.withBCG()
         try p.write("pipelines/b.yaml", """
             pipeline: b
             data: {trials: b/bcg.csv}

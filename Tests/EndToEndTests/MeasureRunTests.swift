@@ -91,14 +91,22 @@ import Testing
     }
 }
 
-/// `moderators:` end to end: result.json's regression against metafor (Tests/MetaStatsTests/Fixtures/metareg.R).
-@Suite struct MetaRegressionRunTests {
-    @Test func bcgByLatitude() throws {
+extension Project {
+    /// The demo project with the BCG trials (Tests/MetaStatsTests/Fixtures/bcg.csv) at pipelines/b/bcg.csv.
+    static func withBCG() throws -> Project {
         let p = try Project("demo")
         let bcg = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("MetaStatsTests/Fixtures/bcg.csv"), encoding: .utf8)
         try FileManager.default.createDirectory(at: p.url("pipelines/b"), withIntermediateDirectories: true)
         try p.write("pipelines/b/bcg.csv", bcg)
+        return p
+    }
+}
+
+/// `moderators:` end to end: result.json's regression against metafor (Tests/MetaStatsTests/Fixtures/metareg.R).
+@Suite struct MetaRegressionRunTests {
+    @Test func bcgByLatitude() throws {
+        let p = try Project.withBCG()
         try p.write("pipelines/b.yaml", """
             pipeline: b
             data: {trials: b/bcg.csv}
@@ -139,11 +147,7 @@ import Testing
     /// A scenario with its own moderators fits its own regression; a bubble plot needs a numeric
     /// moderator; Mantel–Haenszel pooling cannot be a meta-regression.
     @Test func scenarioModeratorsBubblePlotAndErrors() throws {
-        let p = try Project("demo")
-        let bcg = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("MetaStatsTests/Fixtures/bcg.csv"), encoding: .utf8)
-        try FileManager.default.createDirectory(at: p.url("pipelines/b"), withIntermediateDirectories: true)
-        try p.write("pipelines/b/bcg.csv", bcg)
+        let p = try Project.withBCG()
         try p.write("pipelines/b.yaml", """
             pipeline: b
             data: {trials: b/bcg.csv}
