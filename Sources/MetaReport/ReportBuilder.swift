@@ -83,7 +83,7 @@ public enum ReportBuilder {
         if reg.k - reg.p < 5 || reg.k < 10 {
             text += " With k = \(reg.k) the regression has little power and its coefficients cannot be judged reliably."
         }
-        let id = anchor(r.analysis) + "-regression" + (scenario.map { "-" + anchor($0) } ?? "")
+        let id = anchor(r.analysis) + "-regression" + (scenario.map { "-scenario-" + anchor($0).dropFirst("analysis-".count) } ?? "")
         let title = "\(r.title): meta-regression" + (scenario.map { ", scenario \($0)" } ?? "")
         return .init(id: id, title: title, level: 3,
                      blocks: [.paragraph([.text(text)]),
