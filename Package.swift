@@ -61,6 +61,7 @@ let package = Package(
         .testTarget(name: "MetaRunnerTests", dependencies: ["MetaRunner"]),
         .testTarget(name: "MetaRevManTests", dependencies: ["MetaRevMan"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaReportTests", dependencies: ["MetaReport", "MetaFormat", "MetaStats"]),
+        .testTarget(name: "MetaEngineTests", dependencies: ["MetaEngine", "MetaPipeline", "MetaRunner"]),
         // Runs the built `metapipe` binary on fixture pipelines.
         .testTarget(name: "EndToEndTests", dependencies: ["metapipe", "MetaStats", "MetaTestSupport"], resources: [.copy("Fixtures")]),
     ]
