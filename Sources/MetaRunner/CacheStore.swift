@@ -26,6 +26,7 @@ public func sha256Hex(_ data: Data) -> String {
 /// stages/<key>.json       a complete entry: the artifacts a stage produced for that cache key
 /// records/<id-hash>.json  the last inputs seen for a stage id (to say why it must rerun)
 /// published.json          size/mtime stamps of published outputs (to notice edits cheaply)
+/// objects.json            size/mtime stamps of objects whose bytes were checked (trusted while unchanged)
 /// tmp/                    files being written; renamed into place when complete
 /// lock                    held by the running process (and by `metapipe clean`)
 /// CACHEDIR.TAG            the marker: metapipe uses, empties or deletes only a folder holding it
@@ -58,6 +59,7 @@ public final class CacheStore: @unchecked Sendable {
     var recordsDirectory: URL { root.appendingPathComponent("records") }
     var tmpDirectory: URL { root.appendingPathComponent("tmp") }
     var stampsFile: URL { root.appendingPathComponent("published.json") }
+    var objectStampsFile: URL { root.appendingPathComponent("objects.json") }
 
     func objectURL(_ sha: String) -> URL {
         objectsDirectory.appendingPathComponent(String(sha.prefix(2))).appendingPathComponent(String(sha.dropFirst(2)))
@@ -79,7 +81,7 @@ public final class CacheStore: @unchecked Sendable {
     /// What a cache made before the marker existed holds; such a folder is adopted (marked).
     static let legacyEntries: Set<String> = ["objects", "stages", "records", "tmp", "lock", "published.json"]
     /// Everything metapipe itself puts in a cache folder.
-    static let ownEntries: Set<String> = legacyEntries.union([markerName])
+    static let ownEntries: Set<String> = legacyEntries.union([markerName, "objects.json"])
 
     var markerURL: URL { root.appendingPathComponent(Self.markerName) }
 
@@ -238,6 +240,11 @@ public final class CacheStore: @unchecked Sendable {
         catch { throw .io("cannot create \(url.deletingLastPathComponent().path)") }
         try writeAtomically(data, to: url, tmpDir: tmpDirectory)
         markVerified(sha)
+        if let seen = objectStat(url), seen.size == data.count {
+            counterLock.lock()
+            written[sha] = seen
+            counterLock.unlock()
+        }
         return sha
     }
 
@@ -253,18 +260,97 @@ public final class CacheStore: @unchecked Sendable {
         return data
     }
 
-    /// Whether the entry's object is present with the right size and bytes: it is hashed once per run
-    /// before a stage is trusted as complete, so a damaged object makes its stage run again (and is
-    /// removed, unless `remove` is false, as for `plan`).
+    /// Whether the entry's object is present with the right size and bytes: it is hashed before a
+    /// stage is trusted as complete, so a damaged object makes its stage run again (and is removed,
+    /// unless `remove` is false, as for `plan`). An object whose size and modification time are
+    /// those recorded when its bytes were last hashed is trusted without reading it (as make and
+    /// ninja trust a file's time): writing to the file changes its time.
     func hasObject(_ entry: Manifest.Entry, remove: Bool = true) -> Bool {
         if isVerified(entry.sha) { return true }
         let url = objectURL(entry.sha)
-        guard fileSize(url) == entry.size, let data = try? Data(contentsOf: url), sha256Hex(data) == entry.sha else {
+        let seen = objectStat(url)
+        if let seen, seen.size == entry.size, objectStamp(entry.sha) == seen {
+            markVerified(entry.sha)
+            return true
+        }
+        guard let seen, seen.size == entry.size, let data = try? Data(contentsOf: url), sha256Hex(data) == entry.sha,
+              objectStat(url) == seen else {
             if remove, fileSize(url) != nil { try? fileManager.removeItem(at: url) }
             return false
         }
         markVerified(entry.sha)
+        recordObjectStamp(entry.sha, seen)
         return true
+    }
+
+    /// An object file's size and modification time (nanoseconds).
+    struct ObjectStat: Codable, Hashable, Sendable {
+        var size: Int
+        var mtime: Int64
+    }
+
+    func objectStat(_ url: URL) -> ObjectStat? {
+        var info = stat()
+        guard stat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return ObjectStat(size: Int(info.st_size), mtime: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+    }
+
+    /// Stamps of objects whose bytes were hashed or written, by SHA; loaded on first use.
+    private var objectStamps: [String: ObjectStat]?
+    private var objectStampsChanged = false
+
+    private func objectStamp(_ sha: String) -> ObjectStat? {
+        counterLock.lock()
+        defer { counterLock.unlock() }
+        if objectStamps == nil { objectStamps = loadObjectStamps() }
+        return objectStamps?[sha]
+    }
+
+    /// Records a stamp, unless the file's time is too recent to tell a later write in the same clock
+    /// tick from this one (then the object is hashed again next time).
+    private func recordObjectStamp(_ sha: String, _ seen: ObjectStat) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+        guard nanoseconds - seen.mtime > 100_000_000 else { return }
+        counterLock.lock()
+        if objectStamps == nil { objectStamps = loadObjectStamps() }
+        if objectStamps?[sha] != seen {
+            objectStamps?[sha] = seen
+            objectStampsChanged = true
+        }
+        counterLock.unlock()
+    }
+
+    private func loadObjectStamps() -> [String: ObjectStat] {
+        guard let data = try? Data(contentsOf: objectStampsFile) else { return [:] }
+        return (try? JSONDecoder().decode([String: ObjectStat].self, from: data)) ?? [:]
+    }
+
+    /// Objects written in this run, with their stamps right after writing: recorded at the end of the
+    /// run when still unchanged.
+    private var written: [String: ObjectStat] = [:]
+
+    /// Saves the stamps of objects checked or written in this run.
+    func saveObjectStamps() throws(RunnerError) {
+        counterLock.lock()
+        let fresh = written
+        written = [:]
+        counterLock.unlock()
+        for (sha, stamp) in fresh.sorted(by: { $0.key < $1.key }) where objectStat(objectURL(sha)) == stamp {
+            recordObjectStamp(sha, stamp)
+        }
+        counterLock.lock()
+        let changed = objectStampsChanged
+        var stamps = objectStamps ?? [:]
+        counterLock.unlock()
+        guard changed else { return }
+        // Objects no longer in the cache (removed by `clean` or as damaged) are dropped.
+        stamps = stamps.filter { objectStat(objectURL($0.key)) == $0.value }
+        try writeAtomically(canonicalJSON(stamps), to: objectStampsFile, tmpDir: tmpDirectory)
+        counterLock.lock()
+        objectStampsChanged = false
+        counterLock.unlock()
     }
 
     func fileSize(_ url: URL) -> Int? {

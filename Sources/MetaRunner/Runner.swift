@@ -204,6 +204,7 @@ public final class Runner: @unchecked Sendable {
         let report = RunReport(stages: reports, duration: seconds(since: started))
         try finishLedgers(state, prune: report.succeeded)
         try store.saveStamps(state.stamps)
+        try store.saveObjectStamps()
         return report
     }
 
