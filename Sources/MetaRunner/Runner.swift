@@ -194,11 +194,8 @@ public final class Runner: @unchecked Sendable {
         loadLedgers(state)
 
         let scheduler = Scheduler(runner: self, files: files, fileHashes: fileHashes, state: state, progress: progress)
-        // The roots are chosen before any is submitted: once a stage is running, its completion
-        // updates `waiting` on another thread, and a stage it makes ready is submitted from there.
-        let roots = order.filter { scheduler.waiting[$0] == 0 }
-        for id in roots { scheduler.submit(id) }
-        scheduler.group.wait()
+        scheduler.start(order.filter { scheduler.waiting[$0] == 0 })
+        scheduler.finish()
 
         let reports = order.map { state.reports[$0]! }
         let report = RunReport(stages: reports, duration: seconds(since: started))
@@ -208,9 +205,12 @@ public final class Runner: @unchecked Sendable {
         return report
     }
 
-    /// Starts stages as their inputs settle. Its counters and the run state are guarded by
-    /// `Runner.lock`. (The force unwraps here and in `topologicalOrder`, `run` and `plan` look up
-    /// maps built from the same stage list in `init`; they depend on the graph, never on data.)
+    /// Starts stages as their inputs settle, at most `jobs` at a time: a stage whose inputs are
+    /// settled waits in `ready` (no thread is parked for it) until a slot is free. Its counters and
+    /// the run state are guarded by `Runner.lock`; progress events are handed, in the order of their
+    /// indexes, to a serial queue that delivers them outside the lock. (The force unwraps here and in
+    /// `topologicalOrder`, `run` and `plan` look up maps built from the same stage list in `init`;
+    /// they depend on the graph, never on data.)
     final class Scheduler: @unchecked Sendable {
         let runner: Runner
         let files: [String: Data]
@@ -218,10 +218,14 @@ public final class Runner: @unchecked Sendable {
         let state: RunState
         let progress: @Sendable (RunEvent) -> Void
         let group = DispatchGroup()
-        let slots: DispatchSemaphore
         let queue = DispatchQueue(label: "metapipe.stages", attributes: .concurrent)
+        let events = DispatchQueue(label: "metapipe.progress")
         var dependents: [StageID: [StageID]] = [:]
         var waiting: [StageID: Int] = [:]
+        /// Stages whose inputs are settled, not yet started (first in, first out).
+        var ready: [StageID] = []
+        var next = 0
+        var running = 0
 
         init(runner: Runner, files: [String: Data], fileHashes: [String: String], state: RunState,
              progress: @escaping @Sendable (RunEvent) -> Void) {
@@ -230,57 +234,80 @@ public final class Runner: @unchecked Sendable {
             self.fileHashes = fileHashes
             self.state = state
             self.progress = progress
-            self.slots = DispatchSemaphore(value: runner.options.jobs)
             for stage in runner.stages {
                 waiting[stage.id] = stage.dependencies.count
                 for d in stage.dependencies { dependents[d, default: []].append(stage.id) }
             }
         }
 
-        /// Submits a stage whose inputs are all settled.
-        func submit(_ id: StageID) {
-            group.enter()
-            queue.async {
-                self.slots.wait()
-                let stage = self.runner.byID[id]!
-                let report = self.runner.execute(stage, files: self.files, fileHashes: self.fileHashes, state: self.state)
-                self.slots.signal()
-                let total = self.runner.stages.count
-                var ready: [StageID] = []
-                var skippedNow: [StageReport] = []
-                self.runner.lock.lock()
-                self.state.reports[id] = report
-                let index = self.state.reports.count
-                // Settle dependents: ready ones are submitted; a failure skips everything downstream.
-                var frontier = [id]
-                while let current = frontier.popLast() {
-                    for next in self.dependents[current] ?? [] where self.state.reports[next] == nil {
-                        let upstream = self.state.reports[current]!
-                        switch upstream.status {
-                        case .ran, .cached:
-                            self.waiting[next]! -= 1
-                            if self.waiting[next] == 0 { ready.append(next) }
-                        case .failed, .skipped:
-                            var cause = current
-                            if case .skipped(let u) = upstream.status { cause = u }
-                            let nextStage = self.runner.byID[next]!
-                            let skip = StageReport(id: next, kind: nextStage.kind, origin: nextStage.origin,
-                                                   status: .skipped(upstream: cause), duration: 0)
-                            self.state.reports[next] = skip
-                            skippedNow.append(skip)
-                            frontier.append(next)
-                        }
+        /// Queues the roots and starts as many as there are slots.
+        func start(_ roots: [StageID]) {
+            runner.lock.lock()
+            ready += roots
+            launch()
+            runner.lock.unlock()
+        }
+
+        /// Waits for every stage and for the delivery of every progress event.
+        func finish() {
+            group.wait()
+            events.sync {}
+        }
+
+        /// Starts ready stages while slots are free. Called holding `Runner.lock`.
+        private func launch() {
+            while running < runner.options.jobs && next < ready.count {
+                let id = ready[next]
+                next += 1
+                running += 1
+                group.enter()
+                queue.async { self.work(id) }
+            }
+            if next > 1024 && next * 2 > ready.count {
+                ready.removeFirst(next)
+                next = 0
+            }
+        }
+
+        private func work(_ id: StageID) {
+            let stage = runner.byID[id]!
+            let report = runner.execute(stage, files: files, fileHashes: fileHashes, state: state)
+            let total = runner.stages.count
+            var delivered: [RunEvent] = []
+            runner.lock.lock()
+            state.reports[id] = report
+            let index = state.reports.count
+            delivered.append(.finished(report, index: index, total: total))
+            // Settle dependents: ready ones are queued; a failure skips everything downstream.
+            var frontier = [id]
+            var nowReady: [StageID] = []
+            while let current = frontier.popLast() {
+                for next in dependents[current] ?? [] where state.reports[next] == nil {
+                    let upstream = state.reports[current]!
+                    switch upstream.status {
+                    case .ran, .cached:
+                        waiting[next]! -= 1
+                        if waiting[next] == 0 { nowReady.append(next) }
+                    case .failed, .skipped:
+                        var cause = current
+                        if case .skipped(let u) = upstream.status { cause = u }
+                        let nextStage = runner.byID[next]!
+                        let skip = StageReport(id: next, kind: nextStage.kind, origin: nextStage.origin,
+                                               status: .skipped(upstream: cause), duration: 0)
+                        state.reports[next] = skip
+                        delivered.append(.finished(skip, index: index + delivered.count, total: total))
+                        frontier.append(next)
                     }
                 }
-                // Delivered under the lock, so that the events arrive in the order of their indexes.
-                self.progress(.finished(report, index: index, total: total))
-                for (offset, skip) in skippedNow.enumerated() {
-                    self.progress(.finished(skip, index: index + 1 + offset, total: total))
-                }
-                self.runner.lock.unlock()
-                for next in ready.sorted() { self.submit(next) }
-                self.group.leave()
             }
+            // Enqueued under the lock, so that the events arrive in the order of their indexes.
+            let handler = progress, batch = delivered
+            events.async { for event in batch { handler(event) } }
+            running -= 1
+            ready += nowReady.sorted()
+            launch()
+            runner.lock.unlock()
+            group.leave()
         }
     }
 
