@@ -100,6 +100,7 @@ public final class Runner: @unchecked Sendable {
     let byID: [StageID: Stage]
     private let order: [StageID]
     private let store: CacheStore
+    private let outputRootPath: String
 
     public init(stages: [Stage], options: RunOptions) throws(RunnerError) {
         var map: [StageID: Stage] = [:]
@@ -117,6 +118,9 @@ public final class Runner: @unchecked Sendable {
         self.byID = map
         self.order = try Runner.topologicalOrder(stages, map)
         self.store = CacheStore(root: options.cacheRoot)
+        var root = options.outputRoot.path
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+        self.outputRootPath = root
     }
 
     /// Kahn's algorithm, ties broken by stage id so the order is deterministic.
@@ -145,13 +149,26 @@ public final class Runner: @unchecked Sendable {
 
     // MARK: Keys
 
-    struct KeyMaterial: Encodable {
+    struct KeyMaterial: Encodable, DirectJSON {
         var id: String
         var kind: String
         var parameters: String
         var files: [String: String]
         var inputs: [String: String]
         var tool: String
+
+        func writeJSON(_ out: inout JSONBytes) -> Bool {
+            out.object(["files", "id", "inputs", "kind", "parameters", "tool"]) { field, out in
+                switch field {
+                case "files": return out.strings(files)
+                case "inputs": return out.strings(inputs)
+                case "id": return out.string(id)
+                case "kind": return out.string(kind)
+                case "parameters": return out.string(parameters)
+                default: return out.string(tool)
+                }
+            }
+        }
     }
 
     func key(for stage: Stage, fileHashes: [String: String], inputHashes: [ArtifactRef: String]) -> (String, Record) {
@@ -411,6 +428,9 @@ public final class Runner: @unchecked Sendable {
 
     func outputURL(_ path: String) -> URL { options.outputRoot.appendingPathComponent(path) }
 
+    /// `outputURL(path).path`, built as text (checked for every published file of a warm run).
+    func outputPath(_ path: String) -> String { "\(outputRootPath)/\(path)" }
+
     /// Writes a published file atomically (temporary name in the same folder, then rename).
     /// A file that metapipe did not write is never replaced: the stage fails instead and says so.
     private func publish(_ data: Data, to path: String, sha: String, state: RunState) throws(RunnerError) {
@@ -450,7 +470,7 @@ public final class Runner: @unchecked Sendable {
 
     private func stamp(_ path: String, sha: String, state: RunState) {
         var info = stat()
-        guard stat(outputURL(path).path, &info) == 0 else { return }
+        guard stat(outputPath(path), &info) == 0 else { return }
         let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         lock.lock()
         state.stamps[path] = Stamp(sha: sha, size: Int(info.st_size), mtime: mtime)
@@ -475,7 +495,7 @@ public final class Runner: @unchecked Sendable {
     /// trusted when unchanged, otherwise the file is hashed.
     private func isIntact(_ path: String, entry: Manifest.Entry, state: RunState) -> Bool {
         var info = stat()
-        guard stat(outputURL(path).path, &info) == 0 else { return false }
+        guard stat(outputPath(path), &info) == 0 else { return false }
         let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         lock.lock()
         let known = state.stamps[path]
