@@ -320,6 +320,11 @@ public final class Runner: @unchecked Sendable {
             // Enqueued under the lock, so that the events arrive in the order of their indexes.
             let handler = progress, batch = delivered
             events.async { for event in batch { handler(event) } }
+            // Bytes no stage still waits for leave memory (a later reader gets them from the cache), so
+            // that a run holds the outputs of the stages in flight, not of every stage so far.
+            for producer in stage.dependencies + [id] where (dependents[producer] ?? []).allSatisfy({ state.reports[$0] != nil }) {
+                for sha in state.produced.removeValue(forKey: producer) ?? [] { state.memory[sha] = nil }
+            }
             running -= 1
             ready += nowReady.sorted()
             launch()
@@ -333,6 +338,8 @@ public final class Runner: @unchecked Sendable {
         var reports: [StageID: StageReport] = [:]
         var artifactHashes: [ArtifactRef: String] = [:]
         var memory: [String: Data] = [:]          // bytes produced in this run, by SHA
+        /// Per stage: the SHAs of what it produced in this run (kept in `memory` until its dependents finish).
+        var produced: [StageID: [String]] = [:]
         var stamps: [String: Stamp]
         /// Paths (relative to the output root) this run published or found intact, with their SHA.
         var publishedPaths: [String: String] = [:]
@@ -389,11 +396,11 @@ public final class Runner: @unchecked Sendable {
             var manifest = Manifest(id: stage.id.rawValue, kind: stage.kind, key: key, artifacts: [:], published: [:])
             for (name, data) in output.artifacts.sorted(by: { $0.key < $1.key }) {
                 manifest.artifacts[name] = Manifest.Entry(sha: try store.put(data, rewrite: options.force), size: data.count)
-                remember(data, state: state)
+                remember(data, sha: manifest.artifacts[name]!.sha, stage: stage.id, state: state)
             }
             for (path, data) in output.published.sorted(by: { $0.key < $1.key }) {
                 manifest.published[path] = Manifest.Entry(sha: try store.put(data, rewrite: options.force), size: data.count)
-                remember(data, state: state)
+                remember(data, sha: manifest.published[path]!.sha, stage: stage.id, state: state)
                 try publish(data, to: path, sha: manifest.published[path]!.sha, state: state)   // set just above
             }
             try flushLedgers(state)
@@ -408,9 +415,10 @@ public final class Runner: @unchecked Sendable {
         }
     }
 
-    private func remember(_ data: Data, state: RunState) {
+    private func remember(_ data: Data, sha: String, stage: StageID, state: RunState) {
         lock.lock()
-        state.memory[sha256Hex(data)] = data
+        state.memory[sha] = data
+        state.produced[stage, default: []].append(sha)
         lock.unlock()
     }
 
