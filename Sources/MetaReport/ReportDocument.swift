@@ -252,7 +252,11 @@ extension ReportDocument {
     func delimited(_ text: String, by mark: String) -> String {
         let leading = text.prefix { $0 == " " }
         let trailing = text.reversed().prefix { $0 == " " }
-        let core = text.trimmingCharacters(in: .init(charactersIn: " "))
+        // The text without its outer U+0020 scalars (what trimming the character set " " gives).
+        let scalars = text.unicodeScalars
+        let start = scalars.firstIndex { $0 != " " } ?? scalars.endIndex
+        let end = scalars.lastIndex { $0 != " " }.map { scalars.index(after: $0) } ?? start
+        let core = start < end ? String(scalars[start..<end]) : ""
         if core.isEmpty { return text }
         return leading + mark + mdEscape(core) + mark + String(trailing)
     }
@@ -261,8 +265,11 @@ extension ReportDocument {
     static let markdownSpecial: Set<UInt8> = Set("\\`*_<>]#\n\r\u{0B}\u{0C}".utf8)
 
     func mdEscape(_ s: String) -> String {
-        // Plain ASCII text without a character escaped below is returned as it is.
-        if s.utf8.allSatisfy({ $0 < 0x80 && !Self.markdownSpecial.contains($0) }) { return s }
+        // Text without a character escaped below, and without a line break (after which more is
+        // escaped), is returned as it is.
+        if !s.utf8.contains(where: { Self.markdownSpecial.contains($0) }) && (s.utf8.allSatisfy { $0 < 0x80 } || onlyLineFeeds(s)) {
+            return s
+        }
         // `]` is escaped where it would close a link or a reference ("](", "][", "]:").
         var out = ""
         let chars = Array(s)
@@ -310,4 +317,17 @@ extension ReportDocument {
 
 private extension String {
     func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
+
+/// Whether the only line breaks in `text` are line feeds (no CR, VT, FF, NEL, U+2028 or U+2029).
+func onlyLineFeeds(_ text: String) -> Bool {
+    var previous: UInt8 = 0, beforePrevious: UInt8 = 0
+    for byte in text.utf8 {
+        if byte == 0x0B || byte == 0x0C || byte == 0x0D { return false }
+        if byte == 0x85 && previous == 0xC2 { return false }
+        if (byte == 0xA8 || byte == 0xA9) && previous == 0x80 && beforePrevious == 0xE2 { return false }
+        beforePrevious = previous
+        previous = byte
+    }
+    return true
 }
