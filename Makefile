@@ -1,6 +1,6 @@
 # metapipe — make analysis · make test · make browser-check · make bench · make clean
 SWIFT ?= swift
-PACKAGES := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core
+PACKAGES := pkg-config libcairo2-dev libpango1.0-dev zlib1g-dev fonts-dejavu-core
 RELEASE_BIN := .build/release/metapipe
 
 .PHONY: all deps build analysis test browser-check bench clean

@@ -16,11 +16,11 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
-        // Cairo + Pango, found with pkg-config. Only MetaPlot imports it.
+        // Cairo + Pango, found with pkg-config, and zlib (for PNG files). Only MetaPlot imports it.
         .systemLibrary(
             name: "CCairo",
             pkgConfig: "pangocairo",
-            providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
+            providers: [.apt(["libcairo2-dev", "libpango1.0-dev", "zlib1g-dev"])]
         ),
         // Effect sizes, distributions, pooling, heterogeneity, subgroups, sensitivity, bias tests.
         // Pure values in, values out.

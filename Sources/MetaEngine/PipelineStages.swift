@@ -118,7 +118,10 @@ public struct PipelineStages {
                                 origin: pipeline.file) { context in
                 let whole = try context.decode(Table.self, from: input)
                 var artifacts: [String: Data] = [:]
-                for (name, spec) in p.analyses { artifacts["\(name).json"] = try canonical(Selection.prefilter(spec, table: whole)) }
+                let index = Selection.Index()
+                for (name, spec) in p.analyses {
+                    artifacts["\(name).json"] = try canonical(Selection.prefilter(spec, table: whole, index: index))
+                }
                 return StageOutput(artifacts: artifacts)
             })
         }

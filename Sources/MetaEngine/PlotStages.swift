@@ -6,7 +6,7 @@ import MetaStats
 
 /// The renderer's identity: part of every figure stage's parameters, so a new Cairo, Pango or
 /// layout version redraws the figures.
-let rendererVersion = "metaplot 1; cairo \(MetaPlotVersion.cairo); pango \(MetaPlotVersion.pango)"
+let rendererVersion = "metaplot 2; cairo \(MetaPlotVersion.cairo); pango \(MetaPlotVersion.pango)"
 
 struct PlotParameters: Codable {
     var kind: String

@@ -130,8 +130,12 @@ enum ResultAssembly {
             }
             doc.subgroups?[column] = subgroups
         }
+        // Only PFT's transformation depends on the studies (its harmonic mean): the others are the same
+        // for every row, and listing the other k − 1 studies per row made a large analysis quadratic.
+        let shared = measure == .pft ? nil : transform([])
         for i in (doc.leaveOneOut ?? []).indices {
-            guard let r = doc.leaveOneOut?[i], let t = transform(all.filter { $0 != r.omitted }) else { continue }
+            guard let r = doc.leaveOneOut?[i], let t = shared ?? (measure == .pft ? transform(all.filter { $0 != r.omitted }) : nil)
+            else { continue }
             doc.leaveOneOut?[i].backTransformed = BackTransformedEstimate(t, estimate: r.estimate, ciLower: r.ciLower, ciUpper: r.ciUpper)
         }
         for i in (doc.cumulative ?? []).indices {

@@ -120,7 +120,24 @@ public struct DiagnosticList: Error, Sendable, CustomStringConvertible {
 /// The lines of a text file as diagnostics number them: "\n", "\r\n" and "\r" each end a line.
 /// (In Swift "\r\n" is a single Character, so splitting on "\n" alone leaves a CRLF file whole.)
 func sourceLines(_ text: String) -> [String] {
-    text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+    if onlyLineFeeds(text) {
+        // A line feed is always a character of its own, so splitting the bytes gives the same lines.
+        return text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+    }
+    return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+}
+
+/// Whether the only line breaks in `text` are line feeds: no CR, VT, FF, NEL, U+2028 or U+2029.
+func onlyLineFeeds(_ text: String) -> Bool {
+    var previous: UInt8 = 0, beforePrevious: UInt8 = 0
+    for byte in text.utf8 {
+        if byte == 0x0B || byte == 0x0C || byte == 0x0D { return false }
+        if byte == 0x85 && previous == 0xC2 { return false }
+        if (byte == 0xA8 || byte == 0xA9) && previous == 0x80 && beforePrevious == 0xE2 { return false }
+        beforePrevious = previous
+        previous = byte
+    }
+    return true
 }
 
 /// "Did you mean …?" for a misspelt name: the closest candidate within a small edit distance that

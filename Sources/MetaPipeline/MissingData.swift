@@ -8,7 +8,9 @@ extension Selection {
 
     /// Whether a cell holds no value.
     public static func isMissing(_ cell: String) -> Bool {
-        missingTokens.contains(cell.trimmingCharacters(in: .whitespaces).lowercased())
+        // Every token is at most 3 bytes, and no longer text lowercases to one.
+        let trimmed = cell.trimmingSpaces()
+        return trimmed.utf8.count <= 3 && missingTokens.contains(trimmed.lowercased())
     }
 
     /// Splits off the rows `missing: drop` left out and the missing subgroup values (warnings) from

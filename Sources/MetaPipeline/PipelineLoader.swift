@@ -109,6 +109,8 @@ struct Loader {
     var riskOfBiasNodes: [String: Node] = [:]
     /// Every study name of the risk-of-bias tables, rows with bad judgements included.
     var riskOfBiasStudies: Set<String> = []
+    /// Rows of the data tables by column value, shared by the `where` of every analysis.
+    let selectionIndex = Selection.Index()
 
     init(file: String, text: String) {
         self.file = file
@@ -797,7 +799,7 @@ struct Loader {
                         at node: Node, whereNode: Node?, entries: EntryNodes, countChecks: Bool) -> [SelectedStudy] {
         let plain = tables.mapValues(\.table)
         let (studies, allProblems, hits) = Selection.selectCounting(selection, tables: plain, measure: settings.measure,
-                                                                    subgroupColumns: subgroups)
+                                                                    subgroupColumns: subgroups, index: selectionIndex)
         let (missingDropped, subgroupWarnings, problems) = Selection.separateMissing(allProblems)
         report(problems + subgroupWarnings, at: node)
         warnDropped(missingDropped, at: node, what: what)
@@ -1039,7 +1041,7 @@ struct Loader {
         if checkRows && settingsRead {
             let plain = tables.mapValues(\.table)
             let (selected, allProblems, hits) = Selection.selectCounting(selection, tables: plain, measure: settings.measure,
-                                                                         subgroupColumns: [])
+                                                                         subgroupColumns: [], index: selectionIndex)
             let (missingDropped, _, problems) = Selection.separateMissing(allProblems)
             report(problems, at: nameNode, index: { setNodes.indices.contains($0) ? setNodes[$0] : nil })
             if settings.missing != mainSettings.missing { warnDropped(missingDropped, at: nameNode, what: named) }

@@ -81,9 +81,67 @@ public enum Selection {
         return (studies, problems)
     }
 
-    /// `select`, also counting the rows each entry matched.
+    /// The rows of tables by the trimmed text of a column, built once per table and column, so
+    /// that the `where` of many analyses reading one table look up their rows instead of each
+    /// scanning the whole table. Safe to share between threads.
+    public final class Index: @unchecked Sendable {
+        private let lock = NSLock()
+        private var byColumn: [String: [String: [String: [Int]]]] = [:]
+        private var shapes: [String: (path: String, header: [String], rows: Int)] = [:]
+
+        public init() {}
+
+        /// Row positions of `table` by the trimmed text of `column` ("" where the table lacks it).
+        func rows(_ table: Table, _ column: String) -> [String: [Int]] {
+            lock.lock()
+            defer { lock.unlock() }
+            if let shape = shapes[table.name], shape.path != table.path || shape.header != table.header || shape.rows != table.rows.count {
+                byColumn[table.name] = nil
+            }
+            shapes[table.name] = (table.path, table.header, table.rows.count)
+            if let built = byColumn[table.name]?[column] { return built }
+            var map: [String: [Int]] = [:]
+            let i = table.column(column)
+            for (position, row) in table.rows.enumerated() {
+                let cell = i.map { $0 < row.cells.count ? row.cells[$0].trimmingSpaces() : "" } ?? ""
+                map[cell, default: []].append(position)
+            }
+            byColumn[table.name, default: [:]][column] = map
+            return map
+        }
+    }
+
+    /// Whether the `where` of `spec` can be looked up in an index: no condition on `study` while the
+    /// study is shown with another label (which a condition may also match).
+    static func indexable(_ spec: SelectionSpec) -> Bool {
+        !spec.conditions.isEmpty && (spec.columns["study"] == nil || !spec.conditions.contains { $0.column == "study" })
+    }
+
+    /// The positions of the rows of `table` that pass every `where` condition, in table order, and
+    /// per condition and value the rows whose cell has that text (over the whole table).
+    static func indexed(_ spec: SelectionSpec, table: Table, index: Index) -> (rows: [Int], hits: [[Int]]) {
+        var hits: [[Int]] = []
+        var passing: Set<Int>? = nil
+        for condition in spec.conditions {
+            let map = index.rows(table, condition.column)
+            var matched = Set<Int>()
+            var counts: [Int] = []
+            for value in condition.values {
+                let found = map[value.trimmingSpaces()] ?? []
+                counts.append(found.count)
+                matched.formUnion(found)
+            }
+            hits.append(counts)
+            passing = passing.map { $0.intersection(matched) } ?? matched
+        }
+        return ((passing ?? []).sorted(), hits)
+    }
+
+    /// `select`, also counting the rows each entry matched. With an `index`, the rows a `where`
+    /// keeps are looked up rather than found by reading every row (the same rows and counts).
     public static func selectCounting(_ spec: SelectionSpec, tables: [String: Table], measure: EffectMeasure,
-                                      subgroupColumns: [String]) -> (studies: [SelectedStudy], problems: [SelectionProblem], hits: Hits) {
+                                      subgroupColumns: [String], index: Index? = nil)
+        -> (studies: [SelectedStudy], problems: [SelectionProblem], hits: Hits) {
         var studies: [SelectedStudy] = []
         var problems: [SelectionProblem] = []
         var hits = Hits(conditions: spec.conditions.map { [Int](repeating: 0, count: $0.values.count) },
@@ -94,11 +152,19 @@ public enum Selection {
         var repeated: [String: Int] = [:]
         for tableName in spec.tables {
             guard let table = tables[tableName] else { continue }
-            for originalRow in table.rows {
+            var positions: [Int]? = nil
+            if let index, indexable(spec) {
+                let (rows, counts) = indexed(spec, table: table, index: index)
+                positions = rows
+                for (c, perValue) in counts.enumerated() {
+                    for (v, n) in perValue.enumerated() { hits.conditions[c][v] += n }
+                }
+            }
+            for originalRow in positions.map({ $0.map { table.rows[$0] } }) ?? table.rows {
                 let shown = shownLabel(table, originalRow, spec: spec)
                 // As `matches` for each value on its own: the cell is looked up once per condition.
                 var selected = true
-                for (c, condition) in spec.conditions.enumerated() {
+                for (c, condition) in spec.conditions.enumerated() where positions == nil {
                     let cell = table.cell(originalRow, condition.column)
                     let byLabel = condition.column == "study" ? shown : nil
                     var any = false
@@ -188,8 +254,12 @@ public enum Selection {
 
     /// The rows of `table` that pass the selection's `where` conditions (the rest of the selection
     /// applied to them gives the same studies as applied to the whole table).
-    public static func prefilter(_ spec: SelectionSpec, table: Table) -> Table {
+    public static func prefilter(_ spec: SelectionSpec, table: Table, index: Index? = nil) -> Table {
         var out = table
+        if let index, indexable(spec) {
+            out.rows = indexed(spec, table: table, index: index).rows.map { table.rows[$0] }
+            return out
+        }
         out.rows = table.rows.filter { row in
             let shown = shownLabel(table, row, spec: spec)
             return spec.conditions.allSatisfy { matches(table, row, $0, label: shown) }

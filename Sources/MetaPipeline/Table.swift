@@ -103,7 +103,7 @@ public enum CSVTables {
         }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         let lines = sourceLines(text)
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if text.unicodeScalars.allSatisfy({ CharacterSet.whitespacesAndNewlines.contains($0) }) {
             return (nil, [Diagnostic(at: start, "the file is empty; a data table needs a header row and at least one row")])
         }
         if let problem = quotingProblem(text, path: path, lines: lines) { return (nil, [problem]) }
@@ -160,13 +160,19 @@ public enum CSVTables {
     }
 
     static func newlines(in record: [String]) -> Int {
-        record.reduce(0) { $0 + $1.reduce(0) { $0 + ($1.isNewline ? 1 : 0) } }
+        record.reduce(0) { total, cell in
+            // A cell of ASCII without a line break or form feed (nearly every cell) has no newline.
+            if cell.utf8.allSatisfy({ $0 < 0x80 && ($0 < 0x0A || $0 > 0x0D) }) { return total }
+            return total + cell.reduce(0) { $0 + ($1.isNewline ? 1 : 0) }
+        }
     }
 
     /// Finds the first quoting error (a quote inside an unquoted cell, text after a closing quote,
     /// or a quote that is never closed), which SwiftCSV either rejects without a position or reads
     /// to the end of the file.
     static func quotingProblem(_ text: String, path: String, lines: [String]) -> Diagnostic? {
+        // Every problem found here involves a quote.
+        if !text.utf8.contains(0x22) { return nil }
         var line = 1, column = 0
         var inQuotes = false, afterClosingQuote = false, atCellStart = true, cellHasText = false
         var openedAt = (1, 1)

@@ -17,16 +17,9 @@ enum CairoRenderer {
         return surface
     }
 
-    /// PNG bytes at `dpi`, written with `cairo_surface_write_to_png_stream` into memory.
+    /// PNG bytes at `dpi` (see `PNGWriter`).
     static func png(_ layout: PlotLayout, dpi: Double) throws(PlotError) -> [UInt8] {
-        let surface = try image(layout, dpi: dpi)
-        let sink = ByteSink()
-        let status = withExtendedLifetime(sink) {
-            cairo_surface_write_to_png_stream(surface.pointer, ByteSink.write, sink.closure)
-        }
-        try checkCairo(status, "writing the PNG")
-        guard sink.bytes.count > 8 else { throw .renderFailed(detail: "writing the PNG: Cairo wrote no data") }
-        return sink.bytes
+        try PNGWriter.encode(try image(layout, dpi: dpi))
     }
 
     /// The pixels of the layout at `dpi`, as 0x00RRGGBB values row by row (for checking what was

@@ -131,12 +131,28 @@ extension ReportDocument {
         }.joined()
     }
 
-    func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;")
-    }
+    func escape(_ s: String) -> String { replacingBytes(s, quotes: false) }
 
-    func escapeAttribute(_ s: String) -> String { escape(s).replacingOccurrences(of: "\"", with: "&quot;") }
+    func escapeAttribute(_ s: String) -> String { replacingBytes(s, quotes: true) }
+
+    /// `&`, `<`, `>` (and `"` for an attribute) as entities, in one pass over the UTF-8 bytes; text
+    /// without them (nearly all) is returned as it is.
+    func replacingBytes(_ s: String, quotes: Bool) -> String {
+        func special(_ b: UInt8) -> Bool { b == 0x26 || b == 0x3C || b == 0x3E || (quotes && b == 0x22) }
+        guard s.utf8.contains(where: special) else { return s }
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 16)
+        for b in s.utf8 {
+            switch b {
+            case 0x26: out += Array("&amp;".utf8)
+            case 0x3C: out += Array("&lt;".utf8)
+            case 0x3E: out += Array("&gt;".utf8)
+            case 0x22 where quotes: out += Array("&quot;".utf8)
+            default: out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     /// Whether `url` may be a link's target: http, https or mailto, or a relative path. Browsers drop
     /// tabs, line breaks and other controls in a URL, so they are dropped before the scheme is read.
@@ -236,12 +252,24 @@ extension ReportDocument {
     func delimited(_ text: String, by mark: String) -> String {
         let leading = text.prefix { $0 == " " }
         let trailing = text.reversed().prefix { $0 == " " }
-        let core = text.trimmingCharacters(in: .init(charactersIn: " "))
+        // The text without its outer U+0020 scalars (what trimming the character set " " gives).
+        let scalars = text.unicodeScalars
+        let start = scalars.firstIndex { $0 != " " } ?? scalars.endIndex
+        let end = scalars.lastIndex { $0 != " " }.map { scalars.index(after: $0) } ?? start
+        let core = start < end ? String(scalars[start..<end]) : ""
         if core.isEmpty { return text }
         return leading + mark + mdEscape(core) + mark + String(trailing)
     }
 
+    /// Bytes that `mdEscape` may escape, or that start a line (after which `=`, `-`, `+` are escaped).
+    static let markdownSpecial: Set<UInt8> = Set("\\`*_<>]#\n\r\u{0B}\u{0C}".utf8)
+
     func mdEscape(_ s: String) -> String {
+        // Text without a character escaped below, and without a line break (after which more is
+        // escaped), is returned as it is.
+        if !s.utf8.contains(where: { Self.markdownSpecial.contains($0) }) && (s.utf8.allSatisfy { $0 < 0x80 } || onlyLineFeeds(s)) {
+            return s
+        }
         // `]` is escaped where it would close a link or a reference ("](", "][", "]:").
         var out = ""
         let chars = Array(s)
@@ -278,10 +306,28 @@ extension ReportDocument {
     }
 
     func cellEscape(_ s: String) -> String {
-        s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+        guard s.utf8.contains(where: { $0 == 0x7C || $0 == 0x0A }) else { return s }
+        var out: [UInt8] = []
+        for b in s.utf8 {
+            if b == 0x7C { out += [0x5C, 0x7C] } else if b == 0x0A { out.append(0x20) } else { out.append(b) }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
 private extension String {
     func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
+
+/// Whether the only line breaks in `text` are line feeds (no CR, VT, FF, NEL, U+2028 or U+2029).
+func onlyLineFeeds(_ text: String) -> Bool {
+    var previous: UInt8 = 0, beforePrevious: UInt8 = 0
+    for byte in text.utf8 {
+        if byte == 0x0B || byte == 0x0C || byte == 0x0D { return false }
+        if byte == 0x85 && previous == 0xC2 { return false }
+        if (byte == 0xA8 || byte == 0xA9) && previous == 0x80 && beforePrevious == 0xE2 { return false }
+        beforePrevious = previous
+        previous = byte
+    }
+    return true
 }

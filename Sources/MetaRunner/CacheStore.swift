@@ -26,6 +26,7 @@ public func sha256Hex(_ data: Data) -> String {
 /// stages/<key>.json       a complete entry: the artifacts a stage produced for that cache key
 /// records/<id-hash>.json  the last inputs seen for a stage id (to say why it must rerun)
 /// published.json          size/mtime stamps of published outputs (to notice edits cheaply)
+/// objects.json            size/mtime stamps of objects whose bytes were checked (trusted while unchanged)
 /// tmp/                    files being written; renamed into place when complete
 /// lock                    held by the running process (and by `metapipe clean`)
 /// CACHEDIR.TAG            the marker: metapipe uses, empties or deletes only a folder holding it
@@ -49,8 +50,15 @@ public final class CacheStore: @unchecked Sendable {
     private let counterLock = NSLock()
     private var counter = 0
 
+    /// `root` as a path, for building the paths of objects, entries and records as text (URL's
+    /// path operations were a tenth of a warm run).
+    let rootPath: String
+
     init(root: URL) {
         self.root = root
+        var path = root.path
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        self.rootPath = path
     }
 
     var objectsDirectory: URL { root.appendingPathComponent("objects") }
@@ -58,13 +66,13 @@ public final class CacheStore: @unchecked Sendable {
     var recordsDirectory: URL { root.appendingPathComponent("records") }
     var tmpDirectory: URL { root.appendingPathComponent("tmp") }
     var stampsFile: URL { root.appendingPathComponent("published.json") }
+    var objectStampsFile: URL { root.appendingPathComponent("objects.json") }
 
-    func objectURL(_ sha: String) -> URL {
-        objectsDirectory.appendingPathComponent(String(sha.prefix(2))).appendingPathComponent(String(sha.dropFirst(2)))
-    }
-    func manifestURL(_ key: String) -> URL { stagesDirectory.appendingPathComponent("\(key).json") }
+    func objectPath(_ sha: String) -> String { "\(rootPath)/objects/\(sha.prefix(2))/\(sha.dropFirst(2))" }
+    func objectURL(_ sha: String) -> URL { URL(fileURLWithPath: objectPath(sha)) }
+    func manifestURL(_ key: String) -> URL { URL(fileURLWithPath: "\(rootPath)/stages/\(key).json") }
     func recordURL(_ id: StageID) -> URL {
-        recordsDirectory.appendingPathComponent("\(sha256Hex(Data(id.rawValue.utf8)).prefix(32)).json")
+        URL(fileURLWithPath: "\(rootPath)/records/\(sha256Hex(Data(id.rawValue.utf8)).prefix(32)).json")
     }
 
     /// The file that marks a folder as a metapipe cache (a standard cache directory tag, so backup
@@ -79,7 +87,7 @@ public final class CacheStore: @unchecked Sendable {
     /// What a cache made before the marker existed holds; such a folder is adopted (marked).
     static let legacyEntries: Set<String> = ["objects", "stages", "records", "tmp", "lock", "published.json"]
     /// Everything metapipe itself puts in a cache folder.
-    static let ownEntries: Set<String> = legacyEntries.union([markerName])
+    static let ownEntries: Set<String> = legacyEntries.union([markerName, "objects.json"])
 
     var markerURL: URL { root.appendingPathComponent(Self.markerName) }
 
@@ -238,6 +246,11 @@ public final class CacheStore: @unchecked Sendable {
         catch { throw .io("cannot create \(url.deletingLastPathComponent().path)") }
         try writeAtomically(data, to: url, tmpDir: tmpDirectory)
         markVerified(sha)
+        if let seen = objectStat(url.path), seen.size == data.count {
+            counterLock.lock()
+            written[sha] = seen
+            counterLock.unlock()
+        }
         return sha
     }
 
@@ -253,23 +266,104 @@ public final class CacheStore: @unchecked Sendable {
         return data
     }
 
-    /// Whether the entry's object is present with the right size and bytes: it is hashed once per run
-    /// before a stage is trusted as complete, so a damaged object makes its stage run again (and is
-    /// removed, unless `remove` is false, as for `plan`).
+    /// Whether the entry's object is present with the right size and bytes: it is hashed before a
+    /// stage is trusted as complete, so a damaged object makes its stage run again (and is removed,
+    /// unless `remove` is false, as for `plan`). An object whose size and modification time are
+    /// those recorded when its bytes were last hashed is trusted without reading it (as make and
+    /// ninja trust a file's time): writing to the file changes its time.
     func hasObject(_ entry: Manifest.Entry, remove: Bool = true) -> Bool {
         if isVerified(entry.sha) { return true }
-        let url = objectURL(entry.sha)
-        guard fileSize(url) == entry.size, let data = try? Data(contentsOf: url), sha256Hex(data) == entry.sha else {
-            if remove, fileSize(url) != nil { try? fileManager.removeItem(at: url) }
+        let path = objectPath(entry.sha)
+        let seen = objectStat(path)
+        if let seen, seen.size == entry.size, objectStamp(entry.sha) == seen {
+            markVerified(entry.sha)
+            return true
+        }
+        guard let seen, seen.size == entry.size, let data = fileManager.contents(atPath: path), sha256Hex(data) == entry.sha,
+              objectStat(path) == seen else {
+            if remove, fileSize(path) != nil { try? fileManager.removeItem(atPath: path) }
             return false
         }
         markVerified(entry.sha)
+        recordObjectStamp(entry.sha, seen)
         return true
     }
 
-    func fileSize(_ url: URL) -> Int? {
+    /// An object file's size and modification time (nanoseconds).
+    struct ObjectStat: Codable, Hashable, Sendable {
+        var size: Int
+        var mtime: Int64
+    }
+
+    func objectStat(_ path: String) -> ObjectStat? {
         var info = stat()
-        guard stat(url.path, &info) == 0 else { return nil }
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return ObjectStat(size: Int(info.st_size), mtime: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+    }
+
+    /// Stamps of objects whose bytes were hashed or written, by SHA; loaded on first use.
+    private var objectStamps: [String: ObjectStat]?
+    private var objectStampsChanged = false
+
+    private func objectStamp(_ sha: String) -> ObjectStat? {
+        counterLock.lock()
+        defer { counterLock.unlock() }
+        if objectStamps == nil { objectStamps = loadObjectStamps() }
+        return objectStamps?[sha]
+    }
+
+    /// Records a stamp, unless the file's time is too recent to tell a later write in the same clock
+    /// tick from this one (then the object is hashed again next time).
+    private func recordObjectStamp(_ sha: String, _ seen: ObjectStat) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+        guard nanoseconds - seen.mtime > 100_000_000 else { return }
+        counterLock.lock()
+        if objectStamps == nil { objectStamps = loadObjectStamps() }
+        if objectStamps?[sha] != seen {
+            objectStamps?[sha] = seen
+            objectStampsChanged = true
+        }
+        counterLock.unlock()
+    }
+
+    private func loadObjectStamps() -> [String: ObjectStat] {
+        guard let data = try? Data(contentsOf: objectStampsFile) else { return [:] }
+        return (try? JSONDecoder().decode([String: ObjectStat].self, from: data)) ?? [:]
+    }
+
+    /// Objects written in this run, with their stamps right after writing: recorded at the end of the
+    /// run when still unchanged.
+    private var written: [String: ObjectStat] = [:]
+
+    /// Saves the stamps of objects checked or written in this run.
+    func saveObjectStamps() throws(RunnerError) {
+        counterLock.lock()
+        let fresh = written
+        written = [:]
+        counterLock.unlock()
+        for (sha, stamp) in fresh.sorted(by: { $0.key < $1.key }) where objectStat(objectPath(sha)) == stamp {
+            recordObjectStamp(sha, stamp)
+        }
+        counterLock.lock()
+        let changed = objectStampsChanged
+        var stamps = objectStamps ?? [:]
+        counterLock.unlock()
+        guard changed else { return }
+        // Objects no longer in the cache (removed by `clean` or as damaged) are dropped.
+        stamps = stamps.filter { objectStat(objectPath($0.key)) == $0.value }
+        try writeAtomically(canonicalJSON(stamps), to: objectStampsFile, tmpDir: tmpDirectory)
+        counterLock.lock()
+        objectStampsChanged = false
+        counterLock.unlock()
+    }
+
+    func fileSize(_ url: URL) -> Int? { fileSize(url.path) }
+
+    func fileSize(_ path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
         return Int(info.st_size)
     }
 
@@ -351,9 +445,97 @@ struct Stamp: Codable, Sendable, Hashable {
     var mtime: Int64
 }
 
+/// A value that writes its own canonical JSON, byte for byte what `JSONEncoder` writes with sorted
+/// keys and unescaped slashes, when every string in it is printable ASCII without `"` or `\`
+/// (nil otherwise, and the encoder is used): the cache's keys, records and entries are encoded for
+/// every stage of every run.
+protocol DirectJSON {
+    func writeJSON(_ out: inout JSONBytes) -> Bool
+}
+
+struct JSONBytes {
+    var bytes: [UInt8] = []
+
+    static func plain(_ s: String) -> Bool {
+        s.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }
+    }
+
+    mutating func string(_ s: String) -> Bool {
+        guard Self.plain(s) else { return false }
+        bytes.append(0x22)
+        bytes += s.utf8
+        bytes.append(0x22)
+        return true
+    }
+
+    mutating func raw(_ s: String) { bytes += s.utf8 }
+
+    /// `{"a":…,"b":…}` with the keys in byte order, as the encoder sorts them.
+    mutating func object(_ keys: [String], _ value: (String, inout JSONBytes) -> Bool) -> Bool {
+        bytes.append(0x7B)
+        for (i, key) in keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+            if i > 0 { bytes.append(0x2C) }
+            guard string(key) else { return false }
+            bytes.append(0x3A)
+            guard value(key, &self) else { return false }
+        }
+        bytes.append(0x7D)
+        return true
+    }
+
+    mutating func strings(_ map: [String: String]) -> Bool {
+        object(Array(map.keys)) { key, out in out.string(map[key]!) }
+    }
+}
+
 /// JSON with sorted keys: the canonical form of every cache file.
 func canonicalJSON<T: Encodable>(_ value: T) -> Data {
+    if let direct = value as? DirectJSON {
+        var out = JSONBytes()
+        if direct.writeJSON(&out) { return Data(out.bytes) }
+    }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return (try? encoder.encode(value)) ?? Data()
+}
+
+extension Manifest: DirectJSON {
+    func writeJSON(_ out: inout JSONBytes) -> Bool {
+        func entries(_ map: [String: Entry], _ out: inout JSONBytes) -> Bool {
+            out.object(Array(map.keys)) { name, out in
+                let entry = map[name]!
+                return out.object(["sha", "size"]) { field, out in
+                    if field == "sha" { return out.string(entry.sha) }
+                    out.raw(String(entry.size))
+                    return true
+                }
+            }
+        }
+        var keys = ["artifacts", "id", "key", "kind", "published"]
+        if digest != nil { keys.append("digest") }
+        return out.object(keys) { field, out in
+            switch field {
+            case "artifacts": return entries(artifacts, &out)
+            case "published": return entries(published, &out)
+            case "digest": return out.string(digest!)
+            case "id": return out.string(id)
+            case "key": return out.string(key)
+            default: return out.string(kind)
+            }
+        }
+    }
+}
+
+extension Record: DirectJSON {
+    func writeJSON(_ out: inout JSONBytes) -> Bool {
+        out.object(["files", "id", "inputs", "key", "parameters"]) { field, out in
+            switch field {
+            case "files": return out.strings(files)
+            case "inputs": return out.strings(inputs)
+            case "id": return out.string(id)
+            case "key": return out.string(key)
+            default: return out.string(parameters)
+            }
+        }
+    }
 }

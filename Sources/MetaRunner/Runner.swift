@@ -100,6 +100,7 @@ public final class Runner: @unchecked Sendable {
     let byID: [StageID: Stage]
     private let order: [StageID]
     private let store: CacheStore
+    private let outputRootPath: String
 
     public init(stages: [Stage], options: RunOptions) throws(RunnerError) {
         var map: [StageID: Stage] = [:]
@@ -117,6 +118,9 @@ public final class Runner: @unchecked Sendable {
         self.byID = map
         self.order = try Runner.topologicalOrder(stages, map)
         self.store = CacheStore(root: options.cacheRoot)
+        var root = options.outputRoot.path
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+        self.outputRootPath = root
     }
 
     /// Kahn's algorithm, ties broken by stage id so the order is deterministic.
@@ -145,13 +149,26 @@ public final class Runner: @unchecked Sendable {
 
     // MARK: Keys
 
-    struct KeyMaterial: Encodable {
+    struct KeyMaterial: Encodable, DirectJSON {
         var id: String
         var kind: String
         var parameters: String
         var files: [String: String]
         var inputs: [String: String]
         var tool: String
+
+        func writeJSON(_ out: inout JSONBytes) -> Bool {
+            out.object(["files", "id", "inputs", "kind", "parameters", "tool"]) { field, out in
+                switch field {
+                case "files": return out.strings(files)
+                case "inputs": return out.strings(inputs)
+                case "id": return out.string(id)
+                case "kind": return out.string(kind)
+                case "parameters": return out.string(parameters)
+                default: return out.string(tool)
+                }
+            }
+        }
     }
 
     func key(for stage: Stage, fileHashes: [String: String], inputHashes: [ArtifactRef: String]) -> (String, Record) {
@@ -194,22 +211,23 @@ public final class Runner: @unchecked Sendable {
         loadLedgers(state)
 
         let scheduler = Scheduler(runner: self, files: files, fileHashes: fileHashes, state: state, progress: progress)
-        // The roots are chosen before any is submitted: once a stage is running, its completion
-        // updates `waiting` on another thread, and a stage it makes ready is submitted from there.
-        let roots = order.filter { scheduler.waiting[$0] == 0 }
-        for id in roots { scheduler.submit(id) }
-        scheduler.group.wait()
+        scheduler.start(order.filter { scheduler.waiting[$0] == 0 })
+        scheduler.finish()
 
         let reports = order.map { state.reports[$0]! }
         let report = RunReport(stages: reports, duration: seconds(since: started))
         try finishLedgers(state, prune: report.succeeded)
         try store.saveStamps(state.stamps)
+        try store.saveObjectStamps()
         return report
     }
 
-    /// Starts stages as their inputs settle. Its counters and the run state are guarded by
-    /// `Runner.lock`. (The force unwraps here and in `topologicalOrder`, `run` and `plan` look up
-    /// maps built from the same stage list in `init`; they depend on the graph, never on data.)
+    /// Starts stages as their inputs settle, at most `jobs` at a time: a stage whose inputs are
+    /// settled waits in `ready` (no thread is parked for it) until a slot is free. Its counters and
+    /// the run state are guarded by `Runner.lock`; progress events are handed, in the order of their
+    /// indexes, to a serial queue that delivers them outside the lock. (The force unwraps here and in
+    /// `topologicalOrder`, `run` and `plan` look up maps built from the same stage list in `init`;
+    /// they depend on the graph, never on data.)
     final class Scheduler: @unchecked Sendable {
         let runner: Runner
         let files: [String: Data]
@@ -217,10 +235,14 @@ public final class Runner: @unchecked Sendable {
         let state: RunState
         let progress: @Sendable (RunEvent) -> Void
         let group = DispatchGroup()
-        let slots: DispatchSemaphore
         let queue = DispatchQueue(label: "metapipe.stages", attributes: .concurrent)
+        let events = DispatchQueue(label: "metapipe.progress")
         var dependents: [StageID: [StageID]] = [:]
         var waiting: [StageID: Int] = [:]
+        /// Stages whose inputs are settled, not yet started (first in, first out).
+        var ready: [StageID] = []
+        var next = 0
+        var running = 0
 
         init(runner: Runner, files: [String: Data], fileHashes: [String: String], state: RunState,
              progress: @escaping @Sendable (RunEvent) -> Void) {
@@ -229,57 +251,85 @@ public final class Runner: @unchecked Sendable {
             self.fileHashes = fileHashes
             self.state = state
             self.progress = progress
-            self.slots = DispatchSemaphore(value: runner.options.jobs)
             for stage in runner.stages {
                 waiting[stage.id] = stage.dependencies.count
                 for d in stage.dependencies { dependents[d, default: []].append(stage.id) }
             }
         }
 
-        /// Submits a stage whose inputs are all settled.
-        func submit(_ id: StageID) {
-            group.enter()
-            queue.async {
-                self.slots.wait()
-                let stage = self.runner.byID[id]!
-                let report = self.runner.execute(stage, files: self.files, fileHashes: self.fileHashes, state: self.state)
-                self.slots.signal()
-                let total = self.runner.stages.count
-                var ready: [StageID] = []
-                var skippedNow: [StageReport] = []
-                self.runner.lock.lock()
-                self.state.reports[id] = report
-                let index = self.state.reports.count
-                // Settle dependents: ready ones are submitted; a failure skips everything downstream.
-                var frontier = [id]
-                while let current = frontier.popLast() {
-                    for next in self.dependents[current] ?? [] where self.state.reports[next] == nil {
-                        let upstream = self.state.reports[current]!
-                        switch upstream.status {
-                        case .ran, .cached:
-                            self.waiting[next]! -= 1
-                            if self.waiting[next] == 0 { ready.append(next) }
-                        case .failed, .skipped:
-                            var cause = current
-                            if case .skipped(let u) = upstream.status { cause = u }
-                            let nextStage = self.runner.byID[next]!
-                            let skip = StageReport(id: next, kind: nextStage.kind, origin: nextStage.origin,
-                                                   status: .skipped(upstream: cause), duration: 0)
-                            self.state.reports[next] = skip
-                            skippedNow.append(skip)
-                            frontier.append(next)
-                        }
+        /// Queues the roots and starts as many as there are slots.
+        func start(_ roots: [StageID]) {
+            runner.lock.lock()
+            ready += roots
+            launch()
+            runner.lock.unlock()
+        }
+
+        /// Waits for every stage and for the delivery of every progress event.
+        func finish() {
+            group.wait()
+            events.sync {}
+        }
+
+        /// Starts ready stages while slots are free. Called holding `Runner.lock`.
+        private func launch() {
+            while running < runner.options.jobs && next < ready.count {
+                let id = ready[next]
+                next += 1
+                running += 1
+                group.enter()
+                queue.async { self.work(id) }
+            }
+            if next > 1024 && next * 2 > ready.count {
+                ready.removeFirst(next)
+                next = 0
+            }
+        }
+
+        private func work(_ id: StageID) {
+            let stage = runner.byID[id]!
+            let report = runner.execute(stage, files: files, fileHashes: fileHashes, state: state)
+            let total = runner.stages.count
+            var delivered: [RunEvent] = []
+            runner.lock.lock()
+            state.reports[id] = report
+            let index = state.reports.count
+            delivered.append(.finished(report, index: index, total: total))
+            // Settle dependents: ready ones are queued; a failure skips everything downstream.
+            var frontier = [id]
+            var nowReady: [StageID] = []
+            while let current = frontier.popLast() {
+                for next in dependents[current] ?? [] where state.reports[next] == nil {
+                    let upstream = state.reports[current]!
+                    switch upstream.status {
+                    case .ran, .cached:
+                        waiting[next]! -= 1
+                        if waiting[next] == 0 { nowReady.append(next) }
+                    case .failed, .skipped:
+                        var cause = current
+                        if case .skipped(let u) = upstream.status { cause = u }
+                        let nextStage = runner.byID[next]!
+                        let skip = StageReport(id: next, kind: nextStage.kind, origin: nextStage.origin,
+                                               status: .skipped(upstream: cause), duration: 0)
+                        state.reports[next] = skip
+                        delivered.append(.finished(skip, index: index + delivered.count, total: total))
+                        frontier.append(next)
                     }
                 }
-                // Delivered under the lock, so that the events arrive in the order of their indexes.
-                self.progress(.finished(report, index: index, total: total))
-                for (offset, skip) in skippedNow.enumerated() {
-                    self.progress(.finished(skip, index: index + 1 + offset, total: total))
-                }
-                self.runner.lock.unlock()
-                for next in ready.sorted() { self.submit(next) }
-                self.group.leave()
             }
+            // Enqueued under the lock, so that the events arrive in the order of their indexes.
+            let handler = progress, batch = delivered
+            events.async { for event in batch { handler(event) } }
+            // Bytes no stage still waits for leave memory (a later reader gets them from the cache), so
+            // that a run holds the outputs of the stages in flight, not of every stage so far.
+            for producer in stage.dependencies + [id] where (dependents[producer] ?? []).allSatisfy({ state.reports[$0] != nil }) {
+                for sha in state.produced.removeValue(forKey: producer) ?? [] { state.memory[sha] = nil }
+            }
+            running -= 1
+            ready += nowReady.sorted()
+            launch()
+            runner.lock.unlock()
+            group.leave()
         }
     }
 
@@ -288,6 +338,8 @@ public final class Runner: @unchecked Sendable {
         var reports: [StageID: StageReport] = [:]
         var artifactHashes: [ArtifactRef: String] = [:]
         var memory: [String: Data] = [:]          // bytes produced in this run, by SHA
+        /// Per stage: the SHAs of what it produced in this run (kept in `memory` until its dependents finish).
+        var produced: [StageID: [String]] = [:]
         var stamps: [String: Stamp]
         /// Paths (relative to the output root) this run published or found intact, with their SHA.
         var publishedPaths: [String: String] = [:]
@@ -344,11 +396,11 @@ public final class Runner: @unchecked Sendable {
             var manifest = Manifest(id: stage.id.rawValue, kind: stage.kind, key: key, artifacts: [:], published: [:])
             for (name, data) in output.artifacts.sorted(by: { $0.key < $1.key }) {
                 manifest.artifacts[name] = Manifest.Entry(sha: try store.put(data, rewrite: options.force), size: data.count)
-                remember(data, state: state)
+                remember(data, sha: manifest.artifacts[name]!.sha, stage: stage.id, state: state)
             }
             for (path, data) in output.published.sorted(by: { $0.key < $1.key }) {
                 manifest.published[path] = Manifest.Entry(sha: try store.put(data, rewrite: options.force), size: data.count)
-                remember(data, state: state)
+                remember(data, sha: manifest.published[path]!.sha, stage: stage.id, state: state)
                 try publish(data, to: path, sha: manifest.published[path]!.sha, state: state)   // set just above
             }
             try flushLedgers(state)
@@ -363,9 +415,10 @@ public final class Runner: @unchecked Sendable {
         }
     }
 
-    private func remember(_ data: Data, state: RunState) {
+    private func remember(_ data: Data, sha: String, stage: StageID, state: RunState) {
         lock.lock()
-        state.memory[sha256Hex(data)] = data
+        state.memory[sha] = data
+        state.produced[stage, default: []].append(sha)
         lock.unlock()
     }
 
@@ -382,6 +435,9 @@ public final class Runner: @unchecked Sendable {
     // MARK: Published outputs
 
     func outputURL(_ path: String) -> URL { options.outputRoot.appendingPathComponent(path) }
+
+    /// `outputURL(path).path`, built as text (checked for every published file of a warm run).
+    func outputPath(_ path: String) -> String { "\(outputRootPath)/\(path)" }
 
     /// Writes a published file atomically (temporary name in the same folder, then rename).
     /// A file that metapipe did not write is never replaced: the stage fails instead and says so.
@@ -422,7 +478,7 @@ public final class Runner: @unchecked Sendable {
 
     private func stamp(_ path: String, sha: String, state: RunState) {
         var info = stat()
-        guard stat(outputURL(path).path, &info) == 0 else { return }
+        guard stat(outputPath(path), &info) == 0 else { return }
         let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         lock.lock()
         state.stamps[path] = Stamp(sha: sha, size: Int(info.st_size), mtime: mtime)
@@ -447,7 +503,7 @@ public final class Runner: @unchecked Sendable {
     /// trusted when unchanged, otherwise the file is hashed.
     private func isIntact(_ path: String, entry: Manifest.Entry, state: RunState) -> Bool {
         var info = stat()
-        guard stat(outputURL(path).path, &info) == 0 else { return false }
+        guard stat(outputPath(path), &info) == 0 else { return false }
         let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         lock.lock()
         let known = state.stamps[path]

@@ -35,7 +35,8 @@ import Testing
                     measure: MD
                     where: {outcome: \(outcome)}
                     sensitivity: {leave-one-out: true}
-                    plots: [forest]
+                    bias: [egger]
+                    plots: [forest, funnel]
 
                 """
         }
@@ -56,7 +57,9 @@ import Testing
         let all = first.stages("ran")
         let o3 = all.filter { Self.analysis($0) == "o3" }
         // Every analysis has its effects, pool, leave-one-out, result and figure stages.
-        #expect(o3.count >= 5, "\(o3.sorted())")
+        #expect(o3 == Set(["effects:o3", "pool:o3", "leave-one-out:o3", "bias:o3", "result:o3", "plot:o3:forest", "plot:o3:funnel"]
+            .map { "demo/\($0)" }), "\(o3.sorted())")
+        let before = p.tree("outputs")
         try p.edit("pipelines/demo/rows.csv", "Study 2,o3,35,3.2,1.1", "Study 2,o3,35,3.3,1.1")
         let edit = try p.metapipe("run", "--jobs", "2")
         #expect(edit.status == 0, "\(edit.stderr)")
@@ -64,6 +67,12 @@ import Testing
         // The table is read and split again, o3's stages and the report rerun; nothing of the other
         // five analyses does.
         #expect(ran == o3.union(["demo/load:rows", "demo/rows:rows", "demo/report"]), "\(ran.sorted())")
+        #expect(ran.count == 7 + 3)
+        // Only o3's files and the report's change; every other analysis keeps its bytes.
+        let after = p.tree("outputs")
+        let changed = Set(after.keys.filter { after[$0] != before[$0] })
+        #expect(changed.allSatisfy { $0.hasPrefix("demo/o3/") || !$0.dropFirst("demo/".count).contains("/") }, "\(changed.sorted())")
+        #expect(changed.contains("demo/o3/result.json") && changed.contains("demo/index.html"))
         #expect(edit.stages("cached").count == all.count - ran.count)
         #expect(edit.stdout.contains("\(ran.count) ran, \(all.count - ran.count) cached"))
     }

@@ -455,3 +455,40 @@ import Testing
 private extension String {
     func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
+
+/// The cache's keys, records and entries write their own JSON: the same bytes as the encoder.
+@Suite struct DirectJSONTests {
+    static func encoded<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
+    }
+
+    static let texts = ["", "a", "bcg/pool:rr", "review/plot:a1:forest", "x y", "é", "tab\there", "quote\"", "back\\slash",
+                        "line\nbreak", "Zeta", "alpha", "a/b", "~!@#$%^&*()_+{}|:<>?", "10", "9"]
+
+    @Test func keysRecordsAndEntriesMatchTheEncoder() throws {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            func text() -> String { Self.texts.randomElement(using: &rng)! }
+            func map() -> [String: String] {
+                var m: [String: String] = [:]
+                for _ in 0..<Int.random(in: 0...4, using: &rng) { m[text()] = text() }
+                return m
+            }
+            func entries() -> [String: Manifest.Entry] {
+                var m: [String: Manifest.Entry] = [:]
+                for _ in 0..<Int.random(in: 0...3, using: &rng) { m[text()] = Manifest.Entry(sha: text(), size: Int.random(in: 0...1_000_000, using: &rng)) }
+                return m
+            }
+            let material = Runner.KeyMaterial(id: text(), kind: text(), parameters: text(), files: map(), inputs: map(), tool: text())
+            #expect(canonicalJSON(material) == (try Self.encoded(material)))
+            let record = Record(id: text(), key: text(), parameters: text(), files: map(), inputs: map())
+            #expect(canonicalJSON(record) == (try Self.encoded(record)))
+            var manifest = Manifest(id: text(), kind: text(), key: text(), artifacts: entries(), published: entries())
+            #expect(canonicalJSON(manifest) == (try Self.encoded(manifest)))
+            manifest.digest = text()
+            #expect(canonicalJSON(manifest) == (try Self.encoded(manifest)))
+        }
+    }
+}
