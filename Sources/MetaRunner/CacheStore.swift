@@ -496,7 +496,12 @@ func canonicalJSON<T: Encodable>(_ value: T) -> Data {
     }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return (try? encoder.encode(value)) ?? Data()
+    // A value JSON cannot hold still gets bytes of its own, never the empty bytes every such value
+    // would share (and so one cache key).
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    do { return try encoder.encode(value) } catch {
+        return Data("unencodable \(T.self): \(String(reflecting: value))".utf8)
+    }
 }
 
 extension Manifest: DirectJSON {

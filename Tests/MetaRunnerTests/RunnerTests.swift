@@ -492,3 +492,19 @@ private extension String {
         }
     }
 }
+
+/// Canonical JSON never gives two different values the same bytes: a value the encoder refuses is
+/// spelled out rather than encoded as nothing.
+@Suite struct CanonicalJSONTests {
+    struct Refused: Encodable {
+        var name: String
+        func encode(to encoder: any Encoder) throws { throw EncodingError.invalidValue(name, .init(codingPath: [], debugDescription: "refused")) }
+    }
+
+    @Test func refusedValuesKeepDistinctBytes() {
+        let a = canonicalJSON(Refused(name: "a")), b = canonicalJSON(Refused(name: "b"))
+        #expect(!a.isEmpty && !b.isEmpty && a != b)
+        #expect(canonicalJSON([1.5, Double.infinity]) != canonicalJSON([1.5, -Double.infinity]))
+        #expect(String(decoding: canonicalJSON(["b": 1, "a": 2]), as: UTF8.self) == #"{"a":2,"b":1}"#)
+    }
+}
