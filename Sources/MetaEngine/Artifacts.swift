@@ -101,14 +101,7 @@ func canonical<T: Encodable>(_ value: T) throws(StageFailure) -> Data {
 /// Canonical JSON for a stage's parameters, which only feed its cache key: a non-finite number is
 /// spelled as a string ("inf") rather than refused, so building the stage graph cannot fail; the
 /// stage itself then reports the value.
-func parameters<T: Encodable>(_ value: T) -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    // Plain Codable structs of strings, numbers and enums: with non-finite numbers spelled out, they
-    // always encode; should one ever not, its description still keeps distinct parameters apart.
-    return (try? encoder.encode(value)) ?? Data("unencodable \(T.self): \(String(reflecting: value))".utf8)
-}
+func parameters<T: Encodable>(_ value: T) -> Data { canonicalJSON(value) }
 
 /// "pooled.estimate is inf, not a finite number" from an `EncodingError`.
 func encodingFailure(_ error: Error) -> String {

@@ -269,15 +269,14 @@ extension PipelineStages {
     static func bubbleInput(_ p: PlotParameters, effects: EffectsArtifact, studies: StudiesArtifact) throws -> BubblePlotInput {
         guard let columns = p.moderators, let options = p.pooling else { throw StageFailure("the bubble plot needs the analysis' moderators") }
         let metadata = Dictionary(studies.rows.map { ($0.study, $0.metadata) }, uniquingKeysWith: { a, _ in a })
-        let moderators = columns.map { c in Moderator.column(c, cells: effects.effects.map { metadata[$0.study]?[c] ?? "" }) }
+        let (fit, moderators) = try ResultAssembly.fitRegression(columns, effects: effects.effects,
+                                                                 metadata: effects.effects.map { metadata[$0.study] ?? [:] },
+                                                                 pooling: options)
         guard case let .numeric(name, values)? = moderators.first(where: \.isNumeric) else {
             throw StageFailure("a bubble plot needs a numeric moderator, and \(columns.joined(separator: ", ")) are factors")
         }
-        let method: PoolingMethod? = options.model == .fixed ? nil : options.method
         let y = effects.effects.map(\.yi), v = effects.effects.map(\.vi)
         do {
-            let fit = try MetaRegressionFit.fit(y: y, v: v, moderators: moderators, method: method, test: options.test,
-                                                level: options.level, convergence: options.convergence)
             let line = try MetaRegressionFit.line(fit, moderators: moderators, along: name)
             let points = effects.effects.indices.map { i in
                 BubblePoint(study: effects.effects[i].study, x: values[i], yi: y[i], weight: 1 / (v[i] + fit.tau2))

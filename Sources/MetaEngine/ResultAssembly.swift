@@ -96,14 +96,21 @@ enum ResultAssembly {
     /// order of `effects`), with the model, τ² estimator, test, level and convergence of `settings`.
     static func regression(_ columns: [String], effects: [EffectSize], metadata: [[String: String]],
                            settings: ResolvedSettings) throws -> ResultDocument.Regression {
+        ResultDocument.Regression(try fitRegression(columns, effects: effects, metadata: metadata, pooling: settings.pooling).fit,
+                                  moderators: columns)
+    }
+
+    /// The fit behind `regression` (and the bubble plot's line): the moderators read from the studies'
+    /// cells, the model, τ² estimator, test, level and convergence of `pooling`.
+    static func fitRegression(_ columns: [String], effects: [EffectSize], metadata: [[String: String]],
+                              pooling options: PoolingOptions) throws -> (fit: MetaRegression, moderators: [Moderator]) {
         let moderators = columns.map { c in Moderator.column(c, cells: metadata.map { $0[c] ?? "" }) }
-        let options = settings.pooling
         let method: PoolingMethod? = options.model == .fixed ? nil : options.method
         do {
             let fit = try MetaRegressionFit.fit(y: effects.map(\.yi), v: effects.map(\.vi), moderators: moderators,
                                                 method: method, test: options.test, level: options.level,
                                                 convergence: options.convergence)
-            return ResultDocument.Regression(fit, moderators: columns)
+            return (fit, moderators)
         } catch {
             throw StageFailure("the meta-regression cannot be fitted: \(error.message)")
         }

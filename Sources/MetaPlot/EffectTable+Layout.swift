@@ -73,8 +73,9 @@ extension EffectTable {
 
         // "Favours" labels: each side of no effect, wrapped to a little more than half the plot.
         let favoursWidth = M.plotWidth / 2 + 30
-        let leftFavours = favours.left.isEmpty ? [] : try canvas.wrapped(favours.left, M.body, maxWidth: favoursWidth)
-        let rightFavours = favours.right.isEmpty ? [] : try canvas.wrapped(favours.right, M.body, maxWidth: favoursWidth)
+        // An axis without a line of no effect (a proportion's) has no sides to favour.
+        let leftFavours = !axis.showsNull || favours.left.isEmpty ? [] : try canvas.wrapped(favours.left, M.body, maxWidth: favoursWidth)
+        let rightFavours = !axis.showsNull || favours.right.isEmpty ? [] : try canvas.wrapped(favours.right, M.body, maxWidth: favoursWidth)
         var leftFavoursMin = nullX - 5
         for line in leftFavours { leftFavoursMin = min(leftFavoursMin, nullX - 5 - (try canvas.width(line, M.body))) }
         var rightFavoursMax = nullX + 5

@@ -82,6 +82,6 @@ extension Plots {
             footer: ["Each row pools the studies from the first down to that row, in the order shown."],
             axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis,
                                       proportion: scale.proportion),
-            favours: scale.proportion ? ("", "") : input.labels.sides(input.direction), reference: nil)
+            favours: input.labels.sides(input.direction), reference: nil)
     }
 }

@@ -133,7 +133,7 @@ struct ForestTableBuilder {
                 effectHeader: (scale.title, input.analysis.methodHeading), rows: rows, footer: footer,
                 axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis,
                                       proportion: scale.proportion),
-                favours: scale.proportion ? ("", "") : input.labels.sides(input.direction), reference: nil, riskOfBias: input.riskOfBias)
+                favours: input.labels.sides(input.direction), reference: nil, riskOfBias: input.riskOfBias)
         }
         rows += summaryRows(pooled, members: Array(studies.indices), extra: Array(missing.indices),
                             label: "Total (\(level) CI)")
@@ -155,7 +155,7 @@ struct ForestTableBuilder {
             effectHeader: (scale.title, input.analysis.methodHeading), rows: rows, footer: footer,
             axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis,
                                       proportion: scale.proportion),
-            favours: scale.proportion ? ("", "") : input.labels.sides(input.direction), reference: nil, riskOfBias: input.riskOfBias)
+            favours: input.labels.sides(input.direction), reference: nil, riskOfBias: input.riskOfBias)
     }
 
     /// A subgroup section's heading: the user's label for the value, else "<column> = <value>"

@@ -48,6 +48,6 @@ extension Plots {
             footer: ["Dashed line: the pooled estimate of all \(overall.k) studies."],
             axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis,
                                       proportion: scale.proportion),
-            favours: scale.proportion ? ("", "") : input.labels.sides(input.direction), reference: pooled.estimate)
+            favours: input.labels.sides(input.direction), reference: pooled.estimate)
     }
 }

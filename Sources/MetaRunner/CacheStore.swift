@@ -488,8 +488,8 @@ struct JSONBytes {
     }
 }
 
-/// JSON with sorted keys: the canonical form of every cache file.
-func canonicalJSON<T: Encodable>(_ value: T) -> Data {
+/// JSON with sorted keys: the canonical form of every cache file and of every stage's parameters.
+public func canonicalJSON<T: Encodable>(_ value: T) -> Data {
     if let direct = value as? DirectJSON {
         var out = JSONBytes()
         if direct.writeJSON(&out) { return Data(out.bytes) }

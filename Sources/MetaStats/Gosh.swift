@@ -83,28 +83,10 @@ public enum Gosh {
     static func exhaustive(_ model: SubsetModel) throws -> GoshAnalysis {
         let k = model.k
         let total = (1 << k) - 1
-        // Results by mask − 1.
-        var estimate = [Double](repeating: 0, count: total)
-        var i2 = estimate, tau2 = estimate
-        let blocks = (total + 1 + block - 1) / block
-        var failures = [(any Error)?](repeating: nil, count: blocks)
-        estimate.withUnsafeMutableBufferPointer { e in
-            i2.withUnsafeMutableBufferPointer { h in
-                tau2.withUnsafeMutableBufferPointer { t in
-                    failures.withUnsafeMutableBufferPointer { f in
-                        let out = Slots(estimate: e, i2: h, tau2: t), errors = LeaveOneOutTau.SharedBuffer(buffer: f)
-                        DispatchQueue.concurrentPerform(iterations: blocks) { b in
-                            do {
-                                try model.fitBlock(codes: (b * block)..<min(total + 1, (b + 1) * block), into: out)
-                            } catch {
-                                errors[b] = error
-                            }
-                        }
-                    }
-                }
-            }
+        // Results by mask − 1, from the Gray codes 0…2^k − 1 in blocks.
+        let (estimate, i2, tau2) = try inBlocks(slots: total, codes: total + 1) { codes, out in
+            try model.fitBlock(codes: codes, into: out)
         }
-        if let error = failures.lazy.compactMap({ $0 }).first { throw error }
         // Output order: by size, then mask (Gosper's hack walks the masks of one size in order).
         var result = GoshAnalysis(k: k, exhaustive: true, count: total, seed: nil, estimate: [], i2: [], tau2: [], size: [],
                                   membership: [], words: 1)
@@ -121,6 +103,31 @@ public enum Gosh {
             }
         }
         return result
+    }
+
+    /// Runs `body` on consecutive blocks of 0..<codes spread over the cores, each block writing only
+    /// its own elements of `slots` results; throws the error of the lowest failing block.
+    static func inBlocks(slots: Int, codes: Int, _ body: @Sendable (Range<Int>, Slots) throws -> Void) throws
+        -> (estimate: [Double], i2: [Double], tau2: [Double])
+    {
+        var estimate = [Double](repeating: 0, count: slots)
+        var i2 = estimate, tau2 = estimate
+        let blocks = (codes + block - 1) / block
+        var failures = [(any Error)?](repeating: nil, count: blocks)
+        estimate.withUnsafeMutableBufferPointer { e in
+            i2.withUnsafeMutableBufferPointer { h in
+                tau2.withUnsafeMutableBufferPointer { t in
+                    failures.withUnsafeMutableBufferPointer { f in
+                        let out = Slots(estimate: e, i2: h, tau2: t), errors = LeaveOneOutTau.SharedBuffer(buffer: f)
+                        DispatchQueue.concurrentPerform(iterations: blocks) { b in
+                            do { try body((b * block)..<min(codes, (b + 1) * block), out) } catch { errors[b] = error }
+                        }
+                    }
+                }
+            }
+        }
+        if let error = failures.lazy.compactMap({ $0 }).first { throw error }
+        return (estimate, i2, tau2)
     }
 
     // MARK: Random subsets
@@ -146,32 +153,13 @@ public enum Gosh {
             size[row] = Int32(n)
         }
         let members = membership
-        var estimate = [Double](repeating: 0, count: count)
-        var i2 = estimate, tau2 = estimate
-        let blocks = (count + block - 1) / block
-        var failures = [(any Error)?](repeating: nil, count: blocks)
-        estimate.withUnsafeMutableBufferPointer { e in
-            i2.withUnsafeMutableBufferPointer { h in
-                tau2.withUnsafeMutableBufferPointer { t in
-                    failures.withUnsafeMutableBufferPointer { f in
-                        let out = Slots(estimate: e, i2: h, tau2: t), errors = LeaveOneOutTau.SharedBuffer(buffer: f)
-                        DispatchQueue.concurrentPerform(iterations: blocks) { b in
-                            var scratch = SubsetScratch(k: k)
-                            do {
-                                for row in (b * block)..<min(count, (b + 1) * block) {
-                                    scratch.gather(model, words: members[(row * words)..<((row + 1) * words)])
-                                    let fit = try model.direct(&scratch)
-                                    out.set(row, fit)
-                                }
-                            } catch {
-                                errors[b] = error
-                            }
-                        }
-                    }
-                }
+        let (estimate, i2, tau2) = try inBlocks(slots: count, codes: count) { rows, out in
+            var scratch = SubsetScratch(k: k)
+            for row in rows {
+                scratch.gather(model, words: members[(row * words)..<((row + 1) * words)])
+                out.set(row, try model.direct(&scratch))
             }
         }
-        if let error = failures.lazy.compactMap({ $0 }).first { throw error }
         return GoshAnalysis(k: k, exhaustive: false, count: count, seed: seed, estimate: estimate, i2: i2, tau2: tau2,
                             size: size, membership: membership, words: words)
     }

@@ -63,10 +63,16 @@ import Testing
             if case .circle(let c) = e, c.role == .studyPoint { return c }
             return nil
         }
-        let heaviest = try #require(input.points.max { $0.weight < $1.weight })
-        let lightest = try #require(input.points.min { $0.weight < $1.weight })
-        #expect(circles.map(\.radius).max() ?? 0 > circles.map(\.radius).min() ?? 0)
-        #expect(heaviest.weight > lightest.weight)
+        // Area ∝ weight: radius² / weight is the same for every study drawn above the smallest radius.
+        try #require(circles.count == input.points.count)
+        let largest = try #require(input.points.map(\.weight).max())
+        for point in input.points {
+            let expected = max(BubbleModel.Metrics.minRadius, BubbleModel.Metrics.maxRadius * (point.weight / largest).squareRoot())
+            #expect(circles.contains { abs($0.radius - expected) < 1e-9 }, "a point of radius \(expected) for \(point.study)")
+        }
+        // Drawn largest first, so small studies stay on top.
+        #expect(circles.map(\.radius) == circles.map(\.radius).sorted(by: >))
+        #expect(circles.first?.radius == BubbleModel.Metrics.maxRadius)
         let fitted = layout.elements.compactMap { e -> LineElement? in
             if case .line(let l) = e, l.role == .referenceLine { return l }
             return nil

@@ -18,8 +18,24 @@ import Testing
         // 1/(1 + e^−x), the inverse logit
         expectClose(input.analysis.pooled.estimate, 1 / (1 + exp(-a.pooled.estimate)), rel: 1e-14, "pooled")
         expectClose(input.analysis.studies[0].yi, 0.3, rel: 1e-12, "3/10 back from its logit")
+        // A proportion's axis: 0 to 1, no line of no effect, no "Favours" labels.
         let layout = try Plots.forest(input)
-        #expect(layout.width > 0)
+        LayoutChecks.expectClean(layout, "PLO forest")
+        #expect(LayoutChecks.shapes(layout, .nullLine).isEmpty)
+        #expect(!LayoutChecks.texts(layout).contains { $0.hasPrefix("Favours") })
+        let ticks = layout.textRuns.filter { $0.box.role == .tick }.map(\.text)
+        #expect(ticks == ["0", "0.2", "0.4", "0.6", "0.8", "1.0"], "\(ticks)")
+        // The same plot of a mean difference keeps both.
+        let md = try TestData.forest(TestData.syntheticContinuous(k: 3, seed: 3), measure: .md)
+        let mdLayout = try Plots.forest(md)
+        #expect(!LayoutChecks.shapes(mdLayout, .nullLine).isEmpty && LayoutChecks.texts(mdLayout).contains { $0.hasPrefix("Favours") })
+    }
+
+    @Test func aProportionAxisStaysWithinZeroAndOne() throws {
+        #expect(throws: PlotError.self) { try EffectAxis.proportionAxis(AxisRange(min: -0.1, max: 1)) }
+        let axis = try EffectAxis.proportionAxis(AxisRange(min: 0, max: 0.5))
+        #expect(axis.lower == 0 && axis.upper == 0.5 && !axis.showsNull)
+        #expect(axis.ticks.map(\.label) == ["0", "0.1", "0.2", "0.3", "0.4", "0.5"])
     }
 
     @Test func ratioMeasuresAreLeftAsTheyAre() throws {
