@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "MetaRevMan", dependencies: ["MetaStats", .product(name: "SwiftCSV", package: "SwiftCSV")]),
         // YAML + CSV / .xlsx sheets -> a validated pipeline, with file:line:column diagnostics.
         .target(name: "MetaPipeline", dependencies: [
-            "MetaStats", "MetaRevMan", "Yams", .product(name: "SwiftCSV", package: "SwiftCSV"),
+            "MetaStats", "MetaFormat", "MetaRevMan", "Yams", .product(name: "SwiftCSV", package: "SwiftCSV"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // Generic stage graph, content-hash cache and Dispatch executor; knows nothing of statistics.

@@ -28,6 +28,13 @@ public enum Format {
     /// "P = 0.13" / "P < 0.00001".
     public static func p(_ p: Double) -> String { "P \(pClause(p))" }
 
+    /// A count with thousands separators (1048576 → "1,048,576").
+    public static func grouped(_ n: Int) -> String {
+        var digits = Array(String(n.magnitude)), out = ""
+        while digits.count > 3 { out = "," + String(digits.suffix(3)) + out; digits.removeLast(3) }
+        return (n < 0 ? "-" : "") + String(digits) + out
+    }
+
     /// A percentage with `digits` decimals and a % sign ("39.7%").
     public static func percent(_ x: Double, _ digits: Int = 1) -> String { "\(fixed(x, digits))%" }
 
@@ -61,4 +68,17 @@ extension Format {
 
     /// The number of decimals RevMan shows for a measure's estimates: 3 for risk differences, 2 otherwise.
     public static func decimals(forMeasure code: String) -> Int { code == "RD" ? 3 : 2 }
+}
+
+/// Whether the only line breaks in `text` are line feeds: no CR, VT, FF, NEL, U+2028 or U+2029.
+public func onlyLineFeeds(_ text: String) -> Bool {
+    var previous: UInt8 = 0, beforePrevious: UInt8 = 0
+    for byte in text.utf8 {
+        if byte == 0x0B || byte == 0x0C || byte == 0x0D { return false }
+        if byte == 0x85 && previous == 0xC2 { return false }
+        if (byte == 0xA8 || byte == 0xA9) && previous == 0x80 && beforePrevious == 0xE2 { return false }
+        beforePrevious = previous
+        previous = byte
+    }
+    return true
 }

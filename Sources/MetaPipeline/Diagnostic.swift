@@ -1,3 +1,5 @@
+import MetaFormat
+
 /// `text` as a message may show it: control characters (terminal escape sequences, NUL) and
 /// bidirectional overrides written as `\u{1B}`, so that no name from a pipeline or a sheet can act
 /// on the terminal. With `keepLines`, newlines and tabs stay as they are.
@@ -125,19 +127,6 @@ func sourceLines(_ text: String) -> [String] {
         return text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
     }
     return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-}
-
-/// Whether the only line breaks in `text` are line feeds: no CR, VT, FF, NEL, U+2028 or U+2029.
-func onlyLineFeeds(_ text: String) -> Bool {
-    var previous: UInt8 = 0, beforePrevious: UInt8 = 0
-    for byte in text.utf8 {
-        if byte == 0x0B || byte == 0x0C || byte == 0x0D { return false }
-        if byte == 0x85 && previous == 0xC2 { return false }
-        if (byte == 0xA8 || byte == 0xA9) && previous == 0x80 && beforePrevious == 0xE2 { return false }
-        beforePrevious = previous
-        previous = byte
-    }
-    return true
 }
 
 /// "Did you mean …?" for a misspelt name: the closest candidate within a small edit distance that

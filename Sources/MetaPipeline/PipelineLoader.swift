@@ -1,4 +1,5 @@
 import Foundation
+import MetaFormat
 import MetaRevMan
 import MetaStats
 import Yams
@@ -517,23 +518,15 @@ struct Loader {
         checkSettings(settings, at: keyNode, what: what, pairs: pairs)
         let analysisLabels = Labels(labels.overridden(by: value("labels").map { readLabels($0, "'labels' of \(what)") } ?? LabelsSpec()))
 
-        var subgroups: [String] = []
-        if let n = value("subgroups"), let names = reader.names(n, "'subgroups' of \(what)") {
-            for (column, node) in names {
-                if allLoaded { checkColumn(column, node: node, columns: columns, tablesDescription: tablesDescription) }
-                if subgroups.contains(column) { reader.error(node, "subgroup column '\(column)' is listed twice") }
-                else { subgroups.append(column) }
-            }
-        }
-        var moderators: [String] = []
+        let subgroups = value("subgroups").map {
+            readColumnList($0, "'subgroups' of \(what)", role: "subgroup", columns: columns, tablesDescription: tablesDescription,
+                           check: allLoaded)
+        } ?? []
         let moderatorsNode = value("moderators")
-        if let n = moderatorsNode, let names = reader.names(n, "'moderators' of \(what)") {
-            for (column, node) in names {
-                if allLoaded { checkColumn(column, node: node, columns: columns, tablesDescription: tablesDescription) }
-                if moderators.contains(column) { reader.error(node, "moderator column '\(column)' is listed twice") }
-                else { moderators.append(column) }
-            }
-        }
+        let moderators = moderatorsNode.map {
+            readColumnList($0, "'moderators' of \(what)", role: "moderator", columns: columns, tablesDescription: tablesDescription,
+                           check: allLoaded)
+        } ?? []
         var leaveOneOut = false, cumulative = false, influence = false
         var gosh: GoshSpec?
         var influenceNode: Node?, goshNode: Node?
@@ -584,14 +577,11 @@ struct Loader {
             }
         }
         // Influence diagnostics and GOSH refit inverse-variance models (metafor's rma.uni).
-        let method = settings.pooling.method
-        if method == .mh || method == .peto {
-            if influence, let n = influenceNode ?? value("sensitivity") {
-                reader.error(n, "influence diagnostics (and the Baujat plot) of \(what) need an inverse-variance fit, as metafor's influence() for rma.uni; method \(method.rawValue) is not one: use method: IV for a fixed-effect fit or a τ² estimator such as DL")
-            }
-            if gosh != nil, let n = goshNode ?? value("sensitivity") {
-                reader.error(n, "GOSH (and its plot) of \(what) needs an inverse-variance fit; method \(method.rawValue) is not one: use method: IV for a fixed-effect fit or a τ² estimator such as DL")
-            }
+        if influence, let n = influenceNode ?? value("sensitivity") {
+            requireInverseVariance(settings, "influence diagnostics (and the Baujat plot) of \(what) need", at: n)
+        }
+        if gosh != nil, let n = goshNode ?? value("sensitivity") {
+            requireInverseVariance(settings, "GOSH (and its plot) of \(what) needs", at: n)
         }
 
         var verify: VerifySpec?
@@ -670,27 +660,20 @@ struct Loader {
             var spec = GoshSpec()
             if let p = pairs.first(where: { $0.key == "subsets" }) {
                 let limit = Gosh.maximumSubsets
-                let range = "a whole number from 2 to \(Self.grouped(limit))"
+                let range = "a whole number from 2 to \(Format.grouped(limit))"
                 if case .scalar(let s) = p.value, let n = Int(s.string.trimmingCharacters(in: .whitespaces)) {
                     if n < 2 || n > limit {
-                        reader.error(p.value, "'subsets' of the GOSH analysis of \(what) must be \(range) (all subsets are fitted when there are at most that many, otherwise that many random ones), not \(n); leave it out for the default of \(Self.grouped(Gosh.defaultSubsets))")
+                        reader.error(p.value, "'subsets' of the GOSH analysis of \(what) must be \(range) (all subsets are fitted when there are at most that many, otherwise that many random ones), not \(n); leave it out for the default of \(Format.grouped(Gosh.defaultSubsets))")
                     } else {
                         spec.subsets = n
                     }
                 } else {
-                    reader.error(p.value, "'subsets' of the GOSH analysis of \(what) must be \(range), not \(YAMLReader.describe(p.value)); leave it out for the default of \(Self.grouped(Gosh.defaultSubsets))")
+                    reader.error(p.value, "'subsets' of the GOSH analysis of \(what) must be \(range), not \(YAMLReader.describe(p.value)); leave it out for the default of \(Format.grouped(Gosh.defaultSubsets))")
                 }
             }
             return spec
         }
         return reader.bool(node, "'gosh' (true, false or {subsets: N})") == true ? GoshSpec() : nil
-    }
-
-    /// 1048576 → "1,048,576".
-    static func grouped(_ n: Int) -> String {
-        var digits = Array(String(n)), out = ""
-        while digits.count > 3 { out = "," + String(digits.suffix(3)) + out; digits.removeLast(3) }
-        return String(digits) + out
     }
 
     /// `verify: {outcome: "1.1", results: <table>, settings: <table>}`.
@@ -1015,14 +998,8 @@ struct Loader {
         var moderators = baseModerators
         let moderatorsNode = value("moderators")
         if let n = moderatorsNode {
-            var listed: [String] = []
-            if let names = reader.names(n, "'moderators' of \(named)") {
-                for (column, node) in names {
-                    checkColumn(column, node: node, columns: columns, tablesDescription: tablesDescription)
-                    if listed.contains(column) { reader.error(node, "moderator column '\(column)' is listed twice") }
-                    else { listed.append(column) }
-                }
-            }
+            let listed = readColumnList(n, "'moderators' of \(named)", role: "moderator", columns: columns,
+                                        tablesDescription: tablesDescription, check: true)
             if listed != baseModerators {
                 changes.append(listed.isEmpty ? "no meta-regression" : "moderators \(listed.joined(separator: ", "))")
             }
@@ -1084,15 +1061,34 @@ struct Loader {
         match.map { "\($0.column) = \($0.values.joined(separator: " or "))" }.joined(separator: ", ")
     }
 
+    /// Influence diagnostics, GOSH and meta-regression refit inverse-variance models (metafor's
+    /// rma.uni): Mantel–Haenszel or Peto pooling is an error at `node`. Returns whether the method is one.
+    @discardableResult
+    mutating func requireInverseVariance(_ settings: ResolvedSettings, _ subject: String, at node: Node) -> Bool {
+        let method = settings.pooling.method
+        guard method == .mh || method == .peto else { return true }
+        reader.error(node, "\(subject) an inverse-variance fit; method \(method.rawValue) (\(method == .mh ? "Mantel–Haenszel" : "Peto")) is not one: use method: IV for a fixed-effect fit or a τ² estimator such as DL")
+        return false
+    }
+
+    /// A list of column names (`subgroups`, `moderators`), each checked against the tables when
+    /// `check` and each listed once.
+    mutating func readColumnList(_ node: Node, _ what: String, role: String, columns: Set<String>, tablesDescription: String,
+                                 check: Bool) -> [String] {
+        var listed: [String] = []
+        for (column, item) in reader.names(node, what) ?? [] {
+            if check { checkColumn(column, node: item, columns: columns, tablesDescription: tablesDescription) }
+            if listed.contains(column) { reader.error(item, "\(role) column '\(column)' is listed twice") }
+            else { listed.append(column) }
+        }
+        return listed
+    }
+
     /// A meta-regression that cannot be fitted is an error at its `moderators:`: a constant moderator,
     /// k ≤ p, or a pooling method that does not weight by inverse variance.
     mutating func checkRegression(_ moderators: [String], studies: [SelectedStudy], settings: ResolvedSettings, at node: Node,
                                   what: String) {
-        let method = settings.pooling.method
-        if method == .mh || method == .peto {
-            reader.error(node, "the meta-regression of \(what) weights studies by inverse variance, but the analysis pools by \(method == .mh ? "Mantel–Haenszel" : "Peto"); set method: IV (fixed effect) or a τ² estimator such as REML")
-            return
-        }
+        guard requireInverseVariance(settings, "the meta-regression of \(what) needs", at: node) else { return }
         let mods = moderators.map { c in Moderator.column(c, cells: studies.map { $0.metadata[c] ?? "" }) }
         do {
             _ = try MetaRegressionFit.design(mods, k: studies.count)

@@ -127,13 +127,7 @@ struct ForestTableBuilder {
             // No overall total: the axis still covers the studies and any subtotals.
             for study in studies { needed.append(study.yi) }
             if input.options.totals == .subgroups { footer.append(Sentences.subgroupDifferences(input.subgroups?.analysis)) }
-            let (columns, groups) = columnsAndGroups()
-            return EffectTable(
-                title: input.title, labelHeader: "Study or Subgroup", columns: columns, groups: groups,
-                effectHeader: (scale.title, input.analysis.methodHeading), rows: rows, footer: footer,
-                axis: try EffectAxis.make(log: scale.log, needed: needed, desired: desired, range: input.options.axis,
-                                      proportion: scale.proportion),
-                favours: input.labels.sides(input.direction), reference: nil, riskOfBias: input.riskOfBias)
+            return try table(rows: rows, footer: footer, needed: needed, desired: desired)
         }
         rows += summaryRows(pooled, members: Array(studies.indices), extra: Array(missing.indices),
                             label: "Total (\(level) CI)")
@@ -149,6 +143,11 @@ struct ForestTableBuilder {
         }
         footer.append(Sentences.subgroupDifferences(input.subgroups?.analysis))
 
+        return try table(rows: rows, footer: footer, needed: needed, desired: desired)
+    }
+
+    /// The forest plot's table over an axis that holds `needed` (and `desired` within a step).
+    func table(rows: [EffectTable.Row], footer: [String], needed: [Double], desired: [Double]) throws(PlotError) -> EffectTable {
         let (columns, groups) = columnsAndGroups()
         return EffectTable(
             title: input.title, labelHeader: "Study or Subgroup", columns: columns, groups: groups,

@@ -111,10 +111,10 @@ extension Plots {
             canvas.add(.image(ImageElement(rect: PlotRect(x: lx, y: cy - 4, width: barWidth, height: 8), columns: steps, rows: 1,
                                            pixels: scale, role: .legend)))
             canvas.rect(PlotRect(x: lx, y: cy - 4, width: barWidth, height: 8), fill: nil, stroke: StrokeStyle(color: .grey, width: 0.5), role: .legend)
-            try canvas.text(grouped(maxCount), x: lx + barWidth + 3, top: ly, align: .start, style: M.tick, role: .legend)
+            try canvas.text(Format.grouped(maxCount), x: lx + barWidth + 3, top: ly, align: .start, style: M.tick, role: .legend)
         }
         ly += bodyHeight + 4
-        let what = input.exhaustive ? "all \(grouped(n)) non-empty subsets of the \(input.k) studies" : "\(grouped(n)) random subsets of the \(input.k) studies"
+        let what = input.exhaustive ? "all \(Format.grouped(n)) non-empty subsets of the \(input.k) studies" : "\(Format.grouped(n)) random subsets of the \(input.k) studies"
         let note = maxCount > 0
             ? "The shading counts, in each bin, the fits to \(what) (log scale)."
             : "Each point is the fit to one of \(what)."
@@ -125,13 +125,6 @@ extension Plots {
         }
         return canvas.layout(width: M.canvasWidth, height: ly + M.margin)
     }
-}
-
-/// 1048575 → "1,048,575".
-func grouped(_ n: Int) -> String {
-    var digits = Array(String(n)), out = ""
-    while digits.count > 3 { out = "," + String(digits.suffix(3)) + out; digits.removeLast(3) }
-    return String(digits) + out
 }
 
 extension String {

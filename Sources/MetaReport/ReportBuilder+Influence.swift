@@ -36,22 +36,15 @@ extension ReportBuilder {
         let m = shownMeasure(r)
         let digits = Format.decimals(forMeasure: m)
         let what = g.exhaustive
-            ? "every non-empty subset of the \(r.k) studies (\(grouped(g.subsets)) subsets)"
-            : "\(grouped(g.subsets)) random subsets of the \(r.k) studies (each study in a subset with probability ½, seed \(g.seed ?? 0))"
+            ? "every non-empty subset of the \(r.k) studies (\(Format.grouped(g.subsets)) subsets)"
+            : "\(Format.grouped(g.subsets)) random subsets of the \(r.k) studies (each study in a subset with probability ½, seed \(g.seed ?? 0))"
         var text = "The model (\(r.model == "fixed" ? "fixed effect" : "random effects, \(r.method)")) was fitted to \(what); "
             + "the fits are in gosh.csv. Their pooled estimates range from \(Format.fixed(display(g.estimateMin, m), digits)) "
             + "to \(Format.fixed(display(g.estimateMax, m), digits)) and their I² from \(Format.percent(g.i2Min, 0)) to \(Format.percent(g.i2Max, 0))."
-        if let failed = g.failed { text += " \(grouped(failed)) subsets have no result: their τ² iteration did not converge." }
+        if let failed = g.failed { text += " \(Format.grouped(failed)) subsets have no result: their τ² iteration did not converge." }
         text += " Separate clusters of points suggest studies that pull the result or the heterogeneity apart."
         var blocks: [ReportDocument.Block] = [.paragraph([.text(text)])]
         for f in a.figures where f.kind == "gosh" { blocks.append(.figure(f)) }
         return .init(id: anchor(r.analysis) + "-gosh", title: "\(r.title): GOSH", level: 3, blocks: blocks)
-    }
-
-    /// 65535 → "65,535".
-    static func grouped(_ n: Int) -> String {
-        var digits = Array(String(n)), out = ""
-        while digits.count > 3 { out = "," + String(digits.suffix(3)) + out; digits.removeLast(3) }
-        return String(digits) + out
     }
 }

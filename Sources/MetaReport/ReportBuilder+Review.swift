@@ -55,7 +55,7 @@ extension ReportBuilder {
             if let i = counts.firstIndex(where: { $0.0 == s.overall }) { counts[i].1 += 1 } else { counts.append((s.overall, 1)) }
         }
         let summary = counts.map { "\($0.1) \($0.0.lowercased())" }.joined(separator: ", ")
-        var intro = "\(r.tool) judgements of \(r.studies.count) \(r.studies.count == 1 ? "study" : "studies"), from "
+        let intro = "\(r.tool) judgements of \(r.studies.count) \(r.studies.count == 1 ? "study" : "studies"), from "
         if r.domains.isEmpty {
             blocks.append(.paragraph([.text(intro), .code(r.path), .text(". Overall: \(summary).")]))
             blocks.append(.note([.text("Only the overall judgement of each study is available; the domain-level judgements are not reported, so none are shown.")]))

@@ -1,4 +1,5 @@
 import Foundation
+import MetaFormat
 
 /// The report as structure — sections of paragraphs, tables, lists and figures — rendered to HTML
 /// and to Markdown by the same code path, so the two never say different things.
@@ -317,17 +318,4 @@ extension ReportDocument {
 
 private extension String {
     func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
-}
-
-/// Whether the only line breaks in `text` are line feeds (no CR, VT, FF, NEL, U+2028 or U+2029).
-func onlyLineFeeds(_ text: String) -> Bool {
-    var previous: UInt8 = 0, beforePrevious: UInt8 = 0
-    for byte in text.utf8 {
-        if byte == 0x0B || byte == 0x0C || byte == 0x0D { return false }
-        if byte == 0x85 && previous == 0xC2 { return false }
-        if (byte == 0xA8 || byte == 0xA9) && previous == 0x80 && beforePrevious == 0xE2 { return false }
-        beforePrevious = previous
-        previous = byte
-    }
-    return true
 }

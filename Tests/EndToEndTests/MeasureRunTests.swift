@@ -183,7 +183,7 @@ extension Project {
         #expect(bad.status == 65)
         #expect(bad.stderr.contains("b.yaml:18:") && bad.stderr.contains("every moderator of analysis 'factor-only' (alloc) is a factor"), "\(bad.stderr)")
         #expect(bad.stderr.contains("b.yaml:22:") && bad.stderr.contains("analysis 'none' has no 'moderators'"), "\(bad.stderr)")
-        #expect(bad.stderr.contains("b.yaml:28:") && bad.stderr.contains("pools by Mantel–Haenszel"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("b.yaml:28:") && bad.stderr.contains("the meta-regression of analysis 'mh' needs an inverse-variance fit; method MH (Mantel–Haenszel) is not one"), "\(bad.stderr)")
         #expect(!FileManager.default.fileExists(atPath: p.url("outputs/b").path), "no partial output")
         var yaml = try p.read("pipelines/b.yaml")
         yaml = String(yaml[..<yaml.range(of: "  factor-only:")!.lowerBound])
