@@ -515,56 +515,145 @@ public struct PipelineStages {
     // MARK: Report
 
     mutating func addReport(figures: [String: [ReportParameters.FigureInfo]], synthesisFigures: [String: ReportParameters.FigureInfo]) {
-        var collected: [ArtifactRef] = []
-        for f in figures.values.flatMap({ $0 }) + synthesisFigures.values + reviewFigures.values.flatMap({ $0 }) { if let svg = f.svg { collected.append(ArtifactRef(StageID(svg), "figure.svg")) } }
-        collected.sort()
-        for a in pipeline.analyses {
-            collected.append(ArtifactRef(id("result:\(a.name)"), "result.json"))
-            collected.append(ArtifactRef(id("effects:\(a.name)"), "studies.json"))
-            if a.verify != nil { collected.append(ArtifactRef(id("verify:\(a.name)"), "verify.json")) }
-        }
-        for s in pipeline.syntheses { collected.append(ArtifactRef(id("synthesis:\(s.name)"), "synthesis.json")) }
-        for c in pipeline.comparisons where !collected.contains(tableRef(c.table)) { collected.append(tableRef(c.table)) }
-        let inputs = collected
         var parametersWithReview = ReportParameters(pipeline: pipeline, figures: figures, synthesisFigures: synthesisFigures)
         parametersWithReview.riskOfBias = ReportParameters.riskOfBiasInfo(pipeline, figures: reviewFigures)
         parametersWithReview.prisma = reviewFigures[PipelineStages.prismaKey]?.first
         parametersWithReview.summaryOfFindings = pipeline.summaryOfFindings
         let p = parametersWithReview
+        let tablePaths = ReportAssembly.tablePaths(p)
+        // Each analysis' sections are rendered by a stage of their own, so that an edit that changes one
+        // analysis renders one section again and the report only joins the parts.
+        var collected: [ArtifactRef] = []
+        // Comparisons and the summary of findings read whole results; the rest of the report reads
+        // each analysis' summary (its result without the per-study tables).
+        let wholeResults = Set(pipeline.comparisons.flatMap { $0.rows.map(\.analysis) } + (pipeline.summaryOfFindings?.outcomes.map(\.analysis) ?? []))
+        for (a, info) in zip(pipeline.analyses, p.analyses) {
+            let section = addReportSection(a, info: info, tablePaths: tablePaths)
+            collected.append(wholeResults.contains(a.name) ? ArtifactRef(id("result:\(a.name)"), "result.json")
+                                                           : ArtifactRef(section, ReportSection.summaryName))
+            if a.verify != nil { collected.append(ArtifactRef(id("verify:\(a.name)"), "verify.json")) }
+            collected += ReportSection.artifacts.map { ArtifactRef(section, $0) }
+        }
+        var svgInputs: [ArtifactRef] = []
+        for f in synthesisFigures.values.map({ $0 }) + reviewFigures.values.flatMap({ $0 }) { if let svg = f.svg { svgInputs.append(ArtifactRef(StageID(svg), "figure.svg")) } }
+        collected += svgInputs.sorted()
+        for s in pipeline.syntheses { collected.append(ArtifactRef(id("synthesis:\(s.name)"), "synthesis.json")) }
+        for c in pipeline.comparisons where !collected.contains(tableRef(c.table)) { collected.append(tableRef(c.table)) }
+        let inputs = collected
         let folder = out("")
         let name = pipeline.name
         stages.append(Stage(id: id("report"), kind: "report", parameters: parameters(p), inputs: inputs, origin: pipeline.file) { context in
             var results: [String: ResultDocument] = [:]
-            var studies: [String: StudiesArtifact] = [:]
+            var sections: [String: ReportSection] = [:]
             var syntheses: [String: SynthesisArtifact] = [:]
             var tables: [String: Table] = [:]
             var verifications: [String: VerificationReport] = [:]
             var svg: [String: String] = [:]
-            for ref in inputs where ref.name == "figure.svg" {
-                var text = String(decoding: try context.artifact(ref), as: UTF8.self)
-                if text.hasPrefix("<?xml"), let end = text.range(of: "?>\n") { text.removeSubrange(text.startIndex..<end.upperBound) }
-                svg[ref.stage.rawValue] = text
-            }
+            for ref in inputs where ref.name == "figure.svg" { svg[ref.stage.rawValue] = ReportAssembly.svgText(try context.artifact(ref)) }
             for ref in inputs where ref.name != "figure.svg" {
                 let stage = ref.stage.rawValue.dropFirst(name.count + 1)
                 if stage.hasPrefix("result:") { results[String(stage.dropFirst(7))] = try context.decode(ResultDocument.self, from: ref) }
-                else if stage.hasPrefix("effects:") { studies[String(stage.dropFirst(8))] = try context.decode(StudiesArtifact.self, from: ref) }
+                else if stage.hasPrefix("report-section:") {
+                    let analysis = String(stage.dropFirst(15))
+                    if ref.name == ReportSection.outlineName { sections[analysis] = try ReportSection.read(ref.stage, context) }
+                    if ref.name == ReportSection.summaryName { results[analysis] = try context.decode(ResultDocument.self, from: ref) }
+                }
                 else if stage.hasPrefix("synthesis:") { syntheses[String(stage.dropFirst(10))] = try context.decode(SynthesisArtifact.self, from: ref) }
                 else if stage.hasPrefix("load:") { tables[String(stage.dropFirst(5))] = try context.decode(Table.self, from: ref) }
                 else if stage.hasPrefix("verify:") { verifications[String(stage.dropFirst(7))] = try context.decode(VerificationReport.self, from: ref) }
             }
-            let input = ReportAssembly.input(p, results: results, studies: studies, syntheses: syntheses, tables: tables,
-                                             verifications: verifications, figures: svg)
-            let document = ReportBuilder.document(input)
+            let input = ReportAssembly.input(p, results: results, sources: sections.mapValues(\.outline.sources), syntheses: syntheses,
+                                             tables: tables, verifications: verifications, figures: svg)
+            let document = ReportBuilder.document(input, prerendered: sections.mapValues(\.sections))
             let generator = ReportBuilder.generator(input)
-            let all = AllResults(pipeline: p.name, title: p.title, metapipeVersion: Metapipe.version,
-                                 analyses: p.analyses.compactMap { results[$0.name] })
+            let entries = p.analyses.compactMap { sections[$0.name]?.resultEntry }
             return StageOutput(published: [
                 "\(folder)index.html": Data(document.html(generator: generator).utf8),
                 "\(folder)README.md": Data(document.markdown(generator: generator).utf8),
-                "\(folder)results.json": try encodeJSON(all),
+                "\(folder)results.json": try AllResults.assembled(pipeline: p.name, title: p.title, metapipeVersion: Metapipe.version,
+                                                                  entries: entries),
             ].merging(input.summaryOfFindings.map { ["\(folder)summary-of-findings.csv": ReportBuilder.summaryOfFindingsCSV($0)] } ?? [:]) { a, _ in a })
         })
+    }
+
+    /// The stage that renders an analysis' sections of the report and its entry of results.json.
+    mutating func addReportSection(_ a: Analysis, info: ReportParameters.AnalysisInfo, tablePaths: [String: String]) -> StageID {
+        var inputs = [ArtifactRef(id("result:\(a.name)"), "result.json"), ArtifactRef(id("effects:\(a.name)"), "studies.json")]
+        if a.verify != nil { inputs.append(ArtifactRef(id("verify:\(a.name)"), "verify.json")) }
+        let figureInputs = info.figures.compactMap { $0.svg.map { ArtifactRef(StageID($0), "figure.svg") } }.sorted()
+        inputs += figureInputs
+        let all = inputs
+        let stageID = id("report-section:\(a.name)")
+        let p = ReportSectionParameters(analysis: info, tablePaths: tablePaths)
+        stages.append(Stage(id: stageID, kind: "report-section", parameters: parameters(p), inputs: all, origin: pipeline.file) { context in
+            let result = try context.decode(ResultDocument.self, from: all[0])
+            let studies = try context.decode(StudiesArtifact.self, from: all[1])
+            let verification = a.verify != nil ? try context.decode(VerificationReport.self, from: all[2]) : nil
+            var svg: [String: String] = [:]
+            for ref in figureInputs { svg[ref.stage.rawValue] = ReportAssembly.svgText(try context.artifact(ref)) }
+            let sources = ReportAssembly.studySources(studies, tablePaths: p.tablePaths)
+            let report = ReportAssembly.analysisReport(p.analysis, result: result, sources: sources, verification: verification, figures: svg)
+            let (outline, text) = ReportBuilder.renderedAnalysis(report)
+            return StageOutput(artifacts: [
+                ReportSection.outlineName: try canonical(ReportSection.Outline(sections: outline, sources: sources)),
+                ReportSection.htmlName: Data(text.html.utf8),
+                ReportSection.markdownName: Data(text.markdown.utf8),
+                ReportSection.entryName: try AllResults.entry(result),
+                ReportSection.summaryName: try canonical(ReportSection.summary(result)),
+            ])
+        })
+        return stageID
+    }
+}
+
+/// What the report-section stage of an analysis reads from the pipeline file.
+struct ReportSectionParameters: Codable {
+    var analysis: ReportParameters.AnalysisInfo
+    var tablePaths: [String: String]
+}
+
+/// An analysis' part of the report, rendered by its report-section stage: the sections' outline and
+/// text, the rows it used (for the report's data-sources table) and its entry of results.json.
+struct ReportSection {
+    struct Outline: Codable {
+        var sections: [ReportDocument.Outline]
+        var sources: [AnalysisReport.StudySource]
+    }
+    static let outlineName = "section.json"
+    static let htmlName = "section.html"
+    static let markdownName = "section.md"
+    static let entryName = "results-entry.json"
+    static let summaryName = "summary.json"
+    static let artifacts = [entryName, htmlName, markdownName, outlineName]
+
+    /// The result as the report's overview, methods and warnings read it: without the per-study,
+    /// leave-one-out, influence, subgroup and scenario tables that only the analysis' own sections show.
+    static func summary(_ result: ResultDocument) -> ResultDocument {
+        var r = result
+        r.studies = []
+        r.dropped = nil
+        r.subgroups = nil
+        r.leaveOneOut = nil
+        r.cumulative = nil
+        r.influence = nil
+        r.regression = nil
+        r.gosh = nil
+        r.bias = nil
+        r.sensitivity = nil
+        return r
+    }
+
+    var outline: Outline
+    var text: ReportDocument.Rendered
+    var resultEntry: Data
+    var sections: [ReportDocument.Section] { ReportDocument.prerendered(outline.sections, text) }
+
+    static func read(_ stage: StageID, _ context: StageContext) throws -> ReportSection {
+        func bytes(_ name: String) throws -> Data { try context.artifact(ArtifactRef(stage, name)) }
+        return ReportSection(outline: try context.decode(Outline.self, from: ArtifactRef(stage, outlineName)),
+                             text: .init(html: String(decoding: try bytes(htmlName), as: UTF8.self),
+                                         markdown: String(decoding: try bytes(markdownName), as: UTF8.self)),
+                             resultEntry: try bytes(entryName))
     }
 }
 
@@ -577,5 +666,42 @@ struct AllResults: Codable {
     enum CodingKeys: String, CodingKey {
         case pipeline, title, analyses
         case metapipeVersion = "metapipe_version"
+    }
+
+    /// An analysis' entry of results.json as `encodeJSON(AllResults)` writes it there: the result's
+    /// pretty JSON with every line that is not empty indented by two levels (as the encoder leaves the
+    /// empty line of an empty array), without the final line feed.
+    static func entry(_ result: ResultDocument) throws -> Data {
+        let own = try encodeJSON(result)
+        var out: [UInt8] = []
+        out.reserveCapacity(own.count + own.count / 8)
+        var lineStart = true
+        for byte in own.dropLast() {
+            if lineStart && byte != 0x0A { out += [0x20, 0x20, 0x20, 0x20] }
+            out.append(byte)
+            lineStart = byte == 0x0A
+        }
+        return Data(out)
+    }
+
+    /// results.json from the analyses' entries: the bytes `encodeJSON(AllResults(…))` writes.
+    static func assembled(pipeline: String, title: String, metapipeVersion: String, entries: [Data]) throws -> Data {
+        guard !entries.isEmpty else {
+            return try encodeJSON(AllResults(pipeline: pipeline, title: title, metapipeVersion: metapipeVersion, analyses: []))
+        }
+        struct Head: Encodable {
+            var pipeline: String, title: String, metapipeVersion: String
+            enum CodingKeys: String, CodingKey { case pipeline, title; case metapipeVersion = "metapipe_version" }
+        }
+        // "{\n  "metapipe_version" : …\n}\n" with the analyses put first, as the sorted keys place them.
+        let head = try encodeJSON(Head(pipeline: pipeline, title: title, metapipeVersion: metapipeVersion))
+        var out = Data("{\n  \"analyses\" : [\n".utf8)
+        for (i, entry) in entries.enumerated() {
+            if i > 0 { out += Data(",\n".utf8) }
+            out += entry
+        }
+        out += Data("\n  ],\n".utf8)
+        out += head.dropFirst(2)
+        return out
     }
 }

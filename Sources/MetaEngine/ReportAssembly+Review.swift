@@ -31,7 +31,7 @@ extension ReportParameters {
 }
 
 extension ReportAssembly {
-    static func riskOfBiasReports(_ p: ReportParameters, studies: [String: StudiesArtifact], figures svg: [String: String]) -> [RiskOfBiasReport] {
+    static func riskOfBiasReports(_ p: ReportParameters, figures svg: [String: String]) -> [RiskOfBiasReport] {
         p.riskOfBias.map { info in
             let a = info.assessment
             let rows = a.rows.map { r in

@@ -78,25 +78,14 @@ struct ReportParameters: Codable {
 
 /// Gathers the report's content from the artifacts.
 enum ReportAssembly {
-    static func input(_ p: ReportParameters, results: [String: ResultDocument], studies: [String: StudiesArtifact],
+    static func input(_ p: ReportParameters, results: [String: ResultDocument], sources: [String: [AnalysisReport.StudySource]],
                       syntheses: [String: SynthesisArtifact], tables: [String: Table], verifications: [String: VerificationReport],
                       figures svg: [String: String]) -> ReportInput {
         var analyses: [AnalysisReport] = []
-        let tablePaths = Dictionary(p.sources.map { ($0.name, $0.path) }, uniquingKeysWith: { first, _ in first })
         for info in p.analyses {
             guard let result = results[info.name] else { continue }
-            let sources = (studies[info.name]?.rows ?? []).map { row in
-                AnalysisReport.StudySource(study: row.study, table: tablePaths[row.table] ?? row.table, line: row.line,
-                                           source: nonEmpty(row.metadata["source"] ?? row.metadata["url"] ?? row.metadata["doi"]),
-                                           flag: nonEmpty(row.metadata["flag"]), note: nonEmpty(row.metadata["note"]))
-            }
-            let figures = info.figures.map { f in
-                Figure(kind: f.kind, caption: f.caption, svg: f.svg.flatMap { svg[$0] }, files: f.files)
-            }
-            analyses.append(AnalysisReport(result: result, description: info.description,
-                                           labels: ["experimental": info.labels.experimental, "control": info.labels.control],
-                                           tables: info.tables, studySources: sources, figures: figures,
-                                           verification: verifications[info.name]))
+            analyses.append(analysisReport(info, result: result, sources: sources[info.name] ?? [],
+                                           verification: verifications[info.name], figures: svg))
         }
         let synthesisReports = p.syntheses.compactMap { info -> SynthesisReport? in
             guard let s = syntheses[info.name] else { return nil }
@@ -110,10 +99,39 @@ enum ReportAssembly {
         var input = ReportInput(pipeline: p.name, title: p.title, description: p.description, file: p.file,
                                 metapipeVersion: p.version, sources: p.sources, analyses: analyses, syntheses: synthesisReports,
                                 comparisons: comparisons, unavailable: p.unavailable, warnings: p.warnings)
-        input.riskOfBias = riskOfBiasReports(p, studies: studies, figures: svg)
+        input.riskOfBias = riskOfBiasReports(p, figures: svg)
         input.summaryOfFindings = p.summaryOfFindings.map { findings($0, results: results) }
         input.prisma = p.prisma.map { f in Figure(kind: f.kind, caption: f.caption, svg: f.svg.flatMap { svg[$0] }, files: f.files) }
         return input
+    }
+
+    /// Data-source names → paths as the pipeline file names them.
+    static func tablePaths(_ p: ReportParameters) -> [String: String] {
+        Dictionary(p.sources.map { ($0.name, $0.path) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The rows an analysis used, with their source, flag and note, for the report.
+    static func studySources(_ studies: StudiesArtifact, tablePaths: [String: String]) -> [AnalysisReport.StudySource] {
+        studies.rows.map { row in
+            AnalysisReport.StudySource(study: row.study, table: tablePaths[row.table] ?? row.table, line: row.line,
+                                       source: nonEmpty(row.metadata["source"] ?? row.metadata["url"] ?? row.metadata["doi"]),
+                                       flag: nonEmpty(row.metadata["flag"]), note: nonEmpty(row.metadata["note"]))
+        }
+    }
+
+    static func analysisReport(_ info: ReportParameters.AnalysisInfo, result: ResultDocument, sources: [AnalysisReport.StudySource],
+                               verification: VerificationReport?, figures svg: [String: String]) -> AnalysisReport {
+        let figures = info.figures.map { f in Figure(kind: f.kind, caption: f.caption, svg: f.svg.flatMap { svg[$0] }, files: f.files) }
+        return AnalysisReport(result: result, description: info.description,
+                              labels: ["experimental": info.labels.experimental, "control": info.labels.control],
+                              tables: info.tables, studySources: sources, figures: figures, verification: verification)
+    }
+
+    /// An SVG figure's text as the HTML report inlines it (without the XML declaration).
+    static func svgText(_ data: Data) -> String {
+        var text = String(decoding: data, as: UTF8.self)
+        if text.hasPrefix("<?xml"), let end = text.range(of: "?>\n") { text.removeSubrange(text.startIndex..<end.upperBound) }
+        return text
     }
 
     static func nonEmpty(_ s: String?) -> String? {

@@ -5,12 +5,14 @@ import MetaStats
 /// Builds the report document from the stages' results. Methods text is generated from the
 /// settings every result records, so the report always says what was actually computed.
 public enum ReportBuilder {
-    public static func document(_ input: ReportInput) -> ReportDocument {
+    /// The report. `prerendered` holds, by analysis name, the sections of analyses rendered earlier
+    /// by `renderedAnalysis` (the same text, reused while the analysis is unchanged).
+    public static func document(_ input: ReportInput, prerendered: [String: [ReportDocument.Section]] = [:]) -> ReportDocument {
         var sections: [ReportDocument.Section] = []
         sections.append(overview(input))
         if let check = revmanCheck(input) { sections.append(check) }
         sections.append(methods(input))
-        for a in input.analyses { sections += analysisSections(a) }
+        for a in input.analyses { sections += prerendered[a.result.analysis] ?? analysisSections(a) }
         for c in input.comparisons { sections.append(comparison(c)) }
         for s in input.syntheses { sections.append(synthesis(s)) }
         sections += reviewSections(input)
@@ -275,6 +277,12 @@ public enum ReportBuilder {
 
     static func anchor(_ name: String) -> String {
         "analysis-" + name.map { $0.isLetter || $0.isNumber ? String($0).lowercased() : "-" }.joined()
+    }
+
+    /// An analysis' sections of the report, rendered: what `document` writes for it, reusable there
+    /// through `ReportDocument.prerendered`.
+    public static func renderedAnalysis(_ a: AnalysisReport) -> (outline: [ReportDocument.Outline], text: ReportDocument.Rendered) {
+        ReportDocument.rendered(analysisSections(a))
     }
 
     static func analysisSections(_ a: AnalysisReport) -> [ReportDocument.Section] {

@@ -12,6 +12,41 @@ public struct ReportDocument: Sendable {
         public var title: String
         public var level: Int
         public var blocks: [Block]
+        /// Text rendered earlier (by `rendered(_:)`), written as it is instead of the blocks; a run
+        /// of sections rendered together carries the text on its first section and empty text on the others.
+        public var rendered: Rendered? = nil
+    }
+
+    /// A run of sections rendered to HTML and to Markdown.
+    public struct Rendered: Sendable, Codable, Equatable {
+        public var html: String
+        public var markdown: String
+        public init(html: String, markdown: String) { self.html = html; self.markdown = markdown }
+    }
+
+    /// Where a rendered section sits in the table of contents.
+    public struct Outline: Sendable, Codable, Equatable {
+        public var id: String
+        public var title: String
+        public var level: Int
+    }
+
+    /// The sections' HTML and Markdown, exactly as `html(generator:)` and `markdown(generator:)` write
+    /// them inside a whole report, and their outline: a part of the report that can be rendered once
+    /// and reused while its content is unchanged.
+    public static func rendered(_ sections: [Section]) -> (outline: [Outline], text: Rendered) {
+        let document = ReportDocument(title: "", sections: sections)
+        return (sections.map { Outline(id: $0.id, title: $0.title, level: $0.level) },
+                Rendered(html: sections.map(document.html(section:)).joined(),
+                         markdown: sections.map(document.markdown(section:)).joined()))
+    }
+
+    /// Sections standing for text rendered earlier: the outline's ids and titles, the text on the first.
+    public static func prerendered(_ outline: [Outline], _ text: Rendered) -> [Section] {
+        outline.enumerated().map { i, o in
+            Section(id: o.id, title: o.title, level: o.level, blocks: [],
+                    rendered: i == 0 ? text : Rendered(html: "", markdown: ""))
+        }
     }
 
     public enum Block: Sendable {
@@ -80,14 +115,16 @@ extension ReportDocument {
             out += "<li><a href=\"#\(section.id)\">\(escape(section.title))</a></li>"
         }
         out += "</ol></nav>\n<main>\n"
-        for section in sections {
-            let tag = "h\(min(6, section.level))"
-            out += "<section id=\"\(section.id)\">\n<\(tag)>\(escape(section.title))</\(tag)>\n"
-            for block in section.blocks { out += html(block) + "\n" }
-            out += "</section>\n"
-        }
+        for section in sections { out += section.rendered?.html ?? html(section: section) }
         out += "</main>\n<footer>\(escape(generator))</footer>\n</body>\n</html>\n"
         return out
+    }
+
+    func html(section: Section) -> String {
+        let tag = "h\(min(6, section.level))"
+        var out = "<section id=\"\(section.id)\">\n<\(tag)>\(escape(section.title))</\(tag)>\n"
+        for block in section.blocks { out += html(block) + "\n" }
+        return out + "</section>\n"
     }
 
     func html(_ block: Block) -> String {
@@ -201,11 +238,14 @@ extension ReportDocument {
             out += "- [\(mdEscape(oneLine(section.title)))](#\(section.id))\n"
         }
         out += "\n"
-        for section in sections {
-            out += "<a id=\"\(section.id)\"></a>\n\n" + String(repeating: "#", count: section.level) + " \(mdEscape(oneLine(section.title)))\n\n"
-            for block in section.blocks { out += markdown(block) + "\n\n" }
-        }
+        for section in sections { out += section.rendered?.markdown ?? markdown(section: section) }
         out += "---\n\n\(generator)\n"
+        return out
+    }
+
+    func markdown(section: Section) -> String {
+        var out = "<a id=\"\(section.id)\"></a>\n\n" + String(repeating: "#", count: section.level) + " \(mdEscape(oneLine(section.title)))\n\n"
+        for block in section.blocks { out += markdown(block) + "\n\n" }
         return out
     }
 
