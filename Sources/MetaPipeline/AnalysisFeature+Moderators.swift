@@ -1,6 +1,21 @@
 import MetaStats
 import Yams
 
+/// `moderators: [column, …]`: the covariates of a meta-regression (numeric columns or factors).
+struct ModeratorsReader: AnalysisFeatureReader {
+    static let keys = ["moderators"]
+
+    func read(_ a: inout AnalysisDraft, _ loader: inout Loader) {
+        a.analysis.moderators = loader.readColumnList("moderators", role: "moderator", of: a) ?? []
+    }
+
+    func finish(_ a: inout AnalysisDraft, _ loader: inout Loader) {
+        if let n = a.value("moderators"), !a.analysis.moderators.isEmpty, !a.analysis.studies.isEmpty {
+            loader.checkRegression(a.analysis.moderators, studies: a.analysis.studies, settings: a.analysis.settings, at: n, what: a.what)
+        }
+    }
+}
+
 extension Loader {
     /// A meta-regression that cannot be fitted is an error at its `moderators:`: a constant moderator,
     /// k ≤ p, or a pooling method that does not weight by inverse variance.

@@ -2,8 +2,102 @@ import Foundation
 import MetaStats
 import Yams
 
-/// The rows of an analysis: selected and checked, every problem located.
+/// `data`, `where`, `exclude` and `columns`: the tables an analysis reads, the rows it keeps of
+/// them and the columns that play each role. The rows are selected and checked (below) once every
+/// feature has read its keys.
+struct RowsReader: AnalysisFeatureReader {
+    static let keys = ["data", "where", "exclude", "columns"]
+
+    func read(_ analysis: inout AnalysisDraft, _ loader: inout Loader) { loader.readRows(&analysis) }
+}
+
 extension Loader {
+    mutating func readRows(_ a: inout AnalysisDraft) {
+        let what = a.what
+        reader.require(["data"], in: a.pairs, at: a.keyNode, what: what)
+        var tableNames: [String] = []
+        if let dataNode = a.value("data"), let names = reader.names(dataNode, "'data' of \(what)") {
+            if names.isEmpty { reader.error(dataNode, "\(what) lists no table in 'data'; name one or more of \(quotedList(sources.map(\.name)))") }
+            for (t, n) in names {
+                if sources.contains(where: { $0.name == t }) {
+                    tableNames.append(t)
+                } else {
+                    var message = "\(what) reads table '\(t)', which 'data' does not define"
+                    if let s = suggestion(for: t, among: sources.map(\.name)) { message += "; did you mean '\(s)'?" }
+                    reader.error(n, message)
+                }
+            }
+        }
+        let loaded = tableNames.compactMap { tables[$0] }
+        let columns = Set(loaded.flatMap(\.table.header))
+        let tablesDescription = tableNames.count == 1 ? "table '\(tableNames[0])'" : "tables \(tableNames.map { "'\($0)'" }.joined(separator: ", "))"
+        let allLoaded = loaded.count == tableNames.count
+        a.loaded = loaded
+        a.columns = columns
+        a.tablesDescription = tablesDescription
+
+        var selection = a.analysis.selection
+        selection.tables = tableNames
+        var entries = EntryNodes()
+        if let n = a.value("where") {
+            selection.conditions = readConditions(n, "'where' of \(what)", columns: allLoaded ? columns : [], tablesDescription: tablesDescription)
+            let valueNodes = EntryNodes.conditionValues(n)
+            if valueNodes.count == selection.conditions.count {
+                entries.conditions = Array(zip(selection.conditions, valueNodes))
+            }
+        }
+        if let n = a.value("exclude") {
+            selection.exclude = readMatches(n, "'exclude' of \(what)", columns: allLoaded ? columns : [], tablesDescription: tablesDescription)
+            let nodes = EntryNodes.items(n)
+            if nodes.count == selection.exclude.count { entries.exclude = Array(nodes.enumerated()) }
+        }
+        if let n = a.value("columns"), let map = reader.mapping(n, "'columns' of \(what)") {
+            for pair in map {
+                if !Role.all.contains(pair.key) {
+                    var message = "unknown column role '\(pair.key)' in 'columns'"
+                    if let s = suggestion(for: pair.key, among: Role.all) { message += "; did you mean '\(s)'?" }
+                    else { message += "; roles are \(Role.all.joined(separator: ", "))" }
+                    reader.error(pair.keyNode, message)
+                    continue
+                }
+                guard let column = reader.name(pair.value, "the column for role '\(pair.key)'") else { continue }
+                if pair.key == "study" && column.contains("{") {
+                    for c in Selection.templateColumns(column) where allLoaded {
+                        checkColumn(c, node: pair.value, columns: columns, tablesDescription: tablesDescription)
+                    }
+                } else if column.contains("{") {
+                    reader.error(pair.value, "only the 'study' role takes a label template like \"{author} {year}\"; map '\(pair.key)' to one column")
+                } else if allLoaded {
+                    checkColumn(column, node: pair.value, columns: columns, tablesDescription: tablesDescription)
+                }
+                selection.columns[pair.key] = column
+            }
+        }
+        a.analysis.selection = selection
+        a.entries = entries
+        // Every table must be able to name its studies.
+        let studyColumn = selection.columns["study"] ?? "study"
+        for t in loaded {
+            let needed = studyColumn.contains("{") ? Selection.templateColumns(studyColumn) : [studyColumn]
+            for column in needed where t.table.column(column) == nil {
+                a.studiesNamed = false
+                if studyColumn.contains("{") { continue }   // reported by the 'columns' check above
+                reader.error(a.value("data") ?? a.keyNode, "table '\(t.table.name)' has no '\(column)' column to name the studies; add one, or map one with columns: {study: …}")
+            }
+        }
+    }
+
+    // MARK: Rows → studies
+
+    /// Rows → studies → effect sizes, with every problem located, once every feature has read its
+    /// keys. `countChecks`: the analysis's keys so far are free of errors (which would be the cause
+    /// of a selection that matches nothing).
+    mutating func selectStudies(_ a: inout AnalysisDraft, countChecks: Bool) {
+        guard a.rowsCheckable else { return }
+        a.analysis.studies = check(a.analysis.selection, settings: a.analysis.settings, subgroups: a.analysis.subgroups, what: a.what,
+                                   at: a.keyNode, whereNode: a.value("where"), entries: a.entries, countChecks: countChecks)
+    }
+
     /// Selects the rows and computes effect sizes, turning problems into located diagnostics.
     mutating func check(_ selection: SelectionSpec, settings: ResolvedSettings, subgroups: [String], what: String,
                         at node: Node, whereNode: Node?, entries: EntryNodes, countChecks: Bool) -> [SelectedStudy] {

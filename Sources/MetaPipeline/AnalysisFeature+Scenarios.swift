@@ -1,8 +1,31 @@
 import MetaStats
 import Yams
 
-/// `sensitivity: {scenarios: [...]}`: the analysis refitted under other settings or rows.
+/// `sensitivity: {scenarios: [...]}`: the analysis refitted under other settings or rows, each
+/// scenario read once the analysis's rows are checked (it reports what it changes against them).
 extension Loader {
+    static let scenarioKeys = ["name", "description", "where", "exclude", "include", "set", "risk-of-bias", "moderators"] + SettingsSpec.keys
+
+    /// The scenarios of an analysis; two may not share a name.
+    mutating func readScenarios(_ nodes: [Node], of a: AnalysisDraft) -> [Scenario] {
+        var scenarios: [Scenario] = []
+        for (index, scenarioNode) in nodes.enumerated() {
+            if let s = readScenario(scenarioNode, index: index, analysis: a.what, base: a.analysis.selection, baseSettings: a.settingsSpec,
+                                    mainSettings: a.analysis.settings, moderators: a.analysis.moderators,
+                                    columns: a.allLoaded ? a.columns : [], tablesDescription: a.tablesDescription,
+                                    subgroups: a.analysis.subgroups, checkRows: a.rowsCheckable) {
+                if scenarios.contains(where: { $0.name == s.name }) {
+                    reader.error(scenarioNode, "two scenarios of \(a.what) are named '\(s.name)'; names must differ")
+                } else {
+                    var s = s
+                    s.changes += Self.studyChanges(from: a.analysis.studies, to: s.studies, rowsChecked: !s.studies.isEmpty)
+                    scenarios.append(s)
+                }
+            }
+        }
+        return scenarios
+    }
+
     mutating func readScenario(_ node: Node, index: Int, analysis: String, base: SelectionSpec, baseSettings: SettingsSpec,
                                mainSettings: ResolvedSettings, moderators baseModerators: [String], columns: Set<String>,
                                tablesDescription: String,
@@ -10,7 +33,7 @@ extension Loader {
         let what = "scenario \(index + 1) of \(analysis)"
         guard let pairs = reader.mapping(node, what) else { return nil }
         let errorsBefore = errorCount
-        reader.checkKeys(pairs, allowed: PipelineLoader.scenarioKeys, in: what)
+        reader.checkKeys(pairs, allowed: Loader.scenarioKeys, in: what)
         reader.require(["name"], in: pairs, at: node, what: what)
         func value(_ key: String) -> Node? { pairs.first { $0.key == key }?.value }
         guard let nameNode = value("name"), let name = reader.name(nameNode, "the scenario name") else { return nil }

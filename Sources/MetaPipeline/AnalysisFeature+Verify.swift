@@ -1,6 +1,16 @@
 import MetaRevMan
 import Yams
 
+/// `verify: {outcome: "1.1", results: <table>, settings: <table>}`: every statistic RevMan stored for
+/// the analysis, checked against metapipe's.
+struct VerifyReader: AnalysisFeatureReader {
+    static let keys = ["verify"]
+
+    func read(_ a: inout AnalysisDraft, _ loader: inout Loader) {
+        if let n = a.value("verify") { a.analysis.verify = loader.readVerify(n, what: a.what) }
+    }
+}
+
 extension Loader {
     /// `verify: {outcome: "1.1", results: <table>, settings: <table>}`.
     mutating func readVerify(_ node: Node, what: String) -> VerifySpec? {
