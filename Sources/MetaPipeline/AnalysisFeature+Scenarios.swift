@@ -51,23 +51,18 @@ extension Loader {
                 if valueNodes.count == overrides.count { entries.conditions.append((c, valueNodes[i])) }
             }
         }
-        if let n = value("exclude") {
-            let m = readMatches(n, "'exclude' of \(named)", columns: columns, tablesDescription: tablesDescription)
+        let lists: [(key: String, verb: String, selected: WritableKeyPath<SelectionSpec, [Match]>,
+                     entries: WritableKeyPath<EntryNodes, [(Int, Node)]>)] =
+            [("exclude", "excluding", \.exclude, \.exclude), ("include", "including", \.include, \.include)]
+        for list in lists {
+            guard let n = value(list.key) else { continue }
+            let m = readMatches(n, "'\(list.key)' of \(named)", columns: columns, tablesDescription: tablesDescription)
             let nodes = EntryNodes.items(n)
             if nodes.count == m.count {
-                for (i, node) in nodes.enumerated() { entries.exclude.append((selection.exclude.count + i, node)) }
+                for (i, node) in nodes.enumerated() { entries[keyPath: list.entries].append((selection[keyPath: list.selected].count + i, node)) }
             }
-            selection.exclude += m
-            changes += m.map { "excluding " + describe($0) }
-        }
-        if let n = value("include") {
-            let m = readMatches(n, "'include' of \(named)", columns: columns, tablesDescription: tablesDescription)
-            let nodes = EntryNodes.items(n)
-            if nodes.count == m.count {
-                for (i, node) in nodes.enumerated() { entries.include.append((selection.include.count + i, node)) }
-            }
-            selection.include += m
-            changes += m.map { "including " + describe($0) }
+            selection[keyPath: list.selected] += m
+            changes += m.map { "\(list.verb) " + describe($0) }
         }
         if let n = value("risk-of-bias") { applyRiskOfBiasFilter(n, to: &selection, changes: &changes, what: named) }
         var setNodes: [Node] = []
