@@ -90,9 +90,7 @@ extension Loader {
     mutating func readAnalysis(_ name: String, keyNode: Node, node: Node, defaults: SettingsSpec, labels: LabelsSpec) -> Analysis? {
         let what = "analysis '\(name)'"
         lastEstimable = true
-        if let problem = Loader.folderNameProblem(name) {
-            reader.error(keyNode, "analysis name '\(escapedForMessage(name))' names an output folder, so \(problem)")
-        }
+        checkFolderName(name, "analysis", at: keyNode)
         guard let pairs = reader.mapping(node, what) else { return nil }
         let errorsBefore = errorCount
         reader.checkKeys(pairs, allowed: PipelineLoader.analysisKeys, in: what)

@@ -7,10 +7,7 @@ extension Loader {
         var result: [Synthesis] = []
         for pair in pairs {
             let what = "synthesis '\(escapedForMessage(pair.key))'"
-            if let problem = Loader.folderNameProblem(pair.key) {
-                reader.error(pair.keyNode, "synthesis name '\(escapedForMessage(pair.key))' names an output folder, so \(problem)")
-                continue
-            }
+            guard checkFolderName(pair.key, "synthesis", at: pair.keyNode) else { continue }
             if analysisNames.contains(pair.key) {
                 reader.error(pair.keyNode, "synthesis name '\(pair.key)' is also an analysis name; each writes to its own folder, so names must differ")
                 continue

@@ -129,6 +129,14 @@ struct Loader {
         return nil
     }
 
+    /// Whether `name` can be a folder of the report; if not, an error at `node` naming it as a `kind`.
+    @discardableResult
+    mutating func checkFolderName(_ name: String, _ kind: String, at node: Node) -> Bool {
+        guard let problem = Loader.folderNameProblem(name) else { return true }
+        reader.error(node, "\(kind) name '\(escapedForMessage(name))' names an output folder, so \(problem)")
+        return false
+    }
+
     mutating func load() -> Pipeline? {
         guard let root = reader.compose(text) else { return nil }
         guard let top = reader.mapping(root, "the pipeline file") else { return nil }
