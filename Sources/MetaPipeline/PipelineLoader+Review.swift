@@ -33,10 +33,7 @@ extension Loader {
         var result: [RiskOfBiasAssessment] = []
         for pair in pairs {
             let what = "risk-of-bias assessment '\(escapedForMessage(pair.key))'"
-            if let problem = Loader.folderNameProblem(pair.key) {
-                reader.error(pair.keyNode, "risk-of-bias assessment name '\(escapedForMessage(pair.key))' names an output folder, so \(problem)")
-                continue
-            }
+            guard checkFolderName(pair.key, "risk-of-bias assessment", at: pair.keyNode) else { continue }
             if pair.key == "prisma" {
                 reader.error(pair.keyNode, "risk-of-bias assessment name 'prisma' is the flow diagram's folder; choose another name")
                 continue
