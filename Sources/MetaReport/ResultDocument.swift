@@ -6,10 +6,10 @@ import MetaStats
 public struct ResultDocument: Codable, Sendable, Hashable {
     public var analysis: String
     public var title: String
-    public var measure: String
-    public var model: String
-    public var method: String
-    public var test: String
+    public var measure: EffectMeasure
+    public var model: PoolingModel
+    public var method: PoolingMethod
+    public var test: TestMethod
     public var level: Double
     public var k: Int
     public var settings: Settings
@@ -34,7 +34,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
     public var warnings: [String]
     public var metapipeVersion: String
 
-    public init(analysis: String, title: String, measure: String, model: String, method: String, test: String, level: Double,
+    public init(analysis: String, title: String, measure: EffectMeasure, model: PoolingModel, method: PoolingMethod, test: TestMethod, level: Double,
                 k: Int, settings: Settings, studies: [Study], dropped: [DroppedStudy]?, pooled: Pooled?,
                 notEstimable: String? = nil, heterogeneity: HeterogeneityStats?, subgroups: [String: Subgroups]?, leaveOneOut: [LeaveOneOut]?,
                 cumulative: [LeaveOneOut]?, bias: Bias?, sensitivity: [Scenario]?, warnings: [String], metapipeVersion: String) {
@@ -50,7 +50,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
 
     /// Numbers are logs of ratios, shown exponentiated: a ratio measure, or a generic measure on the
     /// log scale (`scale: log`).
-    public var isShownAsRatio: Bool { (EffectMeasure(rawValue: measure)?.isRatio ?? false) || settings.scale == "log" }
+    public var isShownAsRatio: Bool { measure.isRatio || settings.scale == "log" }
 
     enum CodingKeys: String, CodingKey {
         case analysis, title, measure, model, method, test, level, k, settings, studies, dropped, pooled, heterogeneity,
@@ -62,13 +62,14 @@ public struct ResultDocument: Codable, Sendable, Hashable {
 
     /// The conventions that produced the numbers.
     public struct Settings: Codable, Sendable, Hashable {
-        public var profile: String
-        public var smd: String
-        public var i2: String
+        public var profile: Profile
+        public var smd: SMDConvention
+        public var i2: I2Definition
         public var z: Double
         public var predictionInterval: Bool
         public var tau2CI: Bool
-        public var convergence: String
+        public var convergence: Convergence
+        /// The pipeline's `direction:` (`lower` or `higher` is better).
         public var direction: String
         public var iterations: Int?
         /// `log` for a generic measure whose yi are log ratios (shown exponentiated); absent otherwise.
@@ -76,14 +77,14 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         /// `subgroups` or `none` when the analysis has no overall total (RevMan's TOTALS="SUB" / "NO"); absent otherwise.
         public var totals: String?
         /// How p-values of z statistics are computed: `AS66` (Hill's algorithm, as RevMan 5); absent for the exact tail.
-        public var pNormal: String?
+        public var pNormal: NormalTail?
         /// `prepost-r`: the pre–post correlation of change-measure studies without their own r; absent otherwise.
         public var prePostR: Double?
         /// PFT: the harmonic mean of the studies' sizes its pooled result is back-transformed with; absent otherwise.
         public var harmonicN: Double?
-        public init(profile: String, smd: String, i2: String, z: Double, predictionInterval: Bool, tau2CI: Bool,
-                    convergence: String, direction: String, iterations: Int?, scale: String? = nil, totals: String? = nil,
-                    pNormal: String? = nil) {
+        public init(profile: Profile, smd: SMDConvention, i2: I2Definition, z: Double, predictionInterval: Bool, tau2CI: Bool,
+                    convergence: Convergence, direction: String, iterations: Int?, scale: String? = nil, totals: String? = nil,
+                    pNormal: NormalTail? = nil) {
             self.profile = profile; self.smd = smd; self.i2 = i2; self.z = z; self.predictionInterval = predictionInterval
             self.tau2CI = tau2CI; self.convergence = convergence; self.direction = direction; self.iterations = iterations
             self.scale = scale; self.totals = totals; self.pNormal = pNormal
@@ -355,7 +356,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         }
         public struct TrimFill: Codable, Sendable, Hashable {
             public var k0: Int
-            public var side: String
+            public var side: FunnelSide
             public var estimate: Double
             public var ciLower: Double
             public var ciUpper: Double
@@ -380,18 +381,18 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public var description: String?
         public var changes: [String]
         public var k: Int
-        public var measure: String
-        public var model: String
-        public var method: String
-        public var test: String
+        public var measure: EffectMeasure
+        public var model: PoolingModel
+        public var method: PoolingMethod
+        public var test: TestMethod
         public var studies: [String]
         public var pooled: Pooled
         public var heterogeneity: HeterogeneityStats?
         public var warnings: [String]
         /// The scenario's meta-regression (its own moderators, or the analysis').
         public var regression: Regression?
-        public init(name: String, description: String?, changes: [String], k: Int, measure: String, model: String,
-                    method: String, test: String, studies: [String], pooled: Pooled, heterogeneity: HeterogeneityStats?,
+        public init(name: String, description: String?, changes: [String], k: Int, measure: EffectMeasure, model: PoolingModel,
+                    method: PoolingMethod, test: TestMethod, studies: [String], pooled: Pooled, heterogeneity: HeterogeneityStats?,
                     warnings: [String], regression: Regression? = nil) {
             self.name = name; self.description = description; self.changes = changes; self.k = k; self.measure = measure
             self.model = model; self.method = method; self.test = test; self.studies = studies; self.pooled = pooled
@@ -421,7 +422,7 @@ extension ResultDocument.Bias.Begg {
 
 extension ResultDocument.Bias.TrimFill {
     public init(_ t: TrimAndFill) {
-        k0 = t.k0; side = t.side.rawValue; estimate = t.analysis.pooled.estimate
+        k0 = t.k0; side = t.side; estimate = t.analysis.pooled.estimate
         ciLower = t.analysis.pooled.ciLower; ciUpper = t.analysis.pooled.ciUpper; tau2 = t.analysis.heterogeneity?.tau2
     }
 }

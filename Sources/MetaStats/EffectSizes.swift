@@ -67,6 +67,8 @@ public enum EffectMeasure: String, CaseIterable, Sendable, Codable, Hashable {
     public var isRate: Bool { self == .irr || self == .ird }
     /// Measures of a change from a pre-test to a post-test in one group.
     public var isPrePost: Bool { self == .smcr || self == .smcc || self == .mc }
+    /// Standardised differences (in SD units), read on the SMD's scale of sizes.
+    public var isStandardised: Bool { self == .smd || self == .smcr || self == .smcc }
 
     public var displayName: String {
         switch self {
