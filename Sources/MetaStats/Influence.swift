@@ -52,12 +52,11 @@ public enum Influence {
     {
         guard !effects.isEmpty else { throw StatsError.noStudies }
         if options.method == .mh || options.method == .peto {
-            throw StatsError.inconsistentInput(study: effects[0].study,
-                                               message: "influence diagnostics need an inverse-variance fit (metafor's rma.uni); \(options.method.rawValue) is not one: use method: IV (fixed effect) or a τ² estimator")
+            throw StatsError.needsInverseVariance(.influence, method: options.method)
         }
         let k = effects.count
-        guard k >= 2 else {
-            throw StatsError.inconsistentInput(study: effects[0].study, message: "influence diagnostics need at least 2 studies (k = 1)")
+        guard k >= StatsError.Procedure.influence.minimumStudies else {
+            throw StatsError.tooFewStudies(.influence, k: k)
         }
         let refit = Sensitivity.refitOptions(options)
         let full = try Pooling.analyze(effects, measure: measure, options: refit)

@@ -126,7 +126,7 @@ public enum Pooling {
         var method = options.method
         if options.model == .fixed, method.tauEstimator != nil { method = .iv }
         if options.model == .random, method == .peto {
-            throw StatsError.inconsistentInput(study: effects[0].study, message: "Peto's method is fixed-effect only; use model: fixed or method: MH")
+            throw StatsError.fixedEffectOnly(method: method)
         }
         let crit = options.zCritical
         if effects.count == 1 {
@@ -154,11 +154,10 @@ public enum Pooling {
         switch method {
         case .mh, .peto:
             guard let binary = measure.binary, method == .mh || measure == .or else {
-                throw StatsError.inconsistentInput(study: effects[0].study,
-                                         message: "method \(method.rawValue) needs a binary measure (\(method == .peto ? "OR" : "OR, RR or RD")), not \(measure.rawValue)")
+                throw StatsError.needsBinaryMeasure(method: method, measure: measure)
             }
             let counts = try effects.map { (e: EffectSize) throws -> BinaryCounts in
-                guard let c = e.counts else { throw StatsError.needsCounts(study: e.study, method: method.rawValue) }
+                guard let c = e.counts else { throw StatsError.needsCounts(study: e.study, method: method) }
                 return c
             }
             let fixed: MantelHaenszel.Result
