@@ -42,7 +42,7 @@ enum ResultAssembly {
         var biasDoc: ResultDocument.Bias?
         let k = pool?.k ?? 0
         if let bias {
-            biasDoc = .init(egger: bias.egger.map(ResultDocument.Bias.Egger.init), begg: bias.begg.map(ResultDocument.Bias.Begg.init),
+            biasDoc = .init(egger: bias.egger, begg: bias.begg,
                             trimfill: bias.trimfill.map(ResultDocument.Bias.TrimFill.init),
                             unavailable: bias.unavailable.isEmpty ? nil : bias.unavailable)
             if k < 10 && (bias.egger != nil || bias.begg != nil || bias.trimfill != nil) {
@@ -54,7 +54,7 @@ enum ResultAssembly {
                                     measure: s.measure, model: s.analysis.options.model,
                                     method: s.analysis.method, test: s.analysis.options.test,
                                     studies: s.analysis.studies.map(\.study), pooled: .init(s.analysis.pooled),
-                                    heterogeneity: s.analysis.heterogeneity.map(ResultDocument.HeterogeneityStats.init),
+                                    heterogeneity: s.analysis.heterogeneity,
                                     warnings: s.dropped.map { "study '\($0.study)' was left out: \($0.reason)" } + s.analysis.warnings,
                                     regression: s.regression)
         }
@@ -82,7 +82,7 @@ enum ResultAssembly {
             settings: settings, studies: studies, dropped: effects.dropped.isEmpty ? nil : effects.dropped,
             pooled: showTotals ? pool.map { .init($0.pooled) } : nil,
             notEstimable: pool == nil ? "no study has an estimable effect" : nil,
-            heterogeneity: showTotals ? pool?.heterogeneity.map(ResultDocument.HeterogeneityStats.init) : nil,
+            heterogeneity: showTotals ? pool?.heterogeneity : nil,
             subgroups: subgroupDocs.isEmpty || totals == .none ? nil : subgroupDocs,
             leaveOneOut: leaveOneOut?.map(ResultDocument.LeaveOneOut.init),
             cumulative: cumulative?.map(ResultDocument.LeaveOneOut.init),

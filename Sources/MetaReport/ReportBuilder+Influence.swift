@@ -1,8 +1,9 @@
 import MetaFormat
+import MetaStats
 
 extension ReportBuilder {
     /// Influence diagnostics: one row a study, influential studies marked, and the Baujat plot.
-    static func influenceSection(_ rows: [ResultDocument.InfluenceEntry], _ a: AnalysisReport) -> ReportDocument.Section {
+    static func influenceSection(_ rows: [InfluenceRow], _ a: AnalysisReport) -> ReportDocument.Section {
         let r = a.result
         let table: [[[ReportDocument.Inline]]] = rows.map { row in
             [[row.influential ? .strong(row.study + " *") : .text(row.study)], [.text(Format.fixed(row.rstudent, 2))],

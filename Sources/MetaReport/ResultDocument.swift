@@ -19,14 +19,14 @@ public struct ResultDocument: Codable, Sendable, Hashable {
     public var pooled: Pooled?
     /// Why the analysis has no pooled result ("no study has an estimable effect"), as RevMan's "Not estimable".
     public var notEstimable: String?
-    public var heterogeneity: HeterogeneityStats?
+    public var heterogeneity: Heterogeneity?
     public var subgroups: [String: Subgroups]?
     public var leaveOneOut: [LeaveOneOut]?
     /// A meta-regression on `moderators:` (absent without).
     public var regression: Regression?
     public var cumulative: [LeaveOneOut]?
-    /// Influence diagnostics (`sensitivity: {influence: true}`; absent without).
-    public var influence: [InfluenceEntry]?
+    /// Influence diagnostics (`sensitivity: {influence: true}`; absent without), with each study's Baujat coordinates.
+    public var influence: [InfluenceRow]?
     /// A summary of the GOSH fits, whose rows are in gosh.csv (absent without).
     public var gosh: GoshSummary?
     public var bias: Bias?
@@ -36,7 +36,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
 
     public init(analysis: String, title: String, measure: EffectMeasure, model: PoolingModel, method: PoolingMethod, test: TestMethod, level: Double,
                 k: Int, settings: Settings, studies: [Study], dropped: [DroppedStudy]?, pooled: Pooled?,
-                notEstimable: String? = nil, heterogeneity: HeterogeneityStats?, subgroups: [String: Subgroups]?, leaveOneOut: [LeaveOneOut]?,
+                notEstimable: String? = nil, heterogeneity: Heterogeneity?, subgroups: [String: Subgroups]?, leaveOneOut: [LeaveOneOut]?,
                 cumulative: [LeaveOneOut]?, bias: Bias?, sensitivity: [Scenario]?, warnings: [String], metapipeVersion: String) {
         self.analysis = analysis; self.title = title; self.measure = measure; self.model = model; self.method = method
         self.test = test; self.level = level; self.k = k; self.settings = settings; self.studies = studies
@@ -136,26 +136,6 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         }
     }
 
-    public struct HeterogeneityStats: Codable, Sendable, Hashable {
-        public var tau2: Double
-        public var tau: Double
-        public var i2: Double
-        public var h2: Double
-        public var q: Double
-        public var df: Int
-        public var pValue: Double
-        public var tau2CILower: Double?
-        public var tau2CIUpper: Double?
-        enum CodingKeys: String, CodingKey {
-            case tau2, tau, i2, h2, q, df
-            case pValue = "p_value", tau2CILower = "tau2_ci_lower", tau2CIUpper = "tau2_ci_upper"
-        }
-        public init(_ h: Heterogeneity) {
-            tau2 = h.tau2; tau = h.tau; i2 = h.i2; h2 = h.h2; q = h.q; df = h.df; pValue = h.pValue
-            tau2CILower = h.tau2CILower; tau2CIUpper = h.tau2CIUpper
-        }
-    }
-
     public struct Subgroups: Codable, Sendable, Hashable {
         public struct Group: Codable, Sendable, Hashable {
             public var name: String
@@ -234,34 +214,6 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         }
     }
 
-    /// One study's influence diagnostics (metafor's `influence()`), with its Baujat coordinates.
-    public struct InfluenceEntry: Codable, Sendable, Hashable {
-        public var study: String
-        public var rstudent: Double
-        public var dffits: Double
-        public var cooksDistance: Double
-        public var covRatio: Double
-        public var tau2Deleted: Double
-        public var qDeleted: Double
-        public var hat: Double
-        /// Percent.
-        public var weight: Double
-        public var dfbetas: Double
-        public var influential: Bool
-        public var baujatX: Double
-        public var baujatY: Double
-        enum CodingKeys: String, CodingKey {
-            case study, rstudent, dffits, hat, weight, dfbetas, influential
-            case cooksDistance = "cooks_distance", covRatio = "cov_ratio", tau2Deleted = "tau2_deleted"
-            case qDeleted = "q_deleted", baujatX = "baujat_x", baujatY = "baujat_y"
-        }
-        public init(_ r: InfluenceRow) {
-            study = r.study; rstudent = r.rstudent; dffits = r.dffits; cooksDistance = r.cooksDistance; covRatio = r.covRatio
-            tau2Deleted = r.tau2Deleted; qDeleted = r.qDeleted; hat = r.hat; weight = r.weight; dfbetas = r.dfbetas
-            influential = r.influential; baujatX = r.baujatX; baujatY = r.baujatY
-        }
-    }
-
     /// `gosh`: how many subsets were fitted and the range of their results (the fits are in gosh.csv).
     public struct GoshSummary: Codable, Sendable, Hashable {
         /// Number of subsets fitted.
@@ -336,24 +288,6 @@ public struct ResultDocument: Codable, Sendable, Hashable {
     }
 
     public struct Bias: Codable, Sendable, Hashable {
-        public struct Egger: Codable, Sendable, Hashable {
-            public var intercept: Double
-            public var bias: Double
-            public var biasSE: Double
-            public var statistic: Double
-            public var df: Int
-            public var pValue: Double
-            enum CodingKeys: String, CodingKey {
-                case intercept, bias, statistic, df
-                case biasSE = "bias_se", pValue = "p_value"
-            }
-        }
-        public struct Begg: Codable, Sendable, Hashable {
-            public var tau: Double
-            public var pValue: Double
-            public var exact: Bool
-            enum CodingKeys: String, CodingKey { case tau, exact; case pValue = "p_value" }
-        }
         public struct TrimFill: Codable, Sendable, Hashable {
             public var k0: Int
             public var side: FunnelSide
@@ -366,12 +300,12 @@ public struct ResultDocument: Codable, Sendable, Hashable {
                 case ciLower = "ci_lower", ciUpper = "ci_upper"
             }
         }
-        public var egger: Egger?
-        public var begg: Begg?
+        public var egger: EggerTest?
+        public var begg: BeggTest?
         public var trimfill: TrimFill?
         /// Why a check could not be run (e.g. fewer than 3 studies).
         public var unavailable: [String: String]?
-        public init(egger: Egger?, begg: Begg?, trimfill: TrimFill?, unavailable: [String: String]?) {
+        public init(egger: EggerTest?, begg: BeggTest?, trimfill: TrimFill?, unavailable: [String: String]?) {
             self.egger = egger; self.begg = begg; self.trimfill = trimfill; self.unavailable = unavailable
         }
     }
@@ -387,12 +321,12 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public var test: TestMethod
         public var studies: [String]
         public var pooled: Pooled
-        public var heterogeneity: HeterogeneityStats?
+        public var heterogeneity: Heterogeneity?
         public var warnings: [String]
         /// The scenario's meta-regression (its own moderators, or the analysis').
         public var regression: Regression?
         public init(name: String, description: String?, changes: [String], k: Int, measure: EffectMeasure, model: PoolingModel,
-                    method: PoolingMethod, test: TestMethod, studies: [String], pooled: Pooled, heterogeneity: HeterogeneityStats?,
+                    method: PoolingMethod, test: TestMethod, studies: [String], pooled: Pooled, heterogeneity: Heterogeneity?,
                     warnings: [String], regression: Regression? = nil) {
             self.name = name; self.description = description; self.changes = changes; self.k = k; self.measure = measure
             self.model = model; self.method = method; self.test = test; self.studies = studies; self.pooled = pooled
@@ -408,16 +342,6 @@ public func encodeJSON<T: Encodable>(_ value: T, pretty: Bool = true) throws -> 
     var data = try encoder.encode(value)
     if pretty { data.append(0x0A) }
     return data
-}
-
-extension ResultDocument.Bias.Egger {
-    public init(_ e: EggerTest) {
-        intercept = e.intercept; bias = e.bias; biasSE = e.biasSE; statistic = e.statistic; df = e.df; pValue = e.pValue
-    }
-}
-
-extension ResultDocument.Bias.Begg {
-    public init(_ b: BeggTest) { tau = b.tau; pValue = b.pValue; exact = b.exact }
 }
 
 extension ResultDocument.Bias.TrimFill {

@@ -27,6 +27,13 @@ public struct InfluenceRow: Sendable, Hashable, Codable {
     public var baujatX: Double
     public var baujatY: Double
 
+    /// result.json's keys.
+    enum CodingKeys: String, CodingKey {
+        case study, rstudent, dffits, hat, weight, dfbetas, influential
+        case cooksDistance = "cooks_distance", covRatio = "cov_ratio", tau2Deleted = "tau2_deleted"
+        case qDeleted = "q_deleted", baujatX = "baujat_x", baujatY = "baujat_y"
+    }
+
     public init(study: String, rstudent: Double, dffits: Double, cooksDistance: Double, covRatio: Double,
                 tau2Deleted: Double, qDeleted: Double, hat: Double, weight: Double, dfbetas: Double,
                 influential: Bool, baujatX: Double, baujatY: Double) {

@@ -66,6 +66,12 @@ public struct Heterogeneity: Sendable, Hashable, Codable {
     public var tau2CILower: Double?
     public var tau2CIUpper: Double?
 
+    /// result.json's keys.
+    enum CodingKeys: String, CodingKey {
+        case tau2, tau, i2, h2, q, df
+        case pValue = "p_value", tau2CILower = "tau2_ci_lower", tau2CIUpper = "tau2_ci_upper"
+    }
+
     public init(tau2: Double, tau: Double, i2: Double, h2: Double, q: Double, df: Int, pValue: Double,
                 tau2CILower: Double?, tau2CIUpper: Double?) {
         self.tau2 = tau2; self.tau = tau; self.i2 = i2; self.h2 = h2; self.q = q; self.df = df; self.pValue = pValue

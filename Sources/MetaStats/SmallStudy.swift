@@ -15,6 +15,11 @@ public struct EggerTest: Sendable, Hashable, Codable {
     public var statistic: Double
     public var df: Int
     public var pValue: Double
+    /// result.json's keys.
+    enum CodingKeys: String, CodingKey {
+        case intercept, bias, statistic, df
+        case biasSE = "bias_se", pValue = "p_value"
+    }
 }
 
 /// Begg & Mazumdar's rank correlation test.
@@ -24,6 +29,8 @@ public struct BeggTest: Sendable, Hashable, Codable {
     public var pValue: Double
     /// Whether the p-value is from the exact permutation distribution.
     public var exact: Bool
+    /// result.json's keys.
+    enum CodingKeys: String, CodingKey { case tau, exact; case pValue = "p_value" }
 }
 
 /// Which side of the funnel the missing studies are imputed on.

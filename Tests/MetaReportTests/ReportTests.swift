@@ -31,8 +31,8 @@ import Testing
             dropped: nil,
             pooled: .init(PooledEstimate(estimate: log(0.6), se: 0.15, ciLower: log(0.6) - 0.294, ciUpper: log(0.6) + 0.294,
                                          statistic: -3.4, pValue: 0.00067, df: nil, piLower: log(0.3), piUpper: log(1.2))),
-            heterogeneity: .init(Heterogeneity(tau2: 0.01, tau: 0.1, i2: 12.3, h2: 1.14, q: 1.14, df: 1, pValue: 0.285,
-                                               tau2CILower: 0, tau2CIUpper: 2.5)),
+            heterogeneity: Heterogeneity(tau2: 0.01, tau: 0.1, i2: 12.3, h2: 1.14, q: 1.14, df: 1, pValue: 0.285,
+                                         tau2CILower: 0, tau2CIUpper: 2.5),
             subgroups: nil, leaveOneOut: nil, cumulative: nil, bias: nil, sensitivity: nil,
             warnings: [], metapipeVersion: "0.1.0")
     }
