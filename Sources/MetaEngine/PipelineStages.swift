@@ -448,7 +448,7 @@ public struct PipelineStages {
             }
             var document = ResultAssembly.document(p, effects: effects, pool: pool, subgroups: subgroups, leaveOneOut: loo,
                                                    cumulative: cumulative, bias: bias, scenarios: scenarios)
-            if let influence { document.influence = influence.map(ResultDocument.InfluenceEntry.init) }
+            if let influence { document.influence = influence }
             if let gosh { document.gosh = gosh.summary }
             if let moderators = p.moderators, let ref = find("effects:", "studies.json") {
                 let studies = try context.decode(StudiesArtifact.self, from: ref)

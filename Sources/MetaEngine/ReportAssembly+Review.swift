@@ -1,6 +1,7 @@
 import Foundation
 import MetaPipeline
 import MetaReport
+import MetaStats
 
 /// What the report needs of a risk-of-bias assessment.
 struct RiskOfBiasInfo: Codable {
@@ -51,30 +52,29 @@ extension ReportAssembly {
         var rows: [FindingsReport.Row] = []
         for o in s.outcomes {
             guard let r = results[o.analysis] else { continue }
-            let measure = Findings.shownMeasure(r)
-            let ratio = Findings.isRatio(measure)
-            func display(_ x: Double) -> Double { Findings.display(x, measure: measure) }
+            let measure = ShownMeasure(r)
+            func display(_ x: Double) -> Double { measure.display(x) }
             let pooledStudies = r.studies.map(\.study)
             let participants = pooledStudies.compactMap { o.studies[$0]?.participants }
             let total = participants.count == pooledStudies.count ? Int(participants.reduce(0, +).rounded()) : nil
             var effect = "not estimable", absolute = "–"
             if let p = r.pooled {
-                let name = measure == Findings.logGeneric ? "Ratio" : r.measure
-                effect = "\(name) \(Findings.interval(display(p.estimate), display(p.ciLower), display(p.ciUpper), measure: measure))"
-                if ["RR", "OR", "RD"].contains(r.measure) {
+                let name = measure == .logGeneric ? measure.name : r.measure.rawValue
+                effect = "\(name) \(measure.interval(p.estimate, p.ciLower, p.ciUpper))"
+                if let binary = r.measure.binary {
                     let risks = pooledStudies.compactMap { o.studies[$0]?.controlRisk }
                     if let cr = o.assumedRisk ?? Findings.median(risks) {
-                        let per = { (x: Double) in Int((Findings.interventionRisk(control: cr, effect: x, measure: r.measure) * 1000).rounded()) }
+                        let per = { (x: Double) in Int((Findings.interventionRisk(control: cr, effect: x, measure: binary) * 1000).rounded()) }
                         let base = Int((cr * 1000).rounded())
                         let lo = per(display(p.ciLower)), hi = per(display(p.ciUpper)), est = per(display(p.estimate))
                         let diff = est - base
                         absolute = "\(base) per 1,000 with control (\(o.assumedRisk == nil ? "median control-arm risk" : "assumed")); \(est) per 1,000 (\(min(lo, hi)) to \(max(lo, hi))) with the intervention: \(abs(diff)) \(diff <= 0 ? "fewer" : "more") per 1,000"
                     }
-                } else if ["SMD", "SMCR", "SMCC"].contains(r.measure) {
+                } else if r.measure.isStandardised {
                     // A standardised mean change reads on the SMD's scale (Cochrane Handbook 15.5.3.1).
                     let size = Findings.smdSize(p.estimate)
-                    let words = r.measure == "SMD" ? size : size.replacingOccurrences(of: "difference", with: "change")
-                    absolute = "\(words.prefix(1).uppercased() + words.dropFirst()) (\(r.measure) \(Findings.fixed(p.estimate, 2)); 0.2 small, 0.5 moderate, 0.8 large)"
+                    let words = r.measure == .smd ? size : size.replacingOccurrences(of: "difference", with: "change")
+                    absolute = "\(words.prefix(1).uppercased() + words.dropFirst()) (\(r.measure.rawValue) \(Findings.fixed(p.estimate, 2)); 0.2 small, 0.5 moderate, 0.8 large)"
                 }
             }
             let weights = r.studies.map { ($0.study, $0.weight) }
@@ -85,7 +85,7 @@ extension ReportAssembly {
                 let high = weights.filter { (o.studies[$0.0]?.riskOfBiasLevel ?? 0) >= 2 && (o.studies[$0.0]?.riskOfBiasLevel ?? 0) <= 3 }.reduce(0) { $0 + $1.1 }
                 highShare = all > 0 ? high / all : nil
             }
-            let suggestions = Findings.suggestions(r, threshold: o.threshold, highRiskShare: highShare, display: display, null: ratio ? 1 : 0)
+            let suggestions = Findings.suggestions(r, threshold: o.threshold, highRiskShare: highShare, display: display, null: measure.isRatio ? 1 : 0)
             rows.append(.init(outcome: o.title, studies: r.k, participants: total, effect: effect, absolute: absolute,
                               certainty: o.certainty.rawValue,
                               downgrades: o.downgrades.map { .init(domain: $0.domain.title, levels: $0.levels, reason: $0.reason) },

@@ -145,9 +145,9 @@ enum ReportAssembly {
             let result = results[spec.analysis]
             var ours: ComparisonReport.Numbers?
             var label = result?.title ?? spec.analysis
-            let measure = result?.measure ?? "SMD"
-            let shownMeasure = result.map(Findings.shownMeasure) ?? measure
-            func shown(_ x: Double) -> Double { Findings.display(x, measure: shownMeasure) }
+            let measure = result?.measure ?? .smd
+            let shownMeasure = result.map(ShownMeasure.init) ?? .measure(measure)
+            func shown(_ x: Double) -> Double { shownMeasure.display(x) }
             if let result {
                 if let column = spec.subgroup, let group = spec.group,
                    let g = result.subgroups?[column]?.groups.first(where: { $0.name == group }) {

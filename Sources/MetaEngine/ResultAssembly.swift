@@ -42,7 +42,7 @@ enum ResultAssembly {
         var biasDoc: ResultDocument.Bias?
         let k = pool?.k ?? 0
         if let bias {
-            biasDoc = .init(egger: bias.egger.map(ResultDocument.Bias.Egger.init), begg: bias.begg.map(ResultDocument.Bias.Begg.init),
+            biasDoc = .init(egger: bias.egger, begg: bias.begg,
                             trimfill: bias.trimfill.map(ResultDocument.Bias.TrimFill.init),
                             unavailable: bias.unavailable.isEmpty ? nil : bias.unavailable)
             if k < 10 && (bias.egger != nil || bias.begg != nil || bias.trimfill != nil) {
@@ -51,22 +51,22 @@ enum ResultAssembly {
         }
         let scenarioDocs = scenarios.map { s in
             ResultDocument.Scenario(name: s.name, description: s.description, changes: s.changes, k: s.analysis.k,
-                                    measure: s.measure.rawValue, model: s.analysis.options.model.rawValue,
-                                    method: s.analysis.method.rawValue, test: s.analysis.options.test.rawValue,
+                                    measure: s.measure, model: s.analysis.options.model,
+                                    method: s.analysis.method, test: s.analysis.options.test,
                                     studies: s.analysis.studies.map(\.study), pooled: .init(s.analysis.pooled),
-                                    heterogeneity: s.analysis.heterogeneity.map(ResultDocument.HeterogeneityStats.init),
+                                    heterogeneity: s.analysis.heterogeneity,
                                     warnings: s.dropped.map { "study '\($0.study)' was left out: \($0.reason)" } + s.analysis.warnings,
                                     regression: s.regression)
         }
         let options = pool?.options ?? p.settings.pooling
-        var settings = ResultDocument.Settings(profile: p.settings.profile.rawValue, smd: p.settings.smd.rawValue,
-                                               i2: options.i2.rawValue, z: options.zCritical,
+        var settings = ResultDocument.Settings(profile: p.settings.profile, smd: p.settings.smd,
+                                               i2: options.i2, z: options.zCritical,
                                                predictionInterval: options.predictionInterval && options.model == .random,
                                                tau2CI: options.tau2ConfidenceInterval && options.model == .random,
-                                               convergence: options.convergence.rawValue, direction: p.settings.direction.rawValue,
+                                               convergence: options.convergence, direction: p.settings.direction.rawValue,
                                                iterations: pool?.iterations, scale: p.scale?.rawValue,
                                                totals: totals == .overall ? nil : totals.rawValue,
-                                               pNormal: options.normalTail == .as66 ? "AS66" : nil)
+                                               pNormal: options.normalTail == .as66 ? .as66 : nil)
         settings.prePostR = p.settings.measure.isPrePost ? p.settings.prePostR : nil
         var studies = (pool?.studies ?? []).map(ResultDocument.Study.init)
         if totals == .subgroups, let column = p.subgroups.first, let s = subgroups[column] {
@@ -77,12 +77,12 @@ enum ResultAssembly {
         }
         let showTotals = totals == .overall
         var doc = ResultDocument(
-            analysis: p.analysis, title: p.title, measure: effects.measure.rawValue, model: options.model.rawValue,
-            method: pool?.method.rawValue ?? options.method.rawValue, test: options.test.rawValue, level: options.level, k: k,
+            analysis: p.analysis, title: p.title, measure: effects.measure, model: options.model,
+            method: pool?.method ?? options.method, test: options.test, level: options.level, k: k,
             settings: settings, studies: studies, dropped: effects.dropped.isEmpty ? nil : effects.dropped,
             pooled: showTotals ? pool.map { .init($0.pooled) } : nil,
             notEstimable: pool == nil ? "no study has an estimable effect" : nil,
-            heterogeneity: showTotals ? pool?.heterogeneity.map(ResultDocument.HeterogeneityStats.init) : nil,
+            heterogeneity: showTotals ? pool?.heterogeneity : nil,
             subgroups: subgroupDocs.isEmpty || totals == .none ? nil : subgroupDocs,
             leaveOneOut: leaveOneOut?.map(ResultDocument.LeaveOneOut.init),
             cumulative: cumulative?.map(ResultDocument.LeaveOneOut.init),
@@ -151,7 +151,8 @@ enum ResultAssembly {
             doc.cumulative?[i].backTransformed = BackTransformedEstimate(t, estimate: r.estimate, ciLower: r.ciLower, ciUpper: r.ciUpper)
         }
         for i in (doc.sensitivity ?? []).indices {
-            guard let s = doc.sensitivity?[i], let m = EffectMeasure(rawValue: s.measure) else { continue }
+            guard let s = doc.sensitivity?[i] else { continue }
+            let m = s.measure
             guard let t = m == measure ? transform(s.studies) : (m == .pft ? nil : m.backTransform()) else { continue }
             let p = s.pooled
             doc.sensitivity?[i].pooled.backTransformed = BackTransformedEstimate(t, estimate: p.estimate, ciLower: p.ciLower,

@@ -101,7 +101,7 @@ enum Verification {
             guard sw > 0 else { return nil }
             return NormalTail.exact.twoSided(estimate * sw.squareRoot())
         }
-        let webKnha = precision != "double" && result.test == "knha"
+        let webKnha = precision != "double" && result.test == .knha
         // One study: RevMan stores Chi² = 0 on df = 0 with P = 1, I² = 0 and Tau² = 0 ("not applicable").
         let single = p != nil && h == nil
         let overallP = webKnha ? waldP(p?.estimate, studies: result.studies.map(\.study), tau2: h?.tau2) : p?.pValue

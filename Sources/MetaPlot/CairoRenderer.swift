@@ -122,7 +122,7 @@ enum CairoRenderer {
     /// The pixels of an image element as a Cairo image surface.
     static func imageSurface(_ image: ImageElement) throws(PlotError) -> CairoSurface {
         guard image.columns > 0, image.rows > 0, image.pixels.count == image.columns * image.rows else {
-            throw .inconsistentInput(detail: "an image of \(image.columns) × \(image.rows) pixels has \(image.pixels.count) pixel values")
+            throw .pixelCount(columns: image.columns, rows: image.rows, pixels: image.pixels.count)
         }
         let surface = try CairoSurface(
             taking: cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(image.columns), Int32(image.rows)),

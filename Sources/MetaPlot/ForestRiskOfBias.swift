@@ -33,11 +33,11 @@ public struct ForestRiskOfBias: Sendable, Hashable {
 
     func validate() throws(PlotError) {
         guard !domains.isEmpty, !categories.isEmpty else {
-            throw .inconsistentInput(detail: "the risk-of-bias columns need at least one domain and one judgement (they have \(domains.count) and \(categories.count))")
+            throw .emptyRiskOfBias(domains: domains.count, judgements: categories.count)
         }
         for (study, cells) in judgements.sorted(by: { $0.key < $1.key }) {
             guard cells.count == domains.count, cells.allSatisfy({ categories.indices.contains($0) }) else {
-                throw .inconsistentInput(detail: "study '\(study)' has \(cells.count) risk-of-bias judgements for \(domains.count) domains, or one that is not a judgement; give one per domain")
+                throw .judgementCount(study: study, judgements: cells.count, domains: domains.count)
             }
         }
     }

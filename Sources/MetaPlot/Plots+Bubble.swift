@@ -61,7 +61,7 @@ struct BubbleModel: Sendable {
         let yPad = (yUpper - yLower) * 0.06
         yLower -= yPad; yUpper += yPad
         if measure.isRatio, yLower < -700 || yUpper > 700 {
-            throw .inconsistentInput(detail: "the bubble plot's ratio axis would run from exp(\(Format.significant(yLower))) to exp(\(Format.significant(yUpper))), beyond what can be drawn; check the studies' effects")
+            throw .ratioAxisOverflow(.bubble, lower: yLower, upper: yUpper, largestSE: nil)
         }
         let xTicks = AxisTicks.linear(lower: xLower, upper: xUpper)
         let yTicks = measure.isRatio ? AxisTicks.ratio(lower: yLower, upper: yUpper) : AxisTicks.linear(lower: yLower, upper: yUpper)

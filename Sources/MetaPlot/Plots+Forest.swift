@@ -31,18 +31,18 @@ extension Plots {
         let nothingPooled = effects.isEmpty && analysis.studies.isEmpty && analysis.k == 0 && !input.notEstimable.isEmpty
         guard nothingPooled || (!effects.isEmpty && !analysis.studies.isEmpty) else { throw .noStudies }
         guard effects.count == analysis.studies.count else {
-            throw .inconsistentInput(detail: "the forest plot got \(effects.count) effect sizes but the analysis has \(analysis.studies.count) studies; pass the effects that were pooled, in the same order")
+            throw .effectCountMismatch(effects: effects.count, studies: analysis.studies.count)
         }
         let check = FiniteCheck()
         for effect in effects { try check.effect(effect) }
         if !nothingPooled { try check.analysis(analysis, "the analysis") }
         if let subgroups = input.subgroups {
             guard subgroups.labels.count == effects.count else {
-                throw .inconsistentInput(detail: "subgroup column '\(subgroups.column)' has \(subgroups.labels.count) labels for \(effects.count) studies; give one label per study")
+                throw .subgroupLabelCount(column: subgroups.column, labels: subgroups.labels.count, studies: effects.count)
             }
             let names = Set(subgroups.analysis.groups.map(\.name))
             if let stray = subgroups.labels.first(where: { !names.contains($0) }) {
-                throw .inconsistentInput(detail: "subgroup '\(stray)' of column '\(subgroups.column)' has no analysis; the subgroup analysis must come from the same labels")
+                throw .subgroupWithoutAnalysis(column: subgroups.column, subgroup: stray)
             }
             for group in subgroups.analysis.groups { try check.analysis(group.analysis, "subgroup '\(group.name)'") }
             try check.require(subgroups.analysis.qBetween, "Q between subgroups of '\(subgroups.column)'")

@@ -75,7 +75,7 @@ struct FunnelModel: Sendable {
         upper += pad
         // exp() of a log-scale limit beyond ±700 is 0 or infinity: no ratio axis can show it.
         if measure.isRatio, lower < -700 || upper > 700 {
-            throw .inconsistentInput(detail: "the funnel plot's ratio axis would run from exp(\(Format.significant(lower))) to exp(\(Format.significant(upper))), beyond what can be drawn; the largest standard error on the log scale is \(Format.significant(seMax)): check the studies' variances (their units and scale)")
+            throw .ratioAxisOverflow(.funnel, lower: lower, upper: upper, largestSE: seMax)
         }
         let xTicks = measure.isRatio ? AxisTicks.ratio(lower: lower, upper: upper) : AxisTicks.linear(lower: lower, upper: upper)
 

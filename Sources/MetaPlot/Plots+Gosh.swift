@@ -59,7 +59,7 @@ extension Plots {
         lo -= pad; hi += pad
         let ratioAxis = input.measure.isRatio || input.logScale
         if ratioAxis, lo < -700 || hi > 700 {
-            throw .inconsistentInput(detail: "the GOSH plot's ratio axis would run from exp(\(Format.significant(lo))) to exp(\(Format.significant(hi))), beyond what can be drawn")
+            throw .ratioAxisOverflow(.gosh, lower: lo, upper: hi, largestSE: nil)
         }
         typealias M = ScatterFrame.Metrics
         var canvas = LayoutCanvas(engine: try TextEngine.reused(.layout))

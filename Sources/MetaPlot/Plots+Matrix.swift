@@ -23,7 +23,7 @@ extension Plots {
     /// growing with the count), and each row's number of linked columns on the right.
     public static func matrix(_ input: MatrixPlotInput) throws(PlotError) -> PlotLayout {
         guard !input.rows.isEmpty, !input.columns.isEmpty else {
-            throw .inconsistentInput(detail: "the matrix has \(input.rows.count) rows and \(input.columns.count) columns; it needs at least one of each")
+            throw .emptyGrid(.matrix, rows: input.rows.count, columns: input.columns.count)
         }
         guard input.counts.count == input.rows.count, input.counts.allSatisfy({ $0.count == input.columns.count }) else {
             throw .inconsistentInput(detail: "the matrix needs one count per row and column")

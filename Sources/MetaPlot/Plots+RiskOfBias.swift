@@ -68,7 +68,7 @@ public struct RiskOfBiasSummaryPlotInput: Sendable {
 extension Plots {
     public static func trafficLight(_ input: TrafficLightPlotInput) throws(PlotError) -> PlotLayout {
         guard !input.studies.isEmpty, !input.columns.isEmpty, !input.categories.isEmpty else {
-            throw .inconsistentInput(detail: "the traffic-light plot has \(input.studies.count) studies and \(input.columns.count) domains; it needs at least one of each")
+            throw .emptyGrid(.trafficLight, rows: input.studies.count, columns: input.columns.count)
         }
         guard input.cells.count == input.studies.count,
               input.cells.allSatisfy({ $0.count == input.columns.count && $0.allSatisfy { input.categories.indices.contains($0) } }) else {

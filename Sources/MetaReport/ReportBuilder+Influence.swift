@@ -1,8 +1,9 @@
 import MetaFormat
+import MetaStats
 
 extension ReportBuilder {
     /// Influence diagnostics: one row a study, influential studies marked, and the Baujat plot.
-    static func influenceSection(_ rows: [ResultDocument.InfluenceEntry], _ a: AnalysisReport) -> ReportDocument.Section {
+    static func influenceSection(_ rows: [InfluenceRow], _ a: AnalysisReport) -> ReportDocument.Section {
         let r = a.result
         let table: [[[ReportDocument.Inline]]] = rows.map { row in
             [[row.influential ? .strong(row.study + " *") : .text(row.study)], [.text(Format.fixed(row.rstudent, 2))],
@@ -33,14 +34,14 @@ extension ReportBuilder {
     /// GOSH: how many subsets were fitted, the range of their estimates and I², and the plot.
     static func goshSection(_ g: ResultDocument.GoshSummary, _ a: AnalysisReport) -> ReportDocument.Section {
         let r = a.result
-        let m = shownMeasure(r)
-        let digits = Format.decimals(forMeasure: m)
+        let m = ShownMeasure(r)
+        let digits = m.decimals
         let what = g.exhaustive
             ? "every non-empty subset of the \(r.k) studies (\(Format.grouped(g.subsets)) subsets)"
             : "\(Format.grouped(g.subsets)) random subsets of the \(r.k) studies (each study in a subset with probability ½, seed \(g.seed ?? 0))"
-        var text = "The model (\(r.model == "fixed" ? "fixed effect" : "random effects, \(r.method)")) was fitted to \(what); "
-            + "the fits are in gosh.csv. Their pooled estimates range from \(Format.fixed(display(g.estimateMin, m), digits)) "
-            + "to \(Format.fixed(display(g.estimateMax, m), digits)) and their I² from \(Format.percent(g.i2Min, 0)) to \(Format.percent(g.i2Max, 0))."
+        var text = "The model (\(r.model == .fixed ? modelName(r.model) : "\(modelName(r.model)), \(r.method.rawValue)")) was fitted to \(what); "
+            + "the fits are in gosh.csv. Their pooled estimates range from \(Format.fixed(m.display(g.estimateMin), digits)) "
+            + "to \(Format.fixed(m.display(g.estimateMax), digits)) and their I² from \(Format.percent(g.i2Min, 0)) to \(Format.percent(g.i2Max, 0))."
         if let failed = g.failed { text += " \(Format.grouped(failed)) subsets have no result: their τ² iteration did not converge." }
         text += " Separate clusters of points suggest studies that pull the result or the heterogeneity apart."
         var blocks: [ReportDocument.Block] = [.paragraph([.text(text)])]

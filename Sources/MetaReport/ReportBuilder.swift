@@ -33,35 +33,8 @@ public enum ReportBuilder {
 
     // MARK: Scales and numbers
 
-    static func isRatio(_ measure: String) -> Bool {
-        measure == logGeneric || (EffectMeasure(rawValue: measure)?.isRatio ?? false)
-    }
-
-    /// A generic measure on the log scale (`scale: log`): shown exponentiated, as a ratio.
-    static let logGeneric = "GEN:log"
-
-    /// The measure code that decides how a result is shown.
-    static func shownMeasure(_ r: ResultDocument) -> String {
-        if r.measure == "PFT", let n = r.settings.harmonicN { return pftPrefix + "\(n)" }
-        return r.settings.scale == "log" ? logGeneric : r.measure
-    }
-
-    /// PFT shown as proportions with the harmonic mean of the studies' sizes: "PFT:<n>".
-    static let pftPrefix = "PFT:"
-    static func display(_ x: Double, _ measure: String) -> Double {
-        if isRatio(measure) { return exp(x) }
-        // Fisher's z shown as r, logits as proportions (PFT needs the studies' sizes: see back_transformed).
-        if measure == "ZCOR" { return BackTransform.tanh.apply(x) }
-        if measure == "PLO" { return BackTransform.inverseLogit.apply(x) }
-        if measure.hasPrefix(pftPrefix), let n = Double(measure.dropFirst(pftPrefix.count)) {
-            return BackTransform.inverseFreemanTukey(harmonicN: n).apply(x)
-        }
-        return x
-    }
-
-    static func interval(_ e: Double, _ l: Double, _ u: Double, _ measure: String) -> String {
-        Format.interval(display(e, measure), display(l, measure), display(u, measure),
-                        digits: Format.decimals(forMeasure: measure))
+    static func interval(_ e: Double, _ l: Double, _ u: Double, _ measure: ShownMeasure) -> String {
+        measure.interval(e, l, u)
     }
 
     /// The meta-regression: coefficients on the analysis scale, the omnibus test, residual heterogeneity.
@@ -77,7 +50,7 @@ public enum ReportBuilder {
             ? "F(\(reg.qm.df), \(reg.qm.df2 ?? 0)) = \(Format.fixed(reg.qm.statistic, 2)), \(Format.p(reg.qm.pValue))"
             : "χ² = \(Format.fixed(reg.qm.statistic, 2)), df = \(reg.qm.df), \(Format.p(reg.qm.pValue))"
         var text = "Meta-regression on \(reg.moderators.joined(separator: ", ")) (k = \(reg.k), \(reg.p) coefficients; "
-            + "estimates on the analysis scale\(isRatio(r.measure) ? ", log" : "")). Test of moderators: \(qm). "
+            + "estimates on the analysis scale\(r.measure.isRatio ? ", log" : "")). Test of moderators: \(qm). "
             + "Residual heterogeneity: QE = \(Format.fixed(reg.qe.statistic, 2)), df = \(reg.qe.df), \(Format.p(reg.qe.pValue)); "
             + "τ² = \(Format.significant(reg.tau2)), I² = \(Format.percent(reg.i2, 0)), H² = \(Format.fixed(reg.h2, 2))"
         if let r2 = reg.r2 { text += "; R² = \(Format.percent(r2, 0))" }
@@ -93,12 +66,6 @@ public enum ReportBuilder {
                                            rows: rows, numeric: [1, 2, 3, 4, 5]))])
     }
 
-    static func measureName(_ code: String) -> String {
-        if code == logGeneric { return "Ratio" }
-        if code.hasPrefix(pftPrefix) { return "Proportion (Freeman–Tukey, back-transformed)" }
-        return EffectMeasure(rawValue: code)?.displayName ?? code
-    }
-
     /// RevMan's words for an analysis or subgroup without an estimable study.
     static let notEstimable = "Not estimable"
 
@@ -112,13 +79,12 @@ public enum ReportBuilder {
         }
     }
 
-    static func predictionInterval(_ p: ResultDocument.Pooled?, _ measure: String) -> String {
+    static func predictionInterval(_ p: ResultDocument.Pooled?, _ measure: ShownMeasure) -> String {
         guard let lo = p?.piLower, let hi = p?.piUpper else { return "–" }
-        let digits = Format.decimals(forMeasure: measure)
-        return "\(Format.fixed(display(lo, measure), digits)) to \(Format.fixed(display(hi, measure), digits))"
+        return "\(Format.fixed(measure.display(lo), measure.decimals)) to \(Format.fixed(measure.display(hi), measure.decimals))"
     }
 
-    static func interval(_ estimate: Double?, _ lower: Double?, _ upper: Double?, _ measure: String) -> String {
+    static func interval(_ estimate: Double?, _ lower: Double?, _ upper: Double?, _ measure: ShownMeasure) -> String {
         guard let estimate, let lower, let upper else { return notEstimable }
         return interval(estimate, lower, upper, measure)
     }
@@ -134,11 +100,11 @@ public enum ReportBuilder {
             rows.append([
                 [.link(r.title, url: "#\(anchor(r.analysis))")],
                 [.text(String(r.k))],
-                [.text(measureName(shownMeasure(r)))],
-                [.text(r.pooled.map { interval($0.estimate, $0.ciLower, $0.ciUpper, shownMeasure(r)) } ?? noPooled(r))],
+                [.text(ShownMeasure(r).name)],
+                [.text(r.pooled.map { interval($0.estimate, $0.ciLower, $0.ciUpper, ShownMeasure(r)) } ?? noPooled(r))],
                 [.text(r.pooled.map { Format.p($0.pValue) } ?? "–")],
                 [.text(r.heterogeneity.map { Format.percent($0.i2, 0) } ?? "–")],
-                [.text(predictionInterval(r.pooled, shownMeasure(r)))],
+                [.text(predictionInterval(r.pooled, ShownMeasure(r)))],
             ])
         }
         blocks.append(.table(.init(caption: "Pooled results", header: ["Analysis", "k", "Measure", "Estimate [95% CI]", "P", "I²", "Prediction interval"],
@@ -178,81 +144,101 @@ public enum ReportBuilder {
 
     // MARK: Methods
 
-    static let estimatorNames: [String: String] = [
-        "DL": "the DerSimonian–Laird method of moments", "REML": "restricted maximum likelihood",
-        "ML": "maximum likelihood", "PM": "the Paule–Mandel method", "HE": "the Hedges (unweighted) method of moments",
-        "SJ": "the Sidik–Jonkman estimator", "EB": "the empirical Bayes estimator", "HS": "the Hunter–Schmidt estimator",
-    ]
+    /// The τ² estimator as the methods text names it.
+    static func estimatorName(_ e: TauEstimator) -> String {
+        switch e {
+        case .dl: return "the DerSimonian–Laird method of moments"
+        case .reml: return "restricted maximum likelihood"
+        case .ml: return "maximum likelihood"
+        case .pm: return "the Paule–Mandel method"
+        case .he: return "the Hedges (unweighted) method of moments"
+        case .sj: return "the Sidik–Jonkman estimator"
+        case .eb: return "the empirical Bayes estimator"
+        case .hs: return "the Hunter–Schmidt estimator"
+        }
+    }
+
+    /// The model as a summary line names it: "fixed effect", "random effects".
+    static func modelName(_ model: PoolingModel) -> String {
+        switch model {
+        case .fixed: return "fixed effect"
+        case .random: return "random effects"
+        }
+    }
 
     /// One sentence per setting, from what the result records.
     public static func methodsText(_ r: ResultDocument) -> String {
         var parts: [String] = []
         switch r.measure {
-        case "SMD":
-            parts.append(r.settings.smd == "revman"
-                ? "Standardised mean differences (Hedges' g with RevMan 5's approximate small-sample correction and variance)"
-                : "Standardised mean differences (Hedges' g with the exact small-sample correction and its large-sample variance, as metafor)")
-        case "MD": parts.append("Mean differences")
-        case "OR" where r.method == "Peto":
+        case .smd:
+            switch r.settings.smd {
+            case .revman:
+                parts.append("Standardised mean differences (Hedges' g with RevMan 5's approximate small-sample correction and variance)")
+            case .hedges:
+                parts.append("Standardised mean differences (Hedges' g with the exact small-sample correction and its large-sample variance, as metafor)")
+            }
+        case .md: parts.append("Mean differences")
+        case .or where r.method == .peto:
             parts.append("Peto odds ratios (observed minus expected events over their variance, on the log scale; no continuity correction)")
-        case "OR", "RR":
-            let name = r.measure == "OR" ? "Odds ratios" : "Risk ratios"
+        case .or, .rr:
+            let name = r.measure == .or ? "Odds ratios" : "Risk ratios"
             var zero = "0.5 added to every cell of a table with a zero cell"
-            if r.method == "MH" {
-                zero += r.settings.profile == "metafor"
+            if r.method == .mh {
+                zero += r.settings.profile == .metafor
                     ? " for the studies' own estimates; the Mantel–Haenszel sums use the raw counts, as metafor's rma.mh"
                     : ", in the studies' own estimates and in the Mantel–Haenszel sums, as RevMan"
             }
             parts.append("\(name) (analysed on the log scale; \(zero))")
-        case "RD": parts.append("Risk differences")
-        case "COR": parts.append("Correlation coefficients (variance (1 − r²)²/(n − 1))")
-        case "ZCOR": parts.append("Fisher's z-transformed correlations (variance 1/(n − 3), results shown as r)")
-        case "PR": parts.append("Proportions (0.5 added to events and non-events of a study with none of either)")
-        case "PLO": parts.append("Logit-transformed proportions (0.5 added to events and non-events of a study with none of either; results shown as proportions)")
-        case "PFT": parts.append("Freeman–Tukey double-arcsine proportions (results shown as proportions, back-transformed with the harmonic mean of the studies' sizes)")
-        case "IRR": parts.append("Incidence-rate ratios (analysed on the log scale; 0.5 added to both groups' events when either has none)")
-        case "IRD": parts.append("Incidence-rate differences (0.5 added to both groups' events when either has none)")
-        case "ROM": parts.append("Ratios of means (analysed on the log scale)")
-        case "MC", "SMCC", "SMCR":
-            let kind = r.measure == "MC" ? "Mean changes (post − pre)"
-                : r.measure == "SMCC" ? "Standardised mean changes (change-score standardisation, bias-corrected)"
+        case .rd: parts.append("Risk differences")
+        case .cor: parts.append("Correlation coefficients (variance (1 − r²)²/(n − 1))")
+        case .zcor: parts.append("Fisher's z-transformed correlations (variance 1/(n − 3), results shown as r)")
+        case .pr: parts.append("Proportions (0.5 added to events and non-events of a study with none of either)")
+        case .plo: parts.append("Logit-transformed proportions (0.5 added to events and non-events of a study with none of either; results shown as proportions)")
+        case .pft: parts.append("Freeman–Tukey double-arcsine proportions (results shown as proportions, back-transformed with the harmonic mean of the studies' sizes)")
+        case .irr: parts.append("Incidence-rate ratios (analysed on the log scale; 0.5 added to both groups' events when either has none)")
+        case .ird: parts.append("Incidence-rate differences (0.5 added to both groups' events when either has none)")
+        case .rom: parts.append("Ratios of means (analysed on the log scale)")
+        case .mc, .smcc, .smcr:
+            let kind = r.measure == .mc ? "Mean changes (post − pre)"
+                : r.measure == .smcc ? "Standardised mean changes (change-score standardisation, bias-corrected)"
                 : "Standardised mean changes (raw-score standardisation by the pre-test SD, bias-corrected)"
             let rText = r.settings.prePostR.map { "; studies without a pre–post correlation use r = \(Format.data($0)) (prepost-r)" } ?? ""
             parts.append(kind + rText)
-        default: parts.append("The studies' own estimates and variances (generic inverse variance)")
+        case .generic: parts.append("The studies' own estimates and variances (generic inverse variance)")
         }
         var pooling: String
-        if r.model == "fixed" {
+        switch r.model {
+        case .fixed:
             switch r.method {
-            case "MH": pooling = "were pooled with a fixed-effect model by the Mantel–Haenszel method"
-            case "Peto": pooling = "were pooled with a fixed-effect model by Peto's method"
+            case .mh: pooling = "were pooled with a fixed-effect model by the Mantel–Haenszel method"
+            case .peto: pooling = "were pooled with a fixed-effect model by Peto's method"
             default: pooling = "were pooled with a fixed-effect (common-effect) model with inverse-variance weights"
             }
-        } else {
-            let est = estimatorNames[r.method == "MH" || r.method == "IV" ? "DL" : r.method] ?? r.method
+        case .random:
+            let est = r.method.randomEffectsTauEstimator.map(estimatorName) ?? r.method.rawValue
             pooling = "were pooled with a random-effects model; τ² was estimated by \(est)"
-            if r.method == "MH" { pooling += " from Cochran's Q around the Mantel–Haenszel estimate (as RevMan)" }
-            if ["REML", "ML", "EB", "PM"].contains(r.method) {
-                pooling += r.settings.convergence == "metafor"
+            if r.method == .mh { pooling += " from Cochran's Q around the Mantel–Haenszel estimate (as RevMan)" }
+            if [.reml, .ml, .eb, .pm].contains(r.method) {
+                pooling += r.settings.convergence == .metafor
                     ? " (iterated to metafor's convergence rule)" : " (iterated to machine precision)"
             }
         }
         parts[0] += " " + pooling + "."
-        if r.test == "knha" {
+        switch r.test {
+        case .knha:
             parts.append("The pooled estimate was tested with the Hartung–Knapp–Sidik–Jonkman method (t distribution with k − 1 df).")
-        } else {
+        case .z:
             parts.append("The pooled estimate was tested with a Wald z test; \(Format.data(r.level))% intervals use z = \(Format.fixed(r.settings.z, 4)).")
         }
-        parts.append(r.settings.i2 == "Q"
-            ? "I² = (Q − df)/Q."
-            : (r.model == "random" ? "I² is τ²/(τ² + s²), s² the typical within-study variance." : "I² = (Q − df)/Q."))
-        if r.model == "random" {
+        parts.append(r.settings.i2 == .tau2 && r.model == .random
+            ? "I² is τ²/(τ² + s²), s² the typical within-study variance." : "I² = (Q − df)/Q.")
+        if r.model == .random {
             var extras: [String] = []
             if r.settings.predictionInterval { extras.append("a \(Format.data(r.level))% prediction interval") }
             if r.settings.tau2CI { extras.append("a Q-profile confidence interval for τ²") }
             if !extras.isEmpty { parts.append("The report gives " + extras.joined(separator: " and ") + ".") }
         }
-        parts.append("Profile: \(r.settings.profile).")
+        parts.append("Profile: \(r.settings.profile.rawValue).")
         return parts.joined(separator: " ")
     }
 
@@ -287,18 +273,18 @@ public enum ReportBuilder {
 
     static func analysisSections(_ a: AnalysisReport) -> [ReportDocument.Section] {
         let r = a.result
-        let m = shownMeasure(r)
-        let digits = Format.decimals(forMeasure: m)
+        let m = ShownMeasure(r)
+        let digits = m.decimals
         let ci = "\(Format.data(r.level))% CI"   // the analysis' own confidence level
         var blocks: [ReportDocument.Block] = []
         if let d = a.description { blocks.append(.paragraph([.text(d)])) }
         var summary: [ReportDocument.Inline] = [
-            .text("\(measureName(m)), \(r.model == "fixed" ? "fixed effect" : "random effects") (\(r.method)\(r.test == "knha" ? ", Hartung–Knapp" : "")), k = \(r.k): "),
+            .text("\(m.name), \(modelName(r.model)) (\(r.method.rawValue)\(r.test == .knha ? ", Hartung–Knapp" : "")), k = \(r.k): "),
         ]
         if let pooled = r.pooled {
             summary += [
                 .strong(interval(pooled.estimate, pooled.ciLower, pooled.ciUpper, m)),
-                .text(", \(r.test == "knha" ? "t" : "Z") = \(Format.fixed(abs(pooled.statistic), 2))\(pooled.df.map { " (df = \($0))" } ?? ""), \(Format.p(pooled.pValue))."),
+                .text(", \(r.test == .knha ? "t" : "Z") = \(Format.fixed(abs(pooled.statistic), 2))\(pooled.df.map { " (df = \($0))" } ?? ""), \(Format.p(pooled.pValue))."),
             ]
         } else {
             if let reason = r.notEstimable {
@@ -309,7 +295,7 @@ public enum ReportBuilder {
             }
         }
         if let lo = r.pooled?.piLower, let hi = r.pooled?.piUpper {
-            summary.append(.text(" \(Format.data(r.level))% prediction interval \(Format.fixed(display(lo, m), digits)) to \(Format.fixed(display(hi, m), digits))."))
+            summary.append(.text(" \(Format.data(r.level))% prediction interval \(Format.fixed(m.display(lo), digits)) to \(Format.fixed(m.display(hi), digits))."))
         }
         blocks.append(.paragraph(summary))
         if let h = r.heterogeneity {
@@ -323,7 +309,7 @@ public enum ReportBuilder {
             studyRows.append([[.text(s.study)], [.text(s.input)],
                               [.text(interval(s.yi, s.ciLower, s.ciUpper, m))], [.text(Format.percent(s.weight, 1))]])
         }
-        blocks.append(.table(.init(caption: "Studies", header: ["Study", "Input", "\(measureName(m)) [\(ci)]", "Weight"],
+        blocks.append(.table(.init(caption: "Studies", header: ["Study", "Input", "\(m.name) [\(ci)]", "Weight"],
                                    rows: studyRows, numeric: [2, 3])))
         if let dropped = r.dropped, !dropped.isEmpty {
             blocks.append(.note([.text("Left out: " + dropped.map { "\($0.study) (\($0.reason))" }.joined(separator: "; ") + ".")]))
@@ -341,7 +327,7 @@ public enum ReportBuilder {
                                  [.text(g.k > 1 ? g.tau2.map { Format.significant($0) } ?? "–" : "–")],
                                  [.text(g.studies.joined(separator: "; "))]])
                 }
-                var b: [ReportDocument.Block] = [.table(.init(caption: nil, header: ["Subgroup", "k", "\(measureName(m)) [\(ci)]", "I²", "τ²", "Studies"],
+                var b: [ReportDocument.Block] = [.table(.init(caption: nil, header: ["Subgroup", "k", "\(m.name) [\(ci)]", "I²", "τ²", "Studies"],
                                                               rows: rows, numeric: [1, 2, 3, 4]))]
                 if let q = s.qBetween, let df = s.df, let p = s.pValue, let i2 = s.i2 {
                     b.append(.paragraph([.text("Test for subgroup differences: Chi² = \(Format.fixed(q, 2)), df = \(df) (\(Format.p(p))), I² = \(Format.percent(i2, 1)).")]))
@@ -357,7 +343,7 @@ public enum ReportBuilder {
                              [.text(Format.p(row.pValue))], [.text(Format.significant(row.tau2))], [.text(Format.percent(row.i2, 0))],
                              [.text(Format.fixed(row.q, 2))]])
             }
-            var b: [ReportDocument.Block] = [.table(.init(caption: nil, header: ["Omitted study", "k", "\(measureName(m)) [\(ci)]", "P", "τ²", "I²", "Q"],
+            var b: [ReportDocument.Block] = [.table(.init(caption: nil, header: ["Omitted study", "k", "\(m.name) [\(ci)]", "P", "τ²", "I²", "Q"],
                                                           rows: rows, numeric: [1, 2, 3, 4, 5, 6]))]
             if let most = loo.min(by: { $0.i2 < $1.i2 }), let h = r.heterogeneity, h.i2 - most.i2 >= 10 {
                 b.insert(.paragraph([.text("Omitting \(most.omitted) lowers I² the most, from \(Format.percent(h.i2, 0)) to \(Format.percent(most.i2, 0)).")]), at: 0)
@@ -378,19 +364,19 @@ public enum ReportBuilder {
                  [.text(Format.p(row.pValue))], [.text(Format.percent(row.i2, 0))]]
             }
             sections.append(.init(id: anchor(r.analysis) + "-cumulative", title: "\(r.title): cumulative meta-analysis", level: 3,
-                                  blocks: [.table(.init(caption: nil, header: ["Study added", "k", "\(measureName(m)) [\(ci)]", "P", "I²"],
+                                  blocks: [.table(.init(caption: nil, header: ["Study added", "k", "\(m.name) [\(ci)]", "P", "I²"],
                                                         rows: rows, numeric: [1, 2, 3, 4]))]))
         }
         if let bias = r.bias {
             var items: [[ReportDocument.Inline]] = []
             if let e = bias.egger {
-                items.append([.strong("Egger's test: "), .text("t = \(Format.fixed(e.statistic, 2)), df = \(e.df), \(Format.p(e.pValue)); bias coefficient \(Format.fixed(e.bias, 2)) (SE \(Format.fixed(e.biasSE, 2))); limit estimate \(Format.fixed(display(e.intercept, m), digits)).")])
+                items.append([.strong("Egger's test: "), .text("t = \(Format.fixed(e.statistic, 2)), df = \(e.df), \(Format.p(e.pValue)); bias coefficient \(Format.fixed(e.bias, 2)) (SE \(Format.fixed(e.biasSE, 2))); limit estimate \(Format.fixed(m.display(e.intercept), digits)).")])
             }
             if let b = bias.begg {
                 items.append([.strong("Begg's test: "), .text("Kendall's τ = \(Format.fixed(b.tau, 3)), \(Format.p(b.pValue))\(b.exact ? " (exact)" : " (normal approximation)").")])
             }
             if let t = bias.trimfill {
-                items.append([.strong("Trim and fill: "), .text("\(t.k0) stud\(t.k0 == 1 ? "y" : "ies") imputed on the \(t.side); adjusted estimate \(interval(t.estimate, t.ciLower, t.ciUpper, m)).")])
+                items.append([.strong("Trim and fill: "), .text("\(t.k0) stud\(t.k0 == 1 ? "y" : "ies") imputed on the \(t.side.rawValue); adjusted estimate \(interval(t.estimate, t.ciLower, t.ciUpper, m)).")])
             }
             for (check, why) in (bias.unavailable ?? [:]).sorted(by: { $0.key < $1.key }) {
                 items.append([.strong("\(check): "), .text(why)])
@@ -411,7 +397,7 @@ public enum ReportBuilder {
                          [.text(r.heterogeneity.map { Format.significant($0.tau2) } ?? "–")]])
             for s in scenarios {
                 rows.append([[.text(s.name)], [.text(s.changes.joined(separator: "; "))], [.text(String(s.k))],
-                             [.text(interval(s.pooled.estimate, s.pooled.ciLower, s.pooled.ciUpper, s.measure))],
+                             [.text(interval(s.pooled.estimate, s.pooled.ciLower, s.pooled.ciUpper, .measure(s.measure)))],
                              [.text(Format.p(s.pooled.pValue))], [.text(s.heterogeneity.map { Format.percent($0.i2, 0) } ?? "–")],
                              [.text(s.heterogeneity.map { Format.significant($0.tau2) } ?? "–")]])
             }
@@ -431,7 +417,7 @@ public enum ReportBuilder {
         var blocks: [ReportDocument.Block] = []
         let checked = v.passed + v.failed
         if !v.calculated {
-            blocks.append(.paragraph([.text("RevMan never calculated analysis \(v.outcome) (its file holds empty results). metapipe computed it under the \(r.settings.profile) profile; the values below have no RevMan counterpart.")]))
+            blocks.append(.paragraph([.text("RevMan never calculated analysis \(v.outcome) (its file holds empty results). metapipe computed it under the \(r.settings.profile.rawValue) profile; the values below have no RevMan counterpart.")]))
         } else if v.rows.contains(where: { $0.statistic == "stored statistics" && $0.status == "FAIL" }) {
             blocks.append(.note([.strong("RevMan calculated analysis \(v.outcome), but the results table holds none of its statistics"),
                                  .text(": nothing could be checked. Import the review again, or restore its rows in the results table.")]))
@@ -470,7 +456,7 @@ public enum ReportBuilder {
     static func comparison(_ c: ComparisonReport) -> ReportDocument.Section {
         var rows: [[[ReportDocument.Inline]]] = []
         for row in c.rows {
-            let digits = Format.decimals(forMeasure: row.measure)
+            let digits = ShownMeasure.measure(row.measure).decimals
             func cells(_ source: [ReportDocument.Inline], _ what: String, _ n: ComparisonReport.Numbers?) -> [[ReportDocument.Inline]] {
                 guard let n else { return [source, [.text(what)], [.text("–")], [.text("–")], [.text("–")]] }
                 return [source, [.text(what)], [.text(n.k.map(String.init) ?? "–")],

@@ -138,11 +138,11 @@ public struct ComparisonReport: Codable, Sendable {
     public struct Row: Codable, Sendable, Hashable {
         public var analysis: String
         public var label: String
-        public var measure: String
+        public var measure: EffectMeasure
         public var ours: Numbers?
         public var published: [Published]
         public var note: String?
-        public init(analysis: String, label: String, measure: String, ours: Numbers?, published: [Published], note: String? = nil) {
+        public init(analysis: String, label: String, measure: EffectMeasure, ours: Numbers?, published: [Published], note: String? = nil) {
             self.analysis = analysis; self.label = label; self.measure = measure; self.ours = ours; self.published = published
             self.note = note
         }

@@ -6,10 +6,10 @@ import MetaStats
 public struct ResultDocument: Codable, Sendable, Hashable {
     public var analysis: String
     public var title: String
-    public var measure: String
-    public var model: String
-    public var method: String
-    public var test: String
+    public var measure: EffectMeasure
+    public var model: PoolingModel
+    public var method: PoolingMethod
+    public var test: TestMethod
     public var level: Double
     public var k: Int
     public var settings: Settings
@@ -19,14 +19,14 @@ public struct ResultDocument: Codable, Sendable, Hashable {
     public var pooled: Pooled?
     /// Why the analysis has no pooled result ("no study has an estimable effect"), as RevMan's "Not estimable".
     public var notEstimable: String?
-    public var heterogeneity: HeterogeneityStats?
+    public var heterogeneity: Heterogeneity?
     public var subgroups: [String: Subgroups]?
     public var leaveOneOut: [LeaveOneOut]?
     /// A meta-regression on `moderators:` (absent without).
     public var regression: Regression?
     public var cumulative: [LeaveOneOut]?
-    /// Influence diagnostics (`sensitivity: {influence: true}`; absent without).
-    public var influence: [InfluenceEntry]?
+    /// Influence diagnostics (`sensitivity: {influence: true}`; absent without), with each study's Baujat coordinates.
+    public var influence: [InfluenceRow]?
     /// A summary of the GOSH fits, whose rows are in gosh.csv (absent without).
     public var gosh: GoshSummary?
     public var bias: Bias?
@@ -34,9 +34,9 @@ public struct ResultDocument: Codable, Sendable, Hashable {
     public var warnings: [String]
     public var metapipeVersion: String
 
-    public init(analysis: String, title: String, measure: String, model: String, method: String, test: String, level: Double,
+    public init(analysis: String, title: String, measure: EffectMeasure, model: PoolingModel, method: PoolingMethod, test: TestMethod, level: Double,
                 k: Int, settings: Settings, studies: [Study], dropped: [DroppedStudy]?, pooled: Pooled?,
-                notEstimable: String? = nil, heterogeneity: HeterogeneityStats?, subgroups: [String: Subgroups]?, leaveOneOut: [LeaveOneOut]?,
+                notEstimable: String? = nil, heterogeneity: Heterogeneity?, subgroups: [String: Subgroups]?, leaveOneOut: [LeaveOneOut]?,
                 cumulative: [LeaveOneOut]?, bias: Bias?, sensitivity: [Scenario]?, warnings: [String], metapipeVersion: String) {
         self.analysis = analysis; self.title = title; self.measure = measure; self.model = model; self.method = method
         self.test = test; self.level = level; self.k = k; self.settings = settings; self.studies = studies
@@ -50,7 +50,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
 
     /// Numbers are logs of ratios, shown exponentiated: a ratio measure, or a generic measure on the
     /// log scale (`scale: log`).
-    public var isShownAsRatio: Bool { (EffectMeasure(rawValue: measure)?.isRatio ?? false) || settings.scale == "log" }
+    public var isShownAsRatio: Bool { measure.isRatio || settings.scale == "log" }
 
     enum CodingKeys: String, CodingKey {
         case analysis, title, measure, model, method, test, level, k, settings, studies, dropped, pooled, heterogeneity,
@@ -62,13 +62,14 @@ public struct ResultDocument: Codable, Sendable, Hashable {
 
     /// The conventions that produced the numbers.
     public struct Settings: Codable, Sendable, Hashable {
-        public var profile: String
-        public var smd: String
-        public var i2: String
+        public var profile: Profile
+        public var smd: SMDConvention
+        public var i2: I2Definition
         public var z: Double
         public var predictionInterval: Bool
         public var tau2CI: Bool
-        public var convergence: String
+        public var convergence: Convergence
+        /// The pipeline's `direction:` (`lower` or `higher` is better).
         public var direction: String
         public var iterations: Int?
         /// `log` for a generic measure whose yi are log ratios (shown exponentiated); absent otherwise.
@@ -76,14 +77,14 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         /// `subgroups` or `none` when the analysis has no overall total (RevMan's TOTALS="SUB" / "NO"); absent otherwise.
         public var totals: String?
         /// How p-values of z statistics are computed: `AS66` (Hill's algorithm, as RevMan 5); absent for the exact tail.
-        public var pNormal: String?
+        public var pNormal: NormalTail?
         /// `prepost-r`: the pre–post correlation of change-measure studies without their own r; absent otherwise.
         public var prePostR: Double?
         /// PFT: the harmonic mean of the studies' sizes its pooled result is back-transformed with; absent otherwise.
         public var harmonicN: Double?
-        public init(profile: String, smd: String, i2: String, z: Double, predictionInterval: Bool, tau2CI: Bool,
-                    convergence: String, direction: String, iterations: Int?, scale: String? = nil, totals: String? = nil,
-                    pNormal: String? = nil) {
+        public init(profile: Profile, smd: SMDConvention, i2: I2Definition, z: Double, predictionInterval: Bool, tau2CI: Bool,
+                    convergence: Convergence, direction: String, iterations: Int?, scale: String? = nil, totals: String? = nil,
+                    pNormal: NormalTail? = nil) {
             self.profile = profile; self.smd = smd; self.i2 = i2; self.z = z; self.predictionInterval = predictionInterval
             self.tau2CI = tau2CI; self.convergence = convergence; self.direction = direction; self.iterations = iterations
             self.scale = scale; self.totals = totals; self.pNormal = pNormal
@@ -132,26 +133,6 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public init(_ p: PooledEstimate) {
             estimate = p.estimate; se = p.se; ciLower = p.ciLower; ciUpper = p.ciUpper
             statistic = p.statistic; pValue = p.pValue; df = p.df; piLower = p.piLower; piUpper = p.piUpper
-        }
-    }
-
-    public struct HeterogeneityStats: Codable, Sendable, Hashable {
-        public var tau2: Double
-        public var tau: Double
-        public var i2: Double
-        public var h2: Double
-        public var q: Double
-        public var df: Int
-        public var pValue: Double
-        public var tau2CILower: Double?
-        public var tau2CIUpper: Double?
-        enum CodingKeys: String, CodingKey {
-            case tau2, tau, i2, h2, q, df
-            case pValue = "p_value", tau2CILower = "tau2_ci_lower", tau2CIUpper = "tau2_ci_upper"
-        }
-        public init(_ h: Heterogeneity) {
-            tau2 = h.tau2; tau = h.tau; i2 = h.i2; h2 = h.h2; q = h.q; df = h.df; pValue = h.pValue
-            tau2CILower = h.tau2CILower; tau2CIUpper = h.tau2CIUpper
         }
     }
 
@@ -233,34 +214,6 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         }
     }
 
-    /// One study's influence diagnostics (metafor's `influence()`), with its Baujat coordinates.
-    public struct InfluenceEntry: Codable, Sendable, Hashable {
-        public var study: String
-        public var rstudent: Double
-        public var dffits: Double
-        public var cooksDistance: Double
-        public var covRatio: Double
-        public var tau2Deleted: Double
-        public var qDeleted: Double
-        public var hat: Double
-        /// Percent.
-        public var weight: Double
-        public var dfbetas: Double
-        public var influential: Bool
-        public var baujatX: Double
-        public var baujatY: Double
-        enum CodingKeys: String, CodingKey {
-            case study, rstudent, dffits, hat, weight, dfbetas, influential
-            case cooksDistance = "cooks_distance", covRatio = "cov_ratio", tau2Deleted = "tau2_deleted"
-            case qDeleted = "q_deleted", baujatX = "baujat_x", baujatY = "baujat_y"
-        }
-        public init(_ r: InfluenceRow) {
-            study = r.study; rstudent = r.rstudent; dffits = r.dffits; cooksDistance = r.cooksDistance; covRatio = r.covRatio
-            tau2Deleted = r.tau2Deleted; qDeleted = r.qDeleted; hat = r.hat; weight = r.weight; dfbetas = r.dfbetas
-            influential = r.influential; baujatX = r.baujatX; baujatY = r.baujatY
-        }
-    }
-
     /// `gosh`: how many subsets were fitted and the range of their results (the fits are in gosh.csv).
     public struct GoshSummary: Codable, Sendable, Hashable {
         /// Number of subsets fitted.
@@ -335,27 +288,9 @@ public struct ResultDocument: Codable, Sendable, Hashable {
     }
 
     public struct Bias: Codable, Sendable, Hashable {
-        public struct Egger: Codable, Sendable, Hashable {
-            public var intercept: Double
-            public var bias: Double
-            public var biasSE: Double
-            public var statistic: Double
-            public var df: Int
-            public var pValue: Double
-            enum CodingKeys: String, CodingKey {
-                case intercept, bias, statistic, df
-                case biasSE = "bias_se", pValue = "p_value"
-            }
-        }
-        public struct Begg: Codable, Sendable, Hashable {
-            public var tau: Double
-            public var pValue: Double
-            public var exact: Bool
-            enum CodingKeys: String, CodingKey { case tau, exact; case pValue = "p_value" }
-        }
         public struct TrimFill: Codable, Sendable, Hashable {
             public var k0: Int
-            public var side: String
+            public var side: FunnelSide
             public var estimate: Double
             public var ciLower: Double
             public var ciUpper: Double
@@ -365,12 +300,12 @@ public struct ResultDocument: Codable, Sendable, Hashable {
                 case ciLower = "ci_lower", ciUpper = "ci_upper"
             }
         }
-        public var egger: Egger?
-        public var begg: Begg?
+        public var egger: EggerTest?
+        public var begg: BeggTest?
         public var trimfill: TrimFill?
         /// Why a check could not be run (e.g. fewer than 3 studies).
         public var unavailable: [String: String]?
-        public init(egger: Egger?, begg: Begg?, trimfill: TrimFill?, unavailable: [String: String]?) {
+        public init(egger: EggerTest?, begg: BeggTest?, trimfill: TrimFill?, unavailable: [String: String]?) {
             self.egger = egger; self.begg = begg; self.trimfill = trimfill; self.unavailable = unavailable
         }
     }
@@ -380,18 +315,18 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public var description: String?
         public var changes: [String]
         public var k: Int
-        public var measure: String
-        public var model: String
-        public var method: String
-        public var test: String
+        public var measure: EffectMeasure
+        public var model: PoolingModel
+        public var method: PoolingMethod
+        public var test: TestMethod
         public var studies: [String]
         public var pooled: Pooled
-        public var heterogeneity: HeterogeneityStats?
+        public var heterogeneity: Heterogeneity?
         public var warnings: [String]
         /// The scenario's meta-regression (its own moderators, or the analysis').
         public var regression: Regression?
-        public init(name: String, description: String?, changes: [String], k: Int, measure: String, model: String,
-                    method: String, test: String, studies: [String], pooled: Pooled, heterogeneity: HeterogeneityStats?,
+        public init(name: String, description: String?, changes: [String], k: Int, measure: EffectMeasure, model: PoolingModel,
+                    method: PoolingMethod, test: TestMethod, studies: [String], pooled: Pooled, heterogeneity: Heterogeneity?,
                     warnings: [String], regression: Regression? = nil) {
             self.name = name; self.description = description; self.changes = changes; self.k = k; self.measure = measure
             self.model = model; self.method = method; self.test = test; self.studies = studies; self.pooled = pooled
@@ -409,19 +344,9 @@ public func encodeJSON<T: Encodable>(_ value: T, pretty: Bool = true) throws -> 
     return data
 }
 
-extension ResultDocument.Bias.Egger {
-    public init(_ e: EggerTest) {
-        intercept = e.intercept; bias = e.bias; biasSE = e.biasSE; statistic = e.statistic; df = e.df; pValue = e.pValue
-    }
-}
-
-extension ResultDocument.Bias.Begg {
-    public init(_ b: BeggTest) { tau = b.tau; pValue = b.pValue; exact = b.exact }
-}
-
 extension ResultDocument.Bias.TrimFill {
     public init(_ t: TrimAndFill) {
-        k0 = t.k0; side = t.side.rawValue; estimate = t.analysis.pooled.estimate
+        k0 = t.k0; side = t.side; estimate = t.analysis.pooled.estimate
         ciLower = t.analysis.pooled.ciLower; ciUpper = t.analysis.pooled.ciUpper; tau2 = t.analysis.heterogeneity?.tau2
     }
 }

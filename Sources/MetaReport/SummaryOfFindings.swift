@@ -1,5 +1,6 @@
 import Foundation
 import MetaFormat
+import MetaStats
 
 /// A GRADE summary-of-findings table, as the report shows it.
 public struct FindingsReport: Codable, Sendable {
@@ -48,12 +49,11 @@ public enum Findings {
     }
 
     /// The intervention-arm risk for a control risk `cr` and a ratio (RR or OR) or difference (RD).
-    public static func interventionRisk(control cr: Double, effect: Double, measure: String) -> Double {
+    public static func interventionRisk(control cr: Double, effect: Double, measure: BinaryMeasure) -> Double {
         switch measure {
-        case "RR": return min(1, cr * effect)
-        case "OR": return cr * effect / (1 - cr + cr * effect)
-        case "RD": return min(1, max(0, cr + effect))
-        default: return .nan
+        case .rr: return min(1, cr * effect)
+        case .or: return cr * effect / (1 - cr + cr * effect)
+        case .rd: return min(1, max(0, cr + effect))
         }
     }
 
@@ -128,15 +128,5 @@ extension ReportBuilder {
 }
 
 extension Findings {
-    /// The measure code that decides how a result is shown (ratios exponentiated).
-    public static func shownMeasure(_ r: ResultDocument) -> String { ReportBuilder.shownMeasure(r) }
-    public static func isRatio(_ measure: String) -> Bool { ReportBuilder.isRatio(measure) }
-    /// A value on the analysis scale shown on the display scale of `measure` (a code from
-    /// `shownMeasure`): ratios exponentiated, Fisher's z as r, logits and double arcsines as proportions.
-    public static func display(_ x: Double, measure: String) -> Double { ReportBuilder.display(x, measure) }
-    public static let logGeneric = ReportBuilder.logGeneric
-    public static func interval(_ e: Double, _ lo: Double, _ hi: Double, measure: String) -> String {
-        Format.interval(e, lo, hi, digits: Format.decimals(forMeasure: measure))
-    }
     public static func fixed(_ x: Double, _ digits: Int) -> String { Format.fixed(x, digits) }
 }

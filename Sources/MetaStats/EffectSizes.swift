@@ -67,6 +67,8 @@ public enum EffectMeasure: String, CaseIterable, Sendable, Codable, Hashable {
     public var isRate: Bool { self == .irr || self == .ird }
     /// Measures of a change from a pre-test to a post-test in one group.
     public var isPrePost: Bool { self == .smcr || self == .smcc || self == .mc }
+    /// Standardised differences (in SD units), read on the SMD's scale of sizes.
+    public var isStandardised: Bool { self == .smd || self == .smcr || self == .smcc }
 
     public var displayName: String {
         switch self {
@@ -342,12 +344,8 @@ public enum EffectSizes {
         // A ratio is shown as exp(yi ± z·se): that must stay a finite double too (e^700 ≈ 1e304).
         let ratioLimitOK = !measure.isRatio || (abs(e.yi) + 10 * e.vi.squareRoot() <= 700)
         if !(e.yi.isFinite && abs(e.yi) <= largestEffect && e.vi.isFinite && variances.contains(e.vi) && ratioLimitOK) {
-            let rule = measure.isRatio
-                ? "|yi| + 10·√vi must be at most 700, so that the ratio and its CI are finite, and vi between 1e-100 and 1e100"
-                : "|yi| must be at most 1e100 and vi between 1e-100 and 1e100"
-            throw StatsError.inconsistentInput(study: study.study, message:
-                "its values (\(study.data.valuesDescription)) give yi = \(formatValue(e.yi)) and vi = \(formatValue(e.vi)), "
-                + "which cannot be pooled in floating point (\(rule)); check the row's numbers and their units")
+            throw StatsError.unrepresentable(study: study.study, values: study.data.valuesDescription, yi: e.yi, vi: e.vi,
+                                             measure: measure)
         }
         return outcome
     }
@@ -366,10 +364,10 @@ public enum EffectSizes {
             return try prePostEffect(p, measure: measure, prePostR: prePostR, study: study)
         case let .pairedT(n, t):
             guard measure == .smcc else {
-                throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+                throw StatsError.unsupportedInput(study: name, measure: measure, input: study.data.inputDescription)
             }
             guard n.isFinite, n >= 3 else {
-                throw StatsError.invalidInput(study: name, field: "n", value: n, requirement: "a paired t needs n ≥ 3")
+                throw StatsError.invalidInput(study: name, field: "n", value: n, requirement: .minimumSize(.pairedT))
             }
             try checkFinite(t, field: "t", study: name)
             let g = hedgesJ(m: n - 1) * t / n.squareRoot()
@@ -390,7 +388,7 @@ public enum EffectSizes {
             case .rom:
                 for (field, m) in [("mean1", arms.mean1), ("mean2", arms.mean2)] where !(m > 0) {
                     throw StatsError.invalidInput(study: name, field: field, value: m,
-                                                  requirement: "a ratio of means needs means > 0")
+                                                  requirement: .positiveMeans)
                 }
                 let yi = log(arms.mean1 / arms.mean2)
                 let vi = arms.sd1 * arms.sd1 / (arms.n1 * arms.mean1 * arms.mean1)
@@ -398,11 +396,11 @@ public enum EffectSizes {
                 return .effect(EffectSize(study: name, yi: yi, vi: vi, input: .meansRatio,
                                           arms: arms, n1: arms.n1, n2: arms.n2))
             default:
-                throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+                throw StatsError.unsupportedInput(study: name, measure: measure, input: study.data.inputDescription)
             }
         case let .tStatistic(n1, n2, t):
             guard measure == .smd else {
-                throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+                throw StatsError.unsupportedInput(study: name, measure: measure, input: study.data.inputDescription)
             }
             try checkSize(n1, field: "n1", study: name)
             try checkSize(n2, field: "n2", study: name)
@@ -414,7 +412,7 @@ public enum EffectSizes {
                                       n1: n1, n2: n2))
         case .binary(let counts):
             guard measure.isBinary else {
-                throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+                throw StatsError.unsupportedInput(study: name, measure: measure, input: study.data.inputDescription)
             }
             try checkCounts(counts, study: name)
             if measure != .rd && counts.isDoubleZero {
@@ -424,7 +422,7 @@ public enum EffectSizes {
                 return .dropped("every participant had the event in both arms, so the OR is not estimable")
             }
             guard let binary = measure.binary else {
-                throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+                throw StatsError.unsupportedInput(study: name, measure: measure, input: study.data.inputDescription)
             }
             var (yi, vi, corrected) = binaryEffect(counts, measure: binary)
             if measure == .rd, corrected, zeroCells == .revman {
@@ -436,13 +434,13 @@ public enum EffectSizes {
         case let .generic(yi, vi):
             try checkFinite(yi, field: "yi", study: name)
             guard vi.isFinite, vi > 0 else {
-                throw StatsError.invalidInput(study: name, field: "vi", value: vi, requirement: "a sampling variance must be > 0")
+                throw StatsError.invalidInput(study: name, field: "vi", value: vi, requirement: .positiveVariance)
             }
             return .effect(EffectSize(study: name, yi: yi, vi: vi, input: .variance))
         case let .genericSE(yi, se):
             try checkFinite(yi, field: "yi", study: name)
             guard se.isFinite, se > 0 else {
-                throw StatsError.invalidInput(study: name, field: "se", value: se, requirement: "a standard error must be > 0")
+                throw StatsError.invalidInput(study: name, field: "se", value: se, requirement: .positiveStandardError)
             }
             return .effect(EffectSize(study: name, yi: yi, vi: se * se, input: .standardError))
         case let .genericCI(estimate, lower, upper):
@@ -452,14 +450,14 @@ public enum EffectSizes {
             if measure.isRatio {
                 for (field, value) in [("estimate", estimate), ("ci_lower", lower), ("ci_upper", upper)] where value <= 0 {
                     throw StatsError.invalidInput(study: name, field: field, value: value,
-                                        requirement: "a ratio and its CI limits must be > 0")
+                                        requirement: .positiveRatio)
                 }
             }
             guard lower < upper else {
-                throw StatsError.inconsistentInput(study: name, message: "ci_lower (\(formatValue(lower))) must be below ci_upper (\(formatValue(upper)))")
+                throw StatsError.reversedCI(study: name, lower: lower, upper: upper)
             }
             guard lower <= estimate, estimate <= upper else {
-                throw StatsError.inconsistentInput(study: name, message: "the estimate \(formatValue(estimate)) lies outside its CI [\(formatValue(lower)), \(formatValue(upper))]")
+                throw StatsError.estimateOutsideCI(study: name, estimate: estimate, lower: lower, upper: upper)
             }
             let yi = measure.isRatio ? log(estimate) : estimate
             let width = measure.isRatio ? log(upper) - log(lower) : upper - lower
@@ -474,25 +472,25 @@ public enum EffectSizes {
     static func correlationEffect(r: Double, n: Double, measure: EffectMeasure, study: StudyInput) throws -> Outcome {
         let name = study.study
         guard measure.isCorrelation else {
-            throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+            throw StatsError.unsupportedInput(study: name, measure: measure, input: study.data.inputDescription)
         }
         guard r.isFinite, abs(r) <= 1 else {
-            throw StatsError.invalidInput(study: name, field: "r", value: r, requirement: "a correlation lies between −1 and 1")
+            throw StatsError.invalidInput(study: name, field: "r", value: r, requirement: .correlationRange)
         }
         if measure == .zcor {
             guard n.isFinite, n > 3 else {
-                throw StatsError.invalidInput(study: name, field: "n", value: n, requirement: "Fisher's z needs n ≥ 4")
+                throw StatsError.invalidInput(study: name, field: "n", value: n, requirement: .minimumSize(.fisherZ))
             }
             guard abs(r) < 1 else {
-                throw StatsError.invalidInput(study: name, field: "r", value: r, requirement: "Fisher's z needs |r| < 1")
+                throw StatsError.invalidInput(study: name, field: "r", value: r, requirement: .fisherZBelowOne)
             }
             return .effect(EffectSize(study: name, yi: atanh(r), vi: 1 / (n - 3), input: .fisherZ, n1: n))
         }
         guard n.isFinite, n >= 2 else {
-            throw StatsError.invalidInput(study: name, field: "n", value: n, requirement: "a correlation needs n ≥ 2")
+            throw StatsError.invalidInput(study: name, field: "n", value: n, requirement: .minimumSize(.correlation))
         }
         guard abs(r) < 1 else {
-            throw StatsError.invalidInput(study: name, field: "r", value: r, requirement: "|r| = 1 has no sampling variance; use |r| < 1")
+            throw StatsError.invalidInput(study: name, field: "r", value: r, requirement: .correlationBelowOne)
         }
         let v = (1 - r * r) * (1 - r * r) / (n - 1)
         return .effect(EffectSize(study: name, yi: r, vi: v, input: .correlation, n1: n))
@@ -502,17 +500,17 @@ public enum EffectSizes {
     static func proportionEffect(events x: Double, total n: Double, measure: EffectMeasure, study: StudyInput) throws -> Outcome {
         let name = study.study
         guard measure.isProportion else {
-            throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+            throw StatsError.unsupportedInput(study: name, measure: measure, input: study.data.inputDescription)
         }
         guard x.isFinite, x >= 0 else {
-            throw StatsError.invalidInput(study: name, field: "events", value: x, requirement: "event counts must be ≥ 0")
+            throw StatsError.invalidInput(study: name, field: "events", value: x, requirement: .nonNegativeEvents)
         }
         guard n.isFinite, n >= 1 else {
-            throw StatsError.invalidInput(study: name, field: "total", value: n, requirement: "a group needs at least 1 participant")
+            throw StatsError.invalidInput(study: name, field: "total", value: n, requirement: .participants(arm: false))
         }
         guard x <= n else {
             throw StatsError.invalidInput(study: name, field: "events", value: x,
-                                          requirement: "events cannot exceed the total (total = \(formatValue(n)))")
+                                          requirement: .eventsWithinTotal(totalField: nil, total: n))
         }
         if measure == .pft {
             let yi = 0.5 * (asin((x / (n + 1)).squareRoot()) + asin(((x + 1) / (n + 1)).squareRoot()))
@@ -534,13 +532,13 @@ public enum EffectSizes {
     static func rateEffect(_ c: RateCounts, measure: EffectMeasure, study: StudyInput) throws -> Outcome {
         let name = study.study
         guard measure.isRate else {
-            throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+            throw StatsError.unsupportedInput(study: name, measure: measure, input: study.data.inputDescription)
         }
         for (field, v) in [("events1", c.events1), ("events2", c.events2)] where !(v.isFinite && v >= 0) {
-            throw StatsError.invalidInput(study: name, field: field, value: v, requirement: "event counts must be ≥ 0")
+            throw StatsError.invalidInput(study: name, field: field, value: v, requirement: .nonNegativeEvents)
         }
         for (field, v) in [("time1", c.time1), ("time2", c.time2)] where !(v.isFinite && v > 0) {
-            throw StatsError.invalidInput(study: name, field: field, value: v, requirement: "person-time must be > 0")
+            throw StatsError.invalidInput(study: name, field: field, value: v, requirement: .positivePersonTime)
         }
         if measure == .irr && c.events1 == 0 && c.events2 == 0 {
             return .dropped("no events in either group, so the IRR is not estimable")
@@ -561,22 +559,21 @@ public enum EffectSizes {
     static func prePostEffect(_ p: PrePostSummary, measure: EffectMeasure, prePostR: Double?, study: StudyInput) throws -> Outcome {
         let name = study.study
         guard measure.isPrePost else {
-            throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+            throw StatsError.unsupportedInput(study: name, measure: measure, input: study.data.inputDescription)
         }
         guard p.n.isFinite, p.n >= 3 else {
-            throw StatsError.invalidInput(study: name, field: "n", value: p.n, requirement: "a pre–post study needs n ≥ 3")
+            throw StatsError.invalidInput(study: name, field: "n", value: p.n, requirement: .minimumSize(.prePost))
         }
         try checkFinite(p.meanPre, field: "mean_pre", study: name)
         try checkFinite(p.meanPost, field: "mean_post", study: name)
         for (field, sd) in [("sd_pre", p.sdPre), ("sd_post", p.sdPost)] where !(sd.isFinite && sd > 0) {
-            throw StatsError.invalidInput(study: name, field: field, value: sd, requirement: "an SD must be > 0")
+            throw StatsError.invalidInput(study: name, field: field, value: sd, requirement: .positiveSD)
         }
         guard let r = p.r ?? prePostR else {
-            throw StatsError.inconsistentInput(study: name, message:
-                "it gives no pre–post correlation r, which \(measure.rawValue) needs; add an r column for the study or set prepost-r (e.g. prepost-r: 0.5) for the analysis")
+            throw StatsError.missingPrePostR(study: name, measure: measure)
         }
         guard r.isFinite, abs(r) <= 1 else {
-            throw StatsError.invalidInput(study: name, field: "r", value: r, requirement: "a correlation lies between −1 and 1")
+            throw StatsError.invalidInput(study: name, field: "r", value: r, requirement: .correlationRange)
         }
         let input: InputMethod = p.r == nil ? .prePostSetting : .prePostReported
         let n = p.n
@@ -588,8 +585,7 @@ public enum EffectSizes {
             yi = change; vi = changeVariance / n
         case .smcc:
             guard changeVariance > 0 else {
-                throw StatsError.inconsistentInput(study: name, message:
-                    "its SDs and r = \(formatValue(r)) give a change-score SD of 0; check r")
+                throw StatsError.zeroChangeSD(study: name, r: r)
             }
             yi = hedgesJ(m: n - 1) * change / changeVariance.squareRoot()
             vi = 1 / n + yi * yi / (2 * n)
@@ -597,7 +593,7 @@ public enum EffectSizes {
             yi = hedgesJ(m: n - 1) * change / p.sdPre
             vi = 2 * (1 - r) / n + yi * yi / (2 * n)
         case .smd, .md, .or, .rr, .rd, .generic, .cor, .zcor, .pr, .plo, .pft, .irr, .ird, .rom:
-            throw StatsError.unsupportedInput(study: name, measure: measure.rawValue, input: study.data.inputDescription)
+            throw StatsError.unsupportedInput(study: name, measure: measure, input: study.data.inputDescription)
         }
         return .effect(EffectSize(study: name, yi: yi, vi: vi, input: input, n1: n, prePostR: r))
     }
@@ -655,13 +651,13 @@ public enum EffectSizes {
 
     static func checkFinite(_ value: Double, field: String, study: String) throws {
         guard value.isFinite else {
-            throw StatsError.invalidInput(study: study, field: field, value: value, requirement: "it must be a finite number")
+            throw StatsError.invalidInput(study: study, field: field, value: value, requirement: .finite)
         }
     }
 
     static func checkSize(_ n: Double, field: String, study: String) throws {
         guard n.isFinite, n >= 2 else {
-            throw StatsError.invalidInput(study: study, field: field, value: n, requirement: "an arm needs n ≥ 2")
+            throw StatsError.invalidInput(study: study, field: field, value: n, requirement: .minimumSize(.arm))
         }
     }
 
@@ -672,7 +668,7 @@ public enum EffectSizes {
         try checkFinite(arms.mean2, field: "mean2", study: study)
         for (field, sd) in [("sd1", arms.sd1), ("sd2", arms.sd2)] {
             guard sd.isFinite, sd > 0 else {
-                throw StatsError.invalidInput(study: study, field: field, value: sd, requirement: "an SD must be > 0")
+                throw StatsError.invalidInput(study: study, field: field, value: sd, requirement: .positiveSD)
             }
         }
     }
@@ -680,21 +676,21 @@ public enum EffectSizes {
     static func checkCounts(_ counts: BinaryCounts, study: String) throws {
         for (field, value) in [("events1", counts.events1), ("events2", counts.events2)] {
             guard value.isFinite, value >= 0 else {
-                throw StatsError.invalidInput(study: study, field: field, value: value, requirement: "event counts must be ≥ 0")
+                throw StatsError.invalidInput(study: study, field: field, value: value, requirement: .nonNegativeEvents)
             }
         }
         for (field, value) in [("total1", counts.total1), ("total2", counts.total2)] {
             guard value.isFinite, value >= 1 else {
-                throw StatsError.invalidInput(study: study, field: field, value: value, requirement: "an arm needs at least 1 participant")
+                throw StatsError.invalidInput(study: study, field: field, value: value, requirement: .participants(arm: true))
             }
         }
         if counts.events1 > counts.total1 {
             throw StatsError.invalidInput(study: study, field: "events1", value: counts.events1,
-                                requirement: "events cannot exceed the arm's total (total1 = \(formatValue(counts.total1)))")
+                                requirement: .eventsWithinTotal(totalField: "total1", total: counts.total1))
         }
         if counts.events2 > counts.total2 {
             throw StatsError.invalidInput(study: study, field: "events2", value: counts.events2,
-                                requirement: "events cannot exceed the arm's total (total2 = \(formatValue(counts.total2)))")
+                                requirement: .eventsWithinTotal(totalField: "total2", total: counts.total2))
         }
     }
 }

@@ -60,8 +60,7 @@ public enum Gosh {
     {
         guard !effects.isEmpty else { throw StatsError.noStudies }
         if options.method == .mh || options.method == .peto {
-            throw StatsError.inconsistentInput(study: effects[0].study,
-                                               message: "GOSH needs an inverse-variance fit; \(options.method.rawValue) is not one: use method: IV (fixed effect) or a τ² estimator")
+            throw StatsError.needsInverseVariance(.gosh, method: options.method)
         }
         let k = effects.count
         let y = effects.map(\.yi), v = effects.map(\.vi)

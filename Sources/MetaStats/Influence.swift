@@ -27,6 +27,13 @@ public struct InfluenceRow: Sendable, Hashable, Codable {
     public var baujatX: Double
     public var baujatY: Double
 
+    /// result.json's keys.
+    enum CodingKeys: String, CodingKey {
+        case study, rstudent, dffits, hat, weight, dfbetas, influential
+        case cooksDistance = "cooks_distance", covRatio = "cov_ratio", tau2Deleted = "tau2_deleted"
+        case qDeleted = "q_deleted", baujatX = "baujat_x", baujatY = "baujat_y"
+    }
+
     public init(study: String, rstudent: Double, dffits: Double, cooksDistance: Double, covRatio: Double,
                 tau2Deleted: Double, qDeleted: Double, hat: Double, weight: Double, dfbetas: Double,
                 influential: Bool, baujatX: Double, baujatY: Double) {
@@ -52,12 +59,11 @@ public enum Influence {
     {
         guard !effects.isEmpty else { throw StatsError.noStudies }
         if options.method == .mh || options.method == .peto {
-            throw StatsError.inconsistentInput(study: effects[0].study,
-                                               message: "influence diagnostics need an inverse-variance fit (metafor's rma.uni); \(options.method.rawValue) is not one: use method: IV (fixed effect) or a τ² estimator")
+            throw StatsError.needsInverseVariance(.influence, method: options.method)
         }
         let k = effects.count
-        guard k >= 2 else {
-            throw StatsError.inconsistentInput(study: effects[0].study, message: "influence diagnostics need at least 2 studies (k = 1)")
+        guard k >= StatsError.Procedure.influence.minimumStudies else {
+            throw StatsError.tooFewStudies(.influence, k: k)
         }
         let refit = Sensitivity.refitOptions(options)
         let full = try Pooling.analyze(effects, measure: measure, options: refit)

@@ -38,8 +38,7 @@ enum MantelHaenszel {
                 weights.append(s)
             }
             guard sR > 0, sS > 0 else {
-                throw StatsError.inconsistentInput(study: tables.isEmpty ? "" : "all studies",
-                                         message: "the Mantel–Haenszel odds ratio is not estimable (no informative tables)")
+                throw StatsError.notEstimable(.mantelHaenszelOddsRatio)
             }
             let variance = sPR / (2 * sR * sR) + sPSQR / (2 * sR * sS) + sQS / (2 * sS * sS)
             return Result(estimate: log(sR / sS), se: variance.squareRoot(), weights: weights,
@@ -55,7 +54,7 @@ enum MantelHaenszel {
                 weights.append(s)
             }
             guard sR > 0, sS > 0 else {
-                throw StatsError.inconsistentInput(study: "all studies", message: "the Mantel–Haenszel risk ratio is not estimable (no events)")
+                throw StatsError.notEstimable(.mantelHaenszelRiskRatio)
             }
             return Result(estimate: log(sR / sS), se: (sP / (sR * sS)).squareRoot(), weights: weights,
                           studyEffects: [], studyVariances: [])
@@ -77,7 +76,7 @@ enum MantelHaenszel {
             }
             let variance = sV / (sW * sW)
             guard variance > 0 else {
-                throw StatsError.inconsistentInput(study: "all studies", message: "the Mantel–Haenszel risk difference has zero variance (every arm has 0% or 100% events)")
+                throw StatsError.notEstimable(.mantelHaenszelRiskDifference)
             }
             return Result(estimate: sWD / sW, se: variance.squareRoot(), weights: weights,
                           studyEffects: [], studyVariances: [])
@@ -95,7 +94,7 @@ enum MantelHaenszel {
             let e = t.total1 * (t.a + t.c) / n
             let v = t.total1 * t.total2 * (t.a + t.c) * (t.b + t.d) / (n * n * (n - 1))
             guard v > 0 else {
-                throw StatsError.inconsistentInput(study: "all studies", message: "a table without events (or without non-events) has no information for Peto's method")
+                throw StatsError.notEstimable(.peto)
             }
             sOE += t.a - e
             sV += v

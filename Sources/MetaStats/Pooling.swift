@@ -66,6 +66,12 @@ public struct Heterogeneity: Sendable, Hashable, Codable {
     public var tau2CILower: Double?
     public var tau2CIUpper: Double?
 
+    /// result.json's keys.
+    enum CodingKeys: String, CodingKey {
+        case tau2, tau, i2, h2, q, df
+        case pValue = "p_value", tau2CILower = "tau2_ci_lower", tau2CIUpper = "tau2_ci_upper"
+    }
+
     public init(tau2: Double, tau: Double, i2: Double, h2: Double, q: Double, df: Int, pValue: Double,
                 tau2CILower: Double?, tau2CIUpper: Double?) {
         self.tau2 = tau2; self.tau = tau; self.i2 = i2; self.h2 = h2; self.q = q; self.df = df; self.pValue = pValue
@@ -126,7 +132,7 @@ public enum Pooling {
         var method = options.method
         if options.model == .fixed, method.tauEstimator != nil { method = .iv }
         if options.model == .random, method == .peto {
-            throw StatsError.inconsistentInput(study: effects[0].study, message: "Peto's method is fixed-effect only; use model: fixed or method: MH")
+            throw StatsError.fixedEffectOnly(method: method)
         }
         let crit = options.zCritical
         if effects.count == 1 {
@@ -154,11 +160,10 @@ public enum Pooling {
         switch method {
         case .mh, .peto:
             guard let binary = measure.binary, method == .mh || measure == .or else {
-                throw StatsError.inconsistentInput(study: effects[0].study,
-                                         message: "method \(method.rawValue) needs a binary measure (\(method == .peto ? "OR" : "OR, RR or RD")), not \(measure.rawValue)")
+                throw StatsError.needsBinaryMeasure(method: method, measure: measure)
             }
             let counts = try effects.map { (e: EffectSize) throws -> BinaryCounts in
-                guard let c = e.counts else { throw StatsError.needsCounts(study: e.study, method: method.rawValue) }
+                guard let c = e.counts else { throw StatsError.needsCounts(study: e.study, method: method) }
                 return c
             }
             let fixed: MantelHaenszel.Result

@@ -31,6 +31,10 @@ public enum PoolingMethod: String, CaseIterable, Sendable, Codable, Hashable {
 
     /// The τ² estimator this method names, if it is one.
     public var tauEstimator: TauEstimator? { TauEstimator(rawValue: rawValue) }
+
+    /// The τ² estimator of a random-effects fit by this method: DerSimonian–Laird for the weighting
+    /// schemes (Mantel–Haenszel, inverse variance), none for Peto's (fixed effect only).
+    public var randomEffectsTauEstimator: TauEstimator? { self == .mh || self == .iv ? .dl : tauEstimator }
 }
 
 /// The between-study variance estimators.
@@ -119,8 +123,7 @@ public struct PoolingOptions: Sendable, Hashable, Codable {
     /// The τ² estimator in effect (nil for a fixed-effect fit).
     public var effectiveTauEstimator: TauEstimator? {
         guard model == .random else { return nil }
-        if method == .mh || method == .iv { return .dl }
-        return method.tauEstimator
+        return method.randomEffectsTauEstimator
     }
 }
 

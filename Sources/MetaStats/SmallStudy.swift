@@ -15,6 +15,11 @@ public struct EggerTest: Sendable, Hashable, Codable {
     public var statistic: Double
     public var df: Int
     public var pValue: Double
+    /// result.json's keys.
+    enum CodingKeys: String, CodingKey {
+        case intercept, bias, statistic, df
+        case biasSE = "bias_se", pValue = "p_value"
+    }
 }
 
 /// Begg & Mazumdar's rank correlation test.
@@ -24,6 +29,8 @@ public struct BeggTest: Sendable, Hashable, Codable {
     public var pValue: Double
     /// Whether the p-value is from the exact permutation distribution.
     public var exact: Bool
+    /// result.json's keys.
+    enum CodingKeys: String, CodingKey { case tau, exact; case pValue = "p_value" }
 }
 
 /// Which side of the funnel the missing studies are imputed on.
@@ -78,7 +85,7 @@ public enum SmallStudy {
     public static func studyEffects(_ effects: [EffectSize], method: PoolingMethod) throws -> [EffectSize] {
         guard method == .peto, !effects.isEmpty else { return effects }
         let counts = try effects.map { (e: EffectSize) throws -> BinaryCounts in
-            guard let c = e.counts else { throw StatsError.needsCounts(study: e.study, method: method.rawValue) }
+            guard let c = e.counts else { throw StatsError.needsCounts(study: e.study, method: method) }
             return c
         }
         let peto = try MantelHaenszel.peto(counts)
@@ -95,8 +102,8 @@ public enum SmallStudy {
     /// (metafor's `regtest(model = "lm")`). Needs k ≥ 3.
     public static func egger(_ effects: [EffectSize]) throws -> EggerTest {
         let k = effects.count
-        guard k >= 3 else {
-            throw StatsError.inconsistentInput(study: effects.first?.study ?? "", message: "Egger's test needs at least 3 studies (k = \(k))")
+        guard k >= StatsError.Procedure.egger.minimumStudies else {
+            throw StatsError.tooFewStudies(.egger, k: k)
         }
         let y = effects.map(\.yi)
         let se = effects.map(\.se)
@@ -121,8 +128,8 @@ public enum SmallStudy {
     /// (`cor.test(exact = TRUE)`: exact for every k without ties, the normal approximation with ties).
     public static func begg(_ effects: [EffectSize]) throws -> BeggTest {
         let k = effects.count
-        guard k >= 3 else {
-            throw StatsError.inconsistentInput(study: effects.first?.study ?? "", message: "Begg's test needs at least 3 studies (k = \(k))")
+        guard k >= StatsError.Procedure.begg.minimumStudies else {
+            throw StatsError.tooFewStudies(.begg, k: k)
         }
         let y = effects.map(\.yi)
         let v = effects.map(\.vi)
@@ -148,8 +155,8 @@ public enum SmallStudy {
                                    side requested: FunnelSide? = nil) throws -> TrimAndFill
     {
         let k = effects.count
-        guard k >= 3 else {
-            throw StatsError.inconsistentInput(study: effects.first?.study ?? "", message: "trim and fill needs at least 3 studies (k = \(k))")
+        guard k >= StatsError.Procedure.trimAndFill.minimumStudies else {
+            throw StatsError.tooFewStudies(.trimAndFill, k: k)
         }
         var fitOptions = options
         fitOptions.tau2ConfidenceInterval = false

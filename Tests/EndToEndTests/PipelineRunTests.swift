@@ -155,7 +155,7 @@ import Testing
         try p.edit("pipelines/demo.yaml", "    measure: RR\n", "    measure: OR\n    model: fixed\n    method: MH\n")
         let run = try p.metapipe("run")
         #expect(run.status == 1)
-        #expect(run.stderr.contains("pipelines/demo.yaml:29:3: error: stage demo/pool:events failed: study 'all studies': the Mantel–Haenszel odds ratio is not estimable"))
+        #expect(run.stderr.contains("pipelines/demo.yaml:29:3: error: stage demo/pool:events failed: the Mantel–Haenszel odds ratio is not estimable"))
         #expect(run.stdout.contains("FAILED  demo/pool:events"))
         #expect(run.stdout.contains("skipped demo/result:events (demo/pool:events failed)"))
         #expect(run.stdout.contains("skipped demo/report (demo/pool:events failed)"))

@@ -414,7 +414,7 @@ struct ForestPlotTests {
         var mismatched = input
         mismatched.effects.removeLast()
         #expect { try Plots.forest(mismatched) } throws: { error in
-            guard case PlotError.inconsistentInput = error else { return false }
+            guard case PlotError.effectCountMismatch = error else { return false }
             return true
         }
         #expect(PlotError.noStudies.message.contains("k = 0"))

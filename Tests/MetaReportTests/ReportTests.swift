@@ -18,12 +18,12 @@ import Testing
 }
 
 @Suite struct ReportDocumentTests {
-    static func result(measure: String = "OR", model: String = "random", method: String = "DL", test: String = "z",
-                       profile: String = "metafor", smd: String = "hedges", i2: String = "tau2") -> ResultDocument {
+    static func result(measure: EffectMeasure = .or, model: PoolingModel = .random, method: PoolingMethod = .dl, test: TestMethod = .z,
+                       profile: Profile = .metafor, smd: SMDConvention = .hedges, i2: I2Definition = .tau2) -> ResultDocument {
         ResultDocument(
             analysis: "tb", title: "Tuberculosis <&> risk", measure: measure, model: model, method: method, test: test, level: 95, k: 2,
-            settings: .init(profile: profile, smd: smd, i2: i2, z: 1.959963984540054, predictionInterval: model == "random",
-                            tau2CI: model == "random", convergence: "metafor", direction: "lower", iterations: nil),
+            settings: .init(profile: profile, smd: smd, i2: i2, z: 1.959963984540054, predictionInterval: model == .random,
+                            tau2CI: model == .random, convergence: .metafor, direction: "lower", iterations: nil),
             studies: [.init(StudyResult(study: "A & B", yi: log(0.5), vi: 0.04, se: 0.2, ciLower: log(0.5) - 0.392,
                                         ciUpper: log(0.5) + 0.392, weight: 60, input: .counts)),
                       .init(StudyResult(study: "C|D", yi: log(0.8), vi: 0.09, se: 0.3, ciLower: log(0.8) - 0.588,
@@ -31,8 +31,8 @@ import Testing
             dropped: nil,
             pooled: .init(PooledEstimate(estimate: log(0.6), se: 0.15, ciLower: log(0.6) - 0.294, ciUpper: log(0.6) + 0.294,
                                          statistic: -3.4, pValue: 0.00067, df: nil, piLower: log(0.3), piUpper: log(1.2))),
-            heterogeneity: .init(Heterogeneity(tau2: 0.01, tau: 0.1, i2: 12.3, h2: 1.14, q: 1.14, df: 1, pValue: 0.285,
-                                               tau2CILower: 0, tau2CIUpper: 2.5)),
+            heterogeneity: Heterogeneity(tau2: 0.01, tau: 0.1, i2: 12.3, h2: 1.14, q: 1.14, df: 1, pValue: 0.285,
+                                         tau2CILower: 0, tau2CIUpper: 2.5),
             subgroups: nil, leaveOneOut: nil, cumulative: nil, bias: nil, sensitivity: nil,
             warnings: [], metapipeVersion: "0.1.0")
     }
@@ -50,17 +50,17 @@ import Testing
     @Test func methodsTextFollowsTheSettings() {
         #expect(ReportBuilder.methodsText(Self.result()) ==
             "Odds ratios (analysed on the log scale; 0.5 added to every cell of a table with a zero cell) were pooled with a random-effects model; τ² was estimated by the DerSimonian–Laird method of moments. The pooled estimate was tested with a Wald z test; 95% intervals use z = 1.9600. I² is τ²/(τ² + s²), s² the typical within-study variance. The report gives a 95% prediction interval and a Q-profile confidence interval for τ². Profile: metafor.")
-        #expect(ReportBuilder.methodsText(Self.result(measure: "SMD", model: "fixed", method: "MH", profile: "revman5", smd: "revman", i2: "Q"))
+        #expect(ReportBuilder.methodsText(Self.result(measure: .smd, model: .fixed, method: .mh, profile: .revman5, smd: .revman, i2: .q))
             .hasPrefix("Standardised mean differences (Hedges' g with RevMan 5's approximate small-sample correction and variance) were pooled with a fixed-effect model by the Mantel–Haenszel method."))
         // Peto odds ratios have no continuity correction; Mantel–Haenszel sums keep raw counts under
         // metafor's conventions and use the corrected cells under RevMan's.
-        #expect(ReportBuilder.methodsText(Self.result(model: "fixed", method: "Peto"))
+        #expect(ReportBuilder.methodsText(Self.result(model: .fixed, method: .peto))
             .hasPrefix("Peto odds ratios (observed minus expected events over their variance, on the log scale; no continuity correction) were pooled with a fixed-effect model by Peto's method."))
-        #expect(ReportBuilder.methodsText(Self.result(model: "fixed", method: "MH"))
+        #expect(ReportBuilder.methodsText(Self.result(model: .fixed, method: .mh))
             .contains("the Mantel–Haenszel sums use the raw counts, as metafor's rma.mh) were pooled with a fixed-effect model by the Mantel–Haenszel method."))
-        #expect(ReportBuilder.methodsText(Self.result(model: "fixed", method: "MH", profile: "revman5"))
+        #expect(ReportBuilder.methodsText(Self.result(model: .fixed, method: .mh, profile: .revman5))
             .contains("in the studies' own estimates and in the Mantel–Haenszel sums, as RevMan)"))
-        #expect(ReportBuilder.methodsText(Self.result(method: "REML", test: "knha"))
+        #expect(ReportBuilder.methodsText(Self.result(method: .reml, test: .knha))
             .contains("restricted maximum likelihood (iterated to metafor's convergence rule). The pooled estimate was tested with the Hartung–Knapp–Sidik–Jonkman method"))
     }
 

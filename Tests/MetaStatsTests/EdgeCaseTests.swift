@@ -78,7 +78,7 @@ import Testing
             catch { return error as? StatsError }
         }
         let arms = ContinuousArms(n1: 28, mean1: 2.02, sd1: 0, n2: 28, mean2: 4.08, sd2: 0.39)
-        #expect(error(.continuous(arms)) == .invalidInput(study: "Song 2022", field: "sd1", value: 0, requirement: "an SD must be > 0"))
+        #expect(error(.continuous(arms)) == .invalidInput(study: "Song 2022", field: "sd1", value: 0, requirement: .positiveSD))
         #expect(error(.continuous(arms))?.message == "study 'Song 2022' has sd1 = 0; an SD must be > 0")
         var small = arms; small.sd1 = 0.15; small.n2 = 1
         #expect(error(.continuous(small))?.message == "study 'Song 2022' has n2 = 1; an arm needs n ≥ 2")

@@ -3,8 +3,9 @@ import MetaTestSupport
 import Testing
 @testable import MetaStats
 
-/// Influence diagnostics and GOSH against metafor (Fixtures/influence-gosh.R: `influence()`,
-/// `baujat()` and `gosh()` with metafor's default convergence), and their properties.
+/// Influence diagnostics and GOSH: the check against metafor (Fixtures/influence-gosh.R: `influence()`,
+/// `baujat()` and `gosh()` with metafor's default convergence) that BCGVaccineTests and
+/// Normand1999Tests run on their data, and properties on simulated studies.
 @Suite struct InfluenceGoshTests {
     nonisolated(unsafe) static let ref = try! loadJSON("influence-gosh.metafor.json", bundle: .module)
 
@@ -23,12 +24,7 @@ import Testing
         return o
     }
 
-    static let influenceCases: [(String, String)] =
-        ["REML", "DL", "PM", "FE", "REML_knha", "DL_knha"].map { ("bcg", $0) }
-        + ["FE", "DL", "REML", "PM"].map { ("normand", "influence_\($0)") }
-
-    @Test(arguments: influenceCases)
-    func influenceMatchesMetafor(_ set: String, _ key: String) throws {
+    static func influenceMatchesMetafor(_ set: String, _ key: String) throws {
         let r = Self.ref.object(set).object(key)
         let optionsKey = key.hasPrefix("influence_") ? String(key.dropFirst(10)) : key
         let rows = try Influence.diagnostics(Self.effects(set), measure: .generic, options: Self.options(optionsKey))
@@ -54,39 +50,8 @@ import Testing
         #expect(rows.map(\.influential) == (r["influential"] as! [Any]).map { ($0 as! NSNumber).boolValue }, "\(set) \(key) influential")
     }
 
-    @Test(arguments: ["FE", "DL", "REML", "PM"])
-    func goshMatchesMetafor(_ method: String) throws {
-        let r = Self.ref.object("normand").object("gosh_\(method)")
-        let gosh = try Gosh.analyze(Self.effects("normand"), options: Self.options(method))
-        #expect(gosh.exhaustive && gosh.count == 511)
-        let masks = r.doubles("mask").map { UInt64($0) }
-        #expect(gosh.membership == masks, "metafor's row order")
-        #expect(gosh.size.map(Double.init) == r.doubles("k"))
-        let tol = Tolerance.metafor
-        // jsonlite writes NA as "NA": metafor's PM fails where the root lies beyond its bracket
-        // [0, 100]; metapipe widens the bracket (TauSquared.pauleMandel) and fits those subsets.
-        func values(_ key: String) -> [Double] { (r[key] as! [Any]).map { ($0 as? NSNumber)?.doubleValue ?? .nan } }
-        let estimate = values("estimate"), i2 = values("i2"), tau2 = values("tau2")
-        #expect(estimate.filter(\.isNaN).count == (method == "PM" ? 49 : 0))
-        #expect(gosh.failed == 0)
-        for row in 0..<gosh.count where !estimate[row].isNaN {
-            expectClose(gosh.estimate[row], estimate[row], rel: tol, abs: 1e-12, "\(method) estimate, mask \(masks[row])")
-            expectClose(gosh.i2[row], i2[row], rel: tol, abs: 1e-8, "\(method) I², mask \(masks[row])")
-            expectClose(gosh.tau2[row], tau2[row], rel: tol, abs: 1e-8, "\(method) τ², mask \(masks[row])")
-        }
-    }
-
     /// metafor's REML fails on two BCG subsets (its Fisher scoring does not converge in 100
     /// iterations); metapipe's iteration takes the same steps, so the same two have no result.
-    @Test func failedFitsAreMetaforsFailedFits() throws {
-        let r = Self.ref.object("bcg")
-        let gosh = try Gosh.analyze(Self.effects("bcg"), options: PoolingOptions(method: .reml))
-        #expect(gosh.count == Int(r.double("gosh_REML_count")!))
-        let failed = (0..<gosh.count).filter { gosh.estimate[$0].isNaN }.map { Double(gosh.membership[$0]) }
-        #expect(failed == r.doubles("gosh_REML_failed"))
-        #expect(gosh.failed == 2)
-        for row in 0..<gosh.count where gosh.estimate[row].isNaN { #expect(gosh.i2[row].isNaN && gosh.tau2[row].isNaN) }
-    }
 
     static func simulated(_ k: Int, seed: UInt64 = 7) -> [EffectSize] {
         var rng = SplitMix64(seed: seed)

@@ -64,3 +64,12 @@ func metaforOptions(_ key: String) -> PoolingOptions {
     }
     return PoolingOptions(model: .random, method: PoolingMethod(rawValue: method)!, test: test)
 }
+
+/// Numbers from Fixtures/extra-references.R (R 4.2, metafor 3.8-1) beyond the *.metafor.json files.
+enum ExtraReferences {
+    nonisolated(unsafe) static let extra = try! loadJSON("extra-references.json", bundle: .module)
+    static let sets = ReferenceSet.all()
+    static func set(_ name: String, _ measure: EffectMeasure) -> ReferenceSet {
+        sets.first { $0.name == name && $0.measure == measure }!
+    }
+}

@@ -3,9 +3,11 @@ import MetaTestSupport
 import Testing
 @testable import MetaStats
 
-/// RevMan 5's own full-precision results for the aspirin analysis of "Examples from Fleiss (1993)"
-/// (Fixtures/Fleiss1993.rm5, DICH_OUTCOME CMP-001.01: Mantel–Haenszel odds ratio, fixed effect).
-@Suite struct RevManReferenceTests {
+/// Fleiss (1993), "The statistical basis of meta-analysis", Stat Methods Med Res 2(2):121–145: the
+/// aspirin-after-myocardial-infarction trials as RevMan 5's example review "Examples from Fleiss (1993)"
+/// holds them (Fixtures/Fleiss1993.rm5, DICH_OUTCOME CMP-001.01: Mantel–Haenszel odds ratio, fixed
+/// effect), against RevMan's own full-precision results. metafor has no `dat.*` copy of this review.
+@Suite struct Fleiss1993Tests {
     /// The attributes of every element with the given tag, in file order.
     static func elements(_ tag: String) throws -> [[String: String]] {
         let data = try Data(contentsOf: fixtureURL("Fleiss1993.rm5", bundle: .module))

@@ -3,18 +3,23 @@ import MetaTestSupport
 import Testing
 @testable import MetaStats
 
-/// Numbers from Fixtures/extra-references.R (R 4.2, metafor 3.8-1) beyond the *.metafor.json files.
-@Suite struct ExtraReferenceTests {
-    nonisolated(unsafe) static let extra = try! loadJSON("extra-references.json", bundle: .module)
-    static let sets = ReferenceSet.all()
-    static func set(_ name: String, _ measure: EffectMeasure) -> ReferenceSet {
-        sets.first { $0.name == name && $0.measure == measure }!
-    }
+/// Colditz et al. (1994), "Efficacy of BCG vaccine in the prevention of tuberculosis: meta-analysis
+/// of the published literature", JAMA 271(9):698–702: the 13 trials of metafor's `dat.bcg`
+/// (Fixtures/bcg.csv). Risk ratios, odds ratios and risk differences under every τ² estimator
+/// (Fixtures/bcg.metafor.json), subgroups by allocation, Mantel–Haenszel and Peto, strict
+/// convergence, leave-one-out and cumulative fits, trim and fill, influence diagnostics, GOSH, Peto's
+/// small-study checks and the meta-regression on latitude and allocation.
+@Suite struct BCGVaccineTests {
+    /// Every check of Fixtures/bcg.metafor.json, for each measure.
+    @Test(arguments: MetaforChecks.Check.allCases, ReferenceSet.all().filter { $0.name == "bcg" })
+    func metaforReference(_ check: MetaforChecks.Check, _ set: ReferenceSet) throws { try check.run(set) }
+
+    @Test func subgroupsByAllocation() throws { try MetaforChecks.subgroupsDL("bcg", "subgroups_alloc_RR", "alloc") }
 
     @Test(arguments: [("mh_OR", EffectMeasure.or, PoolingMethod.mh), ("mh_RR", .rr, .mh), ("peto_OR", .or, .peto)])
     func mantelHaenszelAndPeto(_ key: String, _ measure: EffectMeasure, _ method: PoolingMethod) throws {
-        let ref = Self.extra.object(key)
-        let set = Self.set("bcg", measure)
+        let ref = ExtraReferences.extra.object(key)
+        let set = ExtraReferences.set("bcg", measure)
         let a = try Pooling.analyze(set.effects, measure: measure, options: PoolingOptions(model: .fixed, method: method))
         // rma.mh(measure = M) / rma.peto(): estimate, SE, Q around the pooled estimate, z, p
         expectClose(a.pooled.estimate, ref.double("estimate"), rel: Tolerance.metafor, "\(key) estimate")
@@ -26,8 +31,8 @@ import Testing
     }
 
     @Test func mantelHaenszelRiskDifference() throws {
-        let ref = Self.extra.object("mh_RD_greenland_robins")
-        let set = Self.set("bcg", .rd)
+        let ref = ExtraReferences.extra.object("mh_RD_greenland_robins")
+        let set = ExtraReferences.set("bcg", .rd)
         let a = try Pooling.analyze(set.effects, measure: .rd, options: PoolingOptions(model: .fixed, method: .mh))
         // Greenland & Robins (1985) variance, as RevMan documents it, written out in R
         expectClose(a.pooled.estimate, ref.double("estimate"), rel: 1e-12, "MH RD")
@@ -35,9 +40,9 @@ import Testing
     }
 
     @Test func strictConvergenceReachesTheRoot() throws {
-        let set = Self.set("bcg", .rd)
+        let set = ExtraReferences.set("bcg", .rd)
         for method in [PoolingMethod.pm, .reml, .ml, .eb] {
-            let ref = Self.extra.object("bcg_RD_strict_\(method.rawValue)")
+            let ref = ExtraReferences.extra.object("bcg_RD_strict_\(method.rawValue)")
             let a = try Pooling.analyze(set.effects, measure: .rd,
                                         options: PoolingOptions(method: method, convergence: .strict))
             // rma(method = M, control = list(tol = 1e-15, threshold = 1e-15))
@@ -45,14 +50,14 @@ import Testing
             expectClose(a.pooled.estimate, ref.double("estimate"), rel: 1e-9, "strict \(method) estimate")
             expectClose(a.pooled.se, ref.double("se"), rel: 1e-9, "strict \(method) se")
         }
-        let ci = Self.extra.object("bcg_RD_strict_tau2_ci_DL")
+        let ci = ExtraReferences.extra.object("bcg_RD_strict_tau2_ci_DL")
         let a = try Pooling.analyze(set.effects, measure: .rd, options: PoolingOptions(method: .dl, convergence: .strict))
         expectClose(a.heterogeneity!.tau2CILower, ci.double("lower"), rel: 1e-9, "strict Q-profile lower")
         expectClose(a.heterogeneity!.tau2CIUpper, ci.double("upper"), rel: 1e-9, "strict Q-profile upper")
     }
 
     @Test func metaforConvergenceWarnsOnSmallTau2() throws {
-        let a = try Pooling.analyze(Self.set("bcg", .rd).effects, measure: .rd, options: PoolingOptions(method: .pm))
+        let a = try Pooling.analyze(ExtraReferences.set("bcg", .rd).effects, measure: .rd, options: PoolingOptions(method: .pm))
         #expect(a.warnings.contains { $0.contains("convergence: strict") })
     }
 
@@ -60,9 +65,9 @@ import Testing
                       ("bcg_RR_leave1out_HE", .he, .z), ("bcg_RR_leave1out_FE", .iv, .z),
                       ("bcg_RR_leave1out_DL_knha", .dl, .knha)])
     func leaveOneOut(_ key: String, _ method: PoolingMethod, _ test: TestMethod) throws {
-        let ref = Self.extra.object(key)
+        let ref = ExtraReferences.extra.object(key)
         let options = PoolingOptions(model: method == .iv ? .fixed : .random, method: method, test: test)
-        let rows = try Sensitivity.leaveOneOut(Self.set("bcg", .rr).effects, measure: .rr, options: options)
+        let rows = try Sensitivity.leaveOneOut(ExtraReferences.set("bcg", .rr).effects, measure: .rr, options: options)
         for (i, r) in rows.enumerated() {
             // leave1out(rma(yi, vi, method = M, test = T))
             expectClose(r.estimate, ref.doubles("estimate")[i], rel: Tolerance.metafor, "\(key)[\(i)] estimate")
@@ -80,8 +85,8 @@ import Testing
     }
 
     @Test func cumulative() throws {
-        let ref = Self.extra.object("bcg_RR_cumulative_DL")
-        let rows = try Sensitivity.cumulative(Self.set("bcg", .rr).effects, measure: .rr, options: PoolingOptions())
+        let ref = ExtraReferences.extra.object("bcg_RR_cumulative_DL")
+        let rows = try Sensitivity.cumulative(ExtraReferences.set("bcg", .rr).effects, measure: .rr, options: PoolingOptions())
         for (i, r) in rows.enumerated() {
             // cumul(rma(yi, vi, method = "DL"))
             expectClose(r.estimate, ref.doubles("estimate")[i], rel: Tolerance.metafor, "cumul[\(i)] estimate")
@@ -92,36 +97,27 @@ import Testing
         }
     }
 
-    @Test func trimAndFillOtherModels() throws {
-        let reml = Self.extra.object("bcg_RR_trimfill_REML")
-        let tf = try SmallStudy.trimAndFill(Self.set("bcg", .rr).effects, measure: .rr, options: PoolingOptions(method: .reml))
+    @Test func trimAndFillREML() throws {
+        let reml = ExtraReferences.extra.object("bcg_RR_trimfill_REML")
+        let tf = try SmallStudy.trimAndFill(ExtraReferences.set("bcg", .rr).effects, measure: .rr, options: PoolingOptions(method: .reml))
         #expect(Double(tf.k0) == reml.double("k0"))
         #expect((tf.side == .right) == (reml.double("right") == 1))
         expectClose(tf.analysis.pooled.estimate, reml.double("estimate"), rel: Tolerance.metafor, "REML trimfill estimate")
         expectClose(tf.analysis.heterogeneity!.tau2, reml.double("tau2"), rel: Tolerance.metafor, "REML trimfill tau2")
-
-        let fe = Self.extra.object("hackshaw_trimfill_FE")
-        let tf2 = try SmallStudy.trimAndFill(Self.set("hackshaw1998", .generic).effects, measure: .generic,
-                                             options: PoolingOptions(model: .fixed, method: .iv))
-        #expect(Double(tf2.k0) == fe.double("k0"))
-        #expect((tf2.side == .right) == (fe.double("right") == 1))
-        expectClose(tf2.analysis.pooled.estimate, fe.double("estimate"), rel: Tolerance.metafor, "FE trimfill estimate")
-        expectClose(tf2.analysis.pooled.se, fe.double("se"), rel: Tolerance.metafor, "FE trimfill se")
     }
 
-    @Test func smdFromTStatistic() throws {
-        let ref = Self.extra.object("normand_SMD_from_t")
-        let rows = try loadCSV("normand1999.csv", bundle: .module)
-        let t = ref.doubles("t")
-        for (i, r) in rows.enumerated() {
-            let input = StudyInput(study: r["source"]!, data: .tStatistic(n1: Double(r["n1i"]!)!, n2: Double(r["n2i"]!)!, t: t[i]))
-            guard case .effect(let e) = try EffectSizes.compute(input, measure: .smd) else {
-                Issue.record("no effect"); continue
-            }
-            // escalc("SMD", ti, n1i, n2i)
-            expectClose(e.yi, ref.doubles("yi")[i], rel: 1e-12, "g from t [\(i)]")
-            expectClose(e.vi, ref.doubles("vi")[i], rel: 1e-12, "v from t [\(i)]")
-            #expect(e.input == .tStatisticHedges)
-        }
+    @Test(arguments: ["REML", "DL", "PM", "FE", "REML_knha", "DL_knha"])
+    func influenceMatchesMetafor(_ key: String) throws { try InfluenceGoshTests.influenceMatchesMetafor("bcg", key) }
+
+    @Test func failedFitsAreMetaforsFailedFits() throws {
+        let r = InfluenceGoshTests.ref.object("bcg")
+        let gosh = try Gosh.analyze(InfluenceGoshTests.effects("bcg"), options: PoolingOptions(method: .reml))
+        #expect(gosh.count == Int(r.double("gosh_REML_count")!))
+        let failed = (0..<gosh.count).filter { gosh.estimate[$0].isNaN }.map { Double(gosh.membership[$0]) }
+        #expect(failed == r.doubles("gosh_REML_failed"))
+        #expect(gosh.failed == 2)
+        for row in 0..<gosh.count where gosh.estimate[row].isNaN { #expect(gosh.i2[row].isNaN && gosh.tau2[row].isNaN) }
     }
+
+    @Test func petoSmallStudyChecksUsePetoEstimates() throws { try SmallStudyReferenceTests.petoSmallStudyChecks("bcg") }
 }
