@@ -56,18 +56,19 @@ import Testing
         #expect(first.status == 0, "\(first.stderr)")
         let all = first.stages("ran")
         let o3 = all.filter { Self.analysis($0) == "o3" }
-        // Every analysis has its effects, pool, leave-one-out, result and figure stages.
-        #expect(o3 == Set(["effects:o3", "pool:o3", "leave-one-out:o3", "bias:o3", "result:o3", "plot:o3:forest", "plot:o3:funnel"]
+        // Every analysis has its effects, pool, leave-one-out, result, figure and report-section stages.
+        #expect(o3 == Set(["effects:o3", "pool:o3", "leave-one-out:o3", "bias:o3", "result:o3", "plot:o3:forest", "plot:o3:funnel",
+                          "report-section:o3"]
             .map { "demo/\($0)" }), "\(o3.sorted())")
         let before = p.tree("outputs")
         try p.edit("pipelines/demo/rows.csv", "Study 2,o3,35,3.2,1.1", "Study 2,o3,35,3.3,1.1")
         let edit = try p.metapipe("run", "--jobs", "2")
         #expect(edit.status == 0, "\(edit.stderr)")
         let ran = edit.stages("ran")
-        // The table is read and split again, o3's stages and the report rerun; nothing of the other
-        // five analyses does.
+        // The table is read and split again, o3's stages and the report (which joins the analyses'
+        // rendered sections) rerun; nothing of the other five analyses does.
         #expect(ran == o3.union(["demo/load:rows", "demo/rows:rows", "demo/report"]), "\(ran.sorted())")
-        #expect(ran.count == 7 + 3)
+        #expect(ran.count == 8 + 3)
         // Only o3's files and the report's change; every other analysis keeps its bytes.
         let after = p.tree("outputs")
         let changed = Set(after.keys.filter { after[$0] != before[$0] })

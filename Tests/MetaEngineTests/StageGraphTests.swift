@@ -34,13 +34,18 @@ import Testing
         for stage in stages {
             for input in stage.inputs { #expect(known.contains(input.stage), "\(stage.id.rawValue) reads \(input) from no stage") }
         }
-        // Each pipeline ends in one report stage that reads every result.
+        // Each pipeline ends in one report stage that joins every analysis' report section, and each
+        // section reads its analysis' result.
         for p in pipelines {
             let reports = stages.filter { $0.id.rawValue == "\(p.name)/report" }
             #expect(reports.count == 1, "\(p.name) has one report stage")
-            let results = stages.filter { $0.id.rawValue.hasPrefix("\(p.name)/result:") }.map(\.id)
             let read = Set(reports.first?.inputs.map(\.stage) ?? [])
-            #expect(results.allSatisfy(read.contains), "\(p.name)'s report reads every result")
+            for a in p.analyses {
+                let section = StageID("\(p.name)/report-section:\(a.name)")
+                #expect(read.contains(section), "\(p.name)'s report reads \(a.name)'s section")
+                let sectionInputs = Set(stages.first { $0.id == section }?.inputs.map(\.stage) ?? [])
+                #expect(sectionInputs.contains(StageID("\(p.name)/result:\(a.name)")), "\(section.rawValue) reads the result")
+            }
         }
     }
 
