@@ -9,6 +9,7 @@ import Testing
         "demo/scenario:pain:fixed effect", "demo/scenario:pain:corrected n", "demo/result:pain",
         "demo/effects:function", "demo/pool:function", "demo/result:function",
         "demo/effects:events", "demo/pool:events", "demo/leave-one-out:events", "demo/result:events",
+        "demo/report-section:pain", "demo/report-section:function", "demo/report-section:events",
         "demo/report",
     ]
 
@@ -38,7 +39,7 @@ import Testing
         #expect(plan.stdout.contains("stale   demo/load:counts") && plan.stdout.contains("input pipelines/demo/counts.csv changed"))
         let run = try p.metapipe("run")
         #expect(run.stages("ran") == ["demo/load:counts", "demo/effects:events", "demo/pool:events",
-                                      "demo/leave-one-out:events", "demo/result:events", "demo/report"])
+                                      "demo/leave-one-out:events", "demo/result:events", "demo/report-section:events", "demo/report"])
     }
 
     @Test func anEditToRowsAnAnalysisDoesNotUseStopsAtItsSelection() throws {
@@ -51,7 +52,7 @@ import Testing
         // not even recomputed (its scenarios read the whole table and rerun).
         #expect(run.stages("ran") == ["demo/load:arms", "demo/rows:arms", "demo/scenario:pain:fixed effect",
                                       "demo/scenario:pain:corrected n", "demo/effects:function", "demo/pool:function",
-                                      "demo/result:function", "demo/report"])
+                                      "demo/result:function", "demo/report-section:function", "demo/report"])
         #expect(run.stages("cached").contains("demo/effects:pain") && run.stages("cached").contains("demo/pool:pain")
                 && run.stages("cached").contains("demo/result:pain"))
     }
@@ -165,7 +166,7 @@ import Testing
         let fixed = try p.metapipe("run")
         #expect(fixed.status == 0)
         #expect(fixed.stages("ran") == ["demo/load:counts", "demo/effects:events", "demo/pool:events", "demo/leave-one-out:events",
-                                        "demo/result:events", "demo/report"])
+                                        "demo/result:events", "demo/report-section:events", "demo/report"])
     }
 }
 
