@@ -330,7 +330,7 @@ public final class CacheStore: @unchecked Sendable {
 
     private func loadObjectStamps() -> [String: ObjectStat] {
         guard let data = try? Data(contentsOf: objectStampsFile) else { return [:] }
-        return (try? JSONDecoder().decode([String: ObjectStat].self, from: data)) ?? [:]
+        return decodeCacheFile([String: ObjectStat].self, data) { $0.objectStats() } ?? [:]
     }
 
     /// Objects written in this run, with their stamps right after writing: recorded at the end of the
@@ -372,7 +372,7 @@ public final class CacheStore: @unchecked Sendable {
     /// The complete entry for `key`, when its file is intact (its digest matches) and names its key.
     func manifest(_ key: String) -> Manifest? {
         guard let data = try? Data(contentsOf: manifestURL(key)),
-              let manifest = try? JSONDecoder().decode(Manifest.self, from: data),
+              let manifest = decodeCacheFile(Manifest.self, data, fast: Manifest.init(json:)),
               manifest.key == key, manifest.digest == manifest.computedDigest() else { return nil }
         return manifest
     }
@@ -400,7 +400,7 @@ public final class CacheStore: @unchecked Sendable {
 
     func loadStamps() -> [String: Stamp] {
         guard let data = try? Data(contentsOf: stampsFile) else { return [:] }
-        return (try? JSONDecoder().decode([String: Stamp].self, from: data)) ?? [:]
+        return decodeCacheFile([String: Stamp].self, data) { $0.stamps() } ?? [:]
     }
 
     func saveStamps(_ stamps: [String: Stamp]) throws(RunnerError) {
@@ -443,6 +443,27 @@ struct Stamp: Codable, Sendable, Hashable {
     var sha: String
     var size: Int
     var mtime: Int64
+}
+
+extension Stamp: DirectJSON {
+    func writeJSON(_ out: inout JSONBytes) -> Bool {
+        out.object(["mtime", "sha", "size"]) { field, out in
+            switch field {
+            case "mtime": out.raw(String(mtime)); return true
+            case "sha": return out.string(sha)
+            default: out.raw(String(size)); return true
+            }
+        }
+    }
+}
+
+extension CacheStore.ObjectStat: DirectJSON {
+    func writeJSON(_ out: inout JSONBytes) -> Bool {
+        out.object(["mtime", "size"]) { field, out in
+            out.raw(String(field == "mtime" ? mtime : Int64(size)))
+            return true
+        }
+    }
 }
 
 /// A value that writes its own canonical JSON, byte for byte what `JSONEncoder` writes with sorted
@@ -490,9 +511,15 @@ struct JSONBytes {
 
 /// JSON with sorted keys: the canonical form of every cache file and of every stage's parameters.
 public func canonicalJSON<T: Encodable>(_ value: T) -> Data {
+    var out = JSONBytes()
     if let direct = value as? DirectJSON {
-        var out = JSONBytes()
         if direct.writeJSON(&out) { return Data(out.bytes) }
+    } else if let map = value as? [String: String] {
+        if out.strings(map) { return Data(out.bytes) }
+    } else if let stamps = value as? [String: Stamp] {
+        if out.object(Array(stamps.keys), { path, out in stamps[path]!.writeJSON(&out) }) { return Data(out.bytes) }
+    } else if let stats = value as? [String: CacheStore.ObjectStat] {
+        if out.object(Array(stats.keys), { sha, out in stats[sha]!.writeJSON(&out) }) { return Data(out.bytes) }
     }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

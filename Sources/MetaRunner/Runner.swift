@@ -541,7 +541,7 @@ public final class Runner: @unchecked Sendable {
     private func loadLedgers(_ state: RunState) {
         for folder in options.ownedOutputFolders {
             if let data = try? Data(contentsOf: ledgerURL(folder)),
-               let ledger = try? JSONDecoder().decode([String: String].self, from: data) {
+               let ledger = decodeCacheFile([String: String].self, data, fast: { $0.strings }) {
                 state.ledgers[folder] = ledger.filter { split("\(folder)/\($0.key)") != nil }
             } else if let results = try? Data(contentsOf: outputURL("\(folder)/results.json")),
                       results.range(of: Data("\"metapipe_version\"".utf8)) != nil {
