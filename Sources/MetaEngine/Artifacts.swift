@@ -93,6 +93,8 @@ struct SynthesisArtifact: Codable, Sendable {
 /// Canonical JSON for internal artifacts (sorted keys, compact). A value that JSON cannot hold (a
 /// non-finite number) fails the stage with the path of the value, never traps.
 func canonical<T: Encodable>(_ value: T) throws(StageFailure) -> Data {
+    // The fast encoder leaves a non-finite number to JSONEncoder, whose error names its path.
+    if let data = CanonicalEncoder.encode(value, spellNonFinite: false) { return data }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     do { return try encoder.encode(value) } catch { throw StageFailure(encodingFailure(error)) }

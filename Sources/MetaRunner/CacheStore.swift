@@ -521,6 +521,7 @@ public func canonicalJSON<T: Encodable>(_ value: T) -> Data {
     } else if let stats = value as? [String: CacheStore.ObjectStat] {
         if out.object(Array(stats.keys), { sha, out in stats[sha]!.writeJSON(&out) }) { return Data(out.bytes) }
     }
+    if let data = CanonicalEncoder.encode(value, spellNonFinite: true) { return data }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     // A value JSON cannot hold still gets bytes of its own, never the empty bytes every such value

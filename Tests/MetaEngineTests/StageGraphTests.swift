@@ -1,6 +1,6 @@
 import Foundation
 import MetaPipeline
-import MetaRunner
+@testable import MetaRunner
 import Testing
 @testable import MetaEngine
 
@@ -87,5 +87,19 @@ import Testing
                 #expect(!text.contains("\"\(key)\""), "\(stage.id.rawValue) parameters name \(key): \(text.prefix(300))")
             }
         }
+    }
+}
+
+/// Stage parameters are encoded by MetaRunner's canonical encoder: for every stage of the
+/// repository's pipelines the bytes (and so the cache keys) are those `JSONEncoder` gives.
+@Suite(.serialized) struct CanonicalParameterTests {
+    @Test func everyStagesParametersAreJSONEncodersBytes() throws {
+        let (pipelines, _) = Engine.validate(StageGraphTests.repositoryPipelines)
+        let ours = Engine.stages(pipelines).map { ($0.id.rawValue, $0.parameters) }
+        CanonicalEncoder.foundationOnly = true
+        defer { CanonicalEncoder.foundationOnly = false }
+        let theirs = Engine.stages(pipelines).map { ($0.id.rawValue, $0.parameters) }
+        #expect(ours.count == theirs.count && ours.count > 500)
+        for (a, b) in zip(ours, theirs) { #expect(a.0 == b.0 && a.1 == b.1, "\(a.0)") }
     }
 }
