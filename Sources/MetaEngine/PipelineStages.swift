@@ -562,17 +562,25 @@ public struct PipelineStages {
                 else if stage.hasPrefix("load:") { tables[String(stage.dropFirst(5))] = try context.decode(Table.self, from: ref) }
                 else if stage.hasPrefix("verify:") { verifications[String(stage.dropFirst(7))] = try context.decode(VerificationReport.self, from: ref) }
             }
-            let input = ReportAssembly.input(p, results: results, sources: sections.mapValues(\.outline.sources), syntheses: syntheses,
-                                             tables: tables, verifications: verifications, figures: svg)
-            let document = ReportBuilder.document(input, prerendered: sections.mapValues(\.sections))
-            let generator = ReportBuilder.generator(input)
-            let entries = p.analyses.compactMap { sections[$0.name]?.resultEntry }
-            return StageOutput(published: [
-                "\(folder)index.html": Data(document.html(generator: generator).utf8),
-                "\(folder)README.md": Data(document.markdown(generator: generator).utf8),
-                "\(folder)results.json": try AllResults.assembled(pipeline: p.name, title: p.title, metapipeVersion: Metapipe.version,
-                                                                  entries: entries),
-            ].merging(input.summaryOfFindings.map { ["\(folder)summary-of-findings.csv": ReportBuilder.summaryOfFindingsCSV($0)] } ?? [:]) { a, _ in a })
+            // One output at a time, each intermediate let go before the next is built, so that a large
+            // analysis holds one of them (and the finished bytes) rather than all at once.
+            var published: [String: Data] = [:]
+            published["\(folder)results.json"] = try AllResults.assembled(pipeline: p.name, title: p.title, metapipeVersion: Metapipe.version,
+                                                                         entries: p.analyses.compactMap { sections[$0.name]?.resultEntry })
+            var input: ReportInput? = ReportAssembly.input(p, results: results, sources: sections.mapValues(\.outline.sources),
+                                                           syntheses: syntheses, tables: tables, verifications: verifications, figures: svg)
+            results = [:]; syntheses = [:]; tables = [:]; verifications = [:]; svg = [:]
+            if let findings = input!.summaryOfFindings {
+                published["\(folder)summary-of-findings.csv"] = ReportBuilder.summaryOfFindingsCSV(findings)
+            }
+            var document: ReportDocument? = ReportBuilder.document(input!, prerendered: sections.mapValues(\.sections))
+            sections = [:]
+            let generator = ReportBuilder.generator(input!)
+            input = nil
+            published["\(folder)index.html"] = Data(document!.html(generator: generator).utf8)
+            published["\(folder)README.md"] = Data(document!.markdown(generator: generator).utf8)
+            document = nil
+            return StageOutput(published: published)
         })
     }
 

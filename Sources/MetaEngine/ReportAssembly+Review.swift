@@ -20,12 +20,15 @@ extension ReportParameters {
         for a in pipeline.analyses {
             for s in Set(a.studies.map(\.input.study)) { analyses[s, default: []].append(a.title) }
         }
+        // Every pooled study once, in order of first appearance (sets for membership: k can be 100,000).
         var pooled: [String] = []
-        for a in pipeline.analyses { for s in a.studies.map(\.input.study) where !pooled.contains(s) { pooled.append(s) } }
+        var seen: Set<String> = []
+        for a in pipeline.analyses { for s in a.studies.map(\.input.study) where seen.insert(s).inserted { pooled.append(s) } }
         return pipeline.riskOfBias.map { a in
-            let unjudged = pooled.filter { s in !a.rows.contains { $0.study == s } }
+            let judged = Set(a.rows.map(\.study))
+            let unjudged = pooled.filter { !judged.contains($0) }
             return RiskOfBiasInfo(assessment: a, path: relativeToPipeline(a.path, pipelineFile: pipeline.file),
-                                  figures: figures[a.name] ?? [], analyses: analyses.filter { k, _ in a.rows.contains { $0.study == k } },
+                                  figures: figures[a.name] ?? [], analyses: analyses.filter { k, _ in judged.contains(k) },
                                   unjudged: unjudged.isEmpty ? nil : unjudged)
         }
     }

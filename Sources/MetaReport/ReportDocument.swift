@@ -123,25 +123,32 @@ extension ReportDocument {
     func html(section: Section) -> String {
         let tag = "h\(min(6, section.level))"
         var out = "<section id=\"\(section.id)\">\n<\(tag)>\(escape(section.title))</\(tag)>\n"
-        for block in section.blocks { out += html(block) + "\n" }
+        for block in section.blocks { html(block, into: &out); out += "\n" }
         return out + "</section>\n"
     }
 
     func html(_ block: Block) -> String {
+        var s = ""
+        html(block, into: &s)
+        return s
+    }
+
+    /// Appends a block's HTML to `s` (a large table row by row, without a copy of the whole table).
+    func html(_ block: Block, into s: inout String) {
         switch block {
-        case .paragraph(let inlines): return "<p>\(html(inlines))</p>"
-        case .note(let inlines): return "<p class=\"note\">\(html(inlines))</p>"
-        case .list(let items): return "<ul>" + items.map { "<li>\(html($0))</li>" }.joined() + "</ul>"
+        case .paragraph(let inlines): s += "<p>\(html(inlines))</p>"
+        case .note(let inlines): s += "<p class=\"note\">\(html(inlines))</p>"
+        case .list(let items): s += "<ul>" + items.map { "<li>\(html($0))</li>" }.joined() + "</ul>"
         case .figure(let f):
-            var s = "<figure>"
-            if let svg = f.svg { s += "<div class=\"svg\">\(svg)</div>" }
+            s += "<figure>"
+            if let svg = f.svg { s += "<div class=\"svg\">"; s += svg; s += "</div>" }
             s += "<figcaption>\(escape(f.caption))"
             if !f.files.isEmpty {
                 s += " <span class=\"files\">(" + f.files.map { "<a href=\"\(escapeAttribute($0))\">\(escape(($0 as NSString).pathExtension.uppercased()))</a>" }.joined(separator: " · ") + ")</span>"
             }
-            return s + "</figcaption></figure>"
+            s += "</figcaption></figure>"
         case .table(let t):
-            var s = "<div class=\"table\"><table>"
+            s += "<div class=\"table\"><table>"
             if let caption = t.caption { s += "<caption>\(escape(caption))</caption>" }
             s += "<thead><tr>" + t.header.enumerated().map { i, h in
                 "<th\(t.numeric.contains(i) ? " class=\"num\"" : "")>\(escape(h))</th>"
@@ -151,7 +158,7 @@ extension ReportDocument {
                     "<td\(t.numeric.contains(i) ? " class=\"num\"" : "")>\(html(cell))</td>"
                 }.joined() + "</tr>"
             }
-            return s + "</tbody></table></div>"
+            s += "</tbody></table></div>"
         }
     }
 
@@ -245,11 +252,32 @@ extension ReportDocument {
 
     func markdown(section: Section) -> String {
         var out = "<a id=\"\(section.id)\"></a>\n\n" + String(repeating: "#", count: section.level) + " \(mdEscape(oneLine(section.title)))\n\n"
-        for block in section.blocks { out += markdown(block) + "\n\n" }
+        for block in section.blocks { markdown(block, into: &out); out += "\n\n" }
         return out
     }
 
     func markdown(_ block: Block) -> String {
+        var s = ""
+        markdown(block, into: &s)
+        return s
+    }
+
+    /// Appends a block's Markdown to `out` (a large table row by row, without a copy of the whole table).
+    func markdown(_ block: Block, into out: inout String) {
+        if case .table(let t) = block {
+            out += t.caption.map { "**\(mdEscape($0))**\n\n" } ?? ""
+            out += "| " + t.header.map(cellEscape).joined(separator: " | ") + " |\n"
+            out += "|" + t.header.indices.map { t.numeric.contains($0) ? " ---: " : " --- " }.joined(separator: "|") + "|\n"
+            for row in t.rows {
+                out += "| " + row.map { cellEscape(markdown($0)) }.joined(separator: " | ") + " |\n"
+            }
+            out.removeLast()   // the last line's line feed
+            return
+        }
+        out += markdownOfSmallBlock(block)
+    }
+
+    func markdownOfSmallBlock(_ block: Block) -> String {
         switch block {
         case .paragraph(let inlines): return markdown(inlines)
         case .note(let inlines): return "> **Note.** " + markdown(inlines)
@@ -260,14 +288,10 @@ extension ReportDocument {
             s += "*\(mdEscape(f.caption))*"
             if !f.files.isEmpty { s += " (" + f.files.map { "[\(($0 as NSString).pathExtension.uppercased())](\($0))" }.joined(separator: " · ") + ")" }
             return s
-        case .table(let t):
-            var s = t.caption.map { "**\(mdEscape($0))**\n\n" } ?? ""
-            s += "| " + t.header.map(cellEscape).joined(separator: " | ") + " |\n"
-            s += "|" + t.header.indices.map { t.numeric.contains($0) ? " ---: " : " --- " }.joined(separator: "|") + "|\n"
-            for row in t.rows {
-                s += "| " + row.map { cellEscape(markdown($0)) }.joined(separator: " | ") + " |\n"
-            }
-            return String(s.dropLast())
+        case .table:
+            var s = ""
+            markdown(block, into: &s)
+            return s
         }
     }
 

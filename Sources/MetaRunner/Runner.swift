@@ -329,9 +329,27 @@ public final class Runner: @unchecked Sendable {
             ready += nowReady.sorted()
             launch()
             runner.lock.unlock()
+            if case .ran = report.status { runner.returnFreeMemory() }
             group.leave()
         }
     }
+
+    /// Hands the heap's free pages back to the system after a stage that ran. The C allocator keeps
+    /// what a stage freed (in each thread's arena) for later use, so without this the resident size
+    /// of a long run is the sum of its stages' peaks rather than the largest of them.
+    func returnFreeMemory() {
+        Self.mallocTrim?(0)
+    }
+
+    /// glibc's `malloc_trim`, which its Swift module does not import; nil on other C libraries.
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
 
     /// Shared mutable state of a run; every access holds `Runner.lock`.
     final class RunState: @unchecked Sendable {

@@ -41,8 +41,9 @@ public enum Sensitivity {
     /// falling back to a direct sum for a study whose τ²₋ᵢ is too far from the centre for the series
     /// to converge quickly. For REML, ML, EB, PM and SJ each τ²₋ᵢ comes from that estimator's own
     /// iteration on the k − 1 studies, started where a refit starts (so the same numbers), without
-    /// copying the data and in parallel over the omitted studies (`LeaveOneOutTau`); the rest of
-    /// each row comes from the same sums. Mantel–Haenszel and Peto fits refit directly.
+    /// copying the data and in parallel over the omitted studies (`LeaveOneOutTau`; PM evaluates its
+    /// generalised Q from series shared by all refits, `PauleMandelTable`); the rest of each row
+    /// comes from the same sums. Mantel–Haenszel and Peto fits refit directly.
     public static func leaveOneOut(_ effects: [EffectSize], measure: EffectMeasure, options: PoolingOptions)
         throws -> [SensitivityRow]
     {
@@ -265,7 +266,8 @@ enum LeaveOneOutTau {
         throws -> [Double]
     {
         let k = y.count
-        let sorted = estimator == .pm ? y.sorted() : []
+        // PM: the brackets of all refits and a table of the sums that Q(τ²) needs, built once.
+        let pm = estimator == .pm ? PauleMandelTable(y: y, v: v) : nil
         var tau2s = [Double](repeating: 0, count: k)
         var errors = [(any Error)?](repeating: nil, count: k)
         let chunks = min(k, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) * 8)
@@ -278,8 +280,13 @@ enum LeaveOneOutTau {
                     var scratch = [Double](repeating: 0, count: k)
                     for i in range {
                         do {
-                            out[i] = try estimate(estimator, y: y, v: v, skip: i, convergence: convergence,
-                                                  sorted: sorted, scratch: &scratch)
+                            if let pm {
+                                out[i] = try pauleMandel(y: y, v: v, skip: i, convergence: convergence, table: pm,
+                                                         scratch: &scratch)
+                            } else {
+                                out[i] = try estimate(estimator, y: y, v: v, skip: i, convergence: convergence,
+                                                      sorted: [], scratch: &scratch)
+                            }
                         } catch {
                             failures[i] = error
                         }
@@ -383,6 +390,81 @@ enum LeaveOneOutTau {
         var q = 0.0
         for j in 0..<y.count where j != skip { let r = y[j] - mu; q += w[j] * r * r }
         return q
+    }
+
+    /// As `TauSquared.pauleMandel` for the intercept-only model without study `skip`: the same
+    /// bracket [0, max(100, 10·MAD²)], widened the same way, and the same Brent iteration, so the
+    /// same iterates and the same root; Q(τ²) comes from `table` in O(1) where it can, and is
+    /// summed directly (O(k), `scratch` overwritten) elsewhere.
+    static func pauleMandel(y: [Double], v: [Double], skip: Int, convergence: Convergence, table: PauleMandelTable,
+                            scratch: inout [Double]) throws -> Double
+    {
+        let n = y.count - 1
+        let target = Double(n - 1)
+        var w = scratch
+        defer { scratch = w }
+        func f(_ t: Double) -> Double {
+            if let q = table.q(t, without: skip) { return q - target }
+            return generalizedQ(t, y: y, v: v, skip: skip, w: &w) - target
+        }
+        let f0 = f(0)
+        if f0 < 0 { return 0 }
+        var upper = table.uppers[skip]
+        var fUpper = f(upper)
+        var widenings = 0
+        while fUpper > 0 {
+            upper *= 10
+            fUpper = f(upper)
+            widenings += 1
+            if widenings > 60 || !upper.isFinite {
+                throw StatsError.noConvergence(method: "PM", iterations: 0, detail: "no τ² up to \(formatValue(upper)) brings Q down to k − p")
+            }
+        }
+        do {
+            let root = try Brent.root(0, upper, f0, fUpper, tolerance: convergence.brentTolerance,
+                                      maxIterations: convergence == .metafor ? 100 : 1000, f)
+            return root.root
+        } catch {
+            throw StatsError.noConvergence(method: "PM", iterations: convergence == .metafor ? 100 : 1000,
+                                 detail: "Brent's method did not reach its tolerance")
+        }
+    }
+
+    /// `TauSquared.medianAbsoluteDeviation` of the yⱼ without each yᵢ in turn, for all i in
+    /// O(k log k): the median of the k − 1 remaining values takes at most three values (by where yᵢ
+    /// falls among the middle order statistics), and for each of them the median of the absolute
+    /// deviations without one value comes from those deviations sorted once. The same order
+    /// statistics and the same arithmetic as a direct computation, so the same numbers.
+    static func medianAbsoluteDeviations(y: [Double]) -> [Double] {
+        let k = y.count, n = k - 1
+        guard n >= 1 else { return [Double](repeating: .nan, count: k) }
+        /// The position of one copy of x in the sorted array a (any copy leaves the same sequence).
+        func position(_ x: Double, in a: [Double]) -> Int {
+            var lo = 0, hi = a.count
+            while lo < hi { let mid = (lo + hi) / 2; if a[mid] < x { lo = mid + 1 } else { hi = mid } }
+            return lo
+        }
+        /// The median of the sorted array a without its element at `removed`.
+        func median(_ a: [Double], without removed: Int) -> Double {
+            func at(_ index: Int) -> Double { a[index < removed ? index : index + 1] }
+            return n % 2 == 1 ? at(n / 2) : (at(n / 2 - 1) + at(n / 2)) / 2
+        }
+        let sorted = y.sorted()
+        var deviations: [(median: Double, sorted: [Double])] = []
+        var result = [Double](repeating: 0, count: k)
+        for i in 0..<k {
+            let m = median(sorted, without: position(y[i], in: sorted))
+            let index: Int
+            if let found = deviations.firstIndex(where: { $0.median == m }) {
+                index = found
+            } else {
+                deviations.append((m, y.map { abs($0 - m) }.sorted()))
+                index = deviations.count - 1
+            }
+            let a = deviations[index].sorted
+            result[i] = 1.4826 * median(a, without: position(abs(y[i] - m), in: a))
+        }
+        return result
     }
 
     /// As `TauSquared.pauleMandel` for the intercept-only model. `sorted` holds all yᵢ in order;
@@ -509,5 +591,103 @@ enum LeaveOneOutTau {
             tau2 = step.tau2
             if step.converged { return tau2 }
         }
+    }
+}
+
+/// What the Paule–Mandel refits of a leave-one-out analysis share: each refit's initial bracket
+/// max(100, 10·MAD²) and the sums Sₘ(t) = Σⱼ dⱼᵐ/(vⱼ + t), m = 0, 1, 2 (dⱼ = yⱼ − c for a common
+/// centre c) over all k studies at any t in [0, max bracket], from which the generalised Q of the
+/// k − 1 studies without i is S₂′ − S₁′²/S₀′ with Sₘ′ = Sₘ − dᵢᵐ/(vᵢ + t).
+///
+/// About a node tₙ, with s = v₍min₎ + tₙ and δ = t − tₙ, 1/(v + t) = Σₗ (−δ/s)ˡ · sˡ/(v + tₙ)ˡ⁺¹, so
+/// Sₘ(t) = Σₗ (−δ/s)ˡ Mₘₗ with moments Mₘₗ = Σⱼ dⱼᵐ (s/(vⱼ + tₙ))ˡ/(vⱼ + tₙ) (each factor s/(vⱼ + tₙ)
+/// at most 1, so nothing overflows). The nodes tₙ = (2ⁿ − 1)·v₍min₎ tile [0, ∞) with |δ|/s ≤ ⅓ on
+/// each tile, where 40 terms leave a truncation error below 10⁻¹⁹ of the sum. A point past the
+/// last tile, or where study i carries more than half of S₀ or S₂ (so that subtracting it would
+/// cancel digits), has no value here and is summed directly.
+struct PauleMandelTable: Sendable {
+    static let terms = 40
+    let uppers: [Double]
+    let v: [Double]
+    let d: [Double]
+    let vmin: Double
+    let nodes: [Double]
+    let limit: Double
+    /// Node n, term l, sum m at index (n·terms + l)·3 + m.
+    let moments: [Double]
+
+    init(y: [Double], v: [Double]) {
+        let k = y.count
+        uppers = LeaveOneOutTau.medianAbsoluteDeviations(y: y).map { max(100, 10 * pow($0, 2)) }
+        self.v = v
+        // Centre at the random-effects mean with the DerSimonian–Laird τ², near the mean of most refits.
+        let tau2 = TauSquared.derSimonianLaird(y: y, v: v, design: .intercept(k))
+        var sw = 0.0, swy = 0.0
+        for j in 0..<k { let w = 1 / (v[j] + tau2); sw += w; swy += w * y[j] }
+        let centre = tau2.isFinite && sw > 0 ? swy / sw : 0
+        d = y.map { $0 - centre }
+        let vmin = v.min() ?? 0
+        self.vmin = vmin
+        let top = uppers.max() ?? 0
+        // Tile n covers t/v₍min₎ + 1 in [⅔·2ⁿ, ⁴⁄₃·2ⁿ] (n ≥ 1; tile 0 from 1).
+        var count = 0
+        if vmin > 0, vmin.isFinite, top.isFinite, d.allSatisfy(\.isFinite) {
+            count = 1
+            while count < 64 && (pow(2, Double(count - 1)) * 4 / 3 - 1) * vmin < top { count += 1 }
+        }
+        nodes = (0..<count).map { (pow(2, Double($0)) - 1) * vmin }
+        limit = count == 0 ? -1 : (pow(2, Double(count - 1)) * 4 / 3 - 1) * vmin
+        let terms = Self.terms
+        var moments = [Double](repeating: 0, count: count * terms * 3)
+        let d = self.d, nodes = self.nodes
+        moments.withUnsafeMutableBufferPointer { buffer in
+            let out = LeaveOneOutTau.SharedBuffer(buffer: buffer)
+            // Each node writes only its own moments.
+            DispatchQueue.concurrentPerform(iterations: count) { node in
+                let t = nodes[node], s = vmin + t
+                var m = [Double](repeating: 0, count: terms * 3)
+                for j in 0..<k {
+                    let inverse = 1 / (v[j] + t), ratio = s * inverse
+                    let dj = d[j], dj2 = dj * dj
+                    var power = inverse
+                    for l in 0..<terms {
+                        m[3 * l] += power
+                        m[3 * l + 1] += dj * power
+                        m[3 * l + 2] += dj2 * power
+                        power *= ratio
+                        if power == 0 { break }
+                    }
+                }
+                for index in 0..<(terms * 3) { out[node * terms * 3 + index] = m[index] }
+            }
+        }
+        self.moments = moments
+    }
+
+    /// The generalised Q at τ² = t of the studies without i, or nil where the table has no value.
+    @inline(__always)
+    func q(_ t: Double, without i: Int) -> Double? {
+        guard t >= 0, t <= limit else { return nil }
+        let x = t / vmin + 1
+        let node = x < 4.0 / 3 ? 0 : min(nodes.count - 1, Int(log2(0.75 * x)) + 1)
+        let s = vmin + nodes[node]
+        let r = -(t - nodes[node]) / s
+        guard abs(r) <= 0.34 else { return nil }
+        // Horner's rule from the smallest term.
+        let terms = Self.terms
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0
+        moments.withUnsafeBufferPointer { m in
+            var index = (node * terms + terms - 1) * 3
+            for _ in 0..<terms {
+                s0 = s0 * r + m[index]
+                s1 = s1 * r + m[index + 1]
+                s2 = s2 * r + m[index + 2]
+                index -= 3
+            }
+        }
+        let wi = 1 / (v[i] + t), di = d[i]
+        let a = s0 - wi, b = s1 - wi * di, c = s2 - wi * di * di
+        guard wi <= 0.5 * s0, wi * di * di <= 0.5 * s2 else { return nil }
+        return c - b * b / a
     }
 }
