@@ -111,11 +111,15 @@ public enum CSVTables {
         // SwiftCSV drops an empty last cell when the file does not end with a line break.
         if !(text.last?.isNewline ?? true) { text.append("\n") }
         var records: [[String]] = []
-        do {
-            let csv = try CSV<Enumerated>(string: text, delimiter: .comma, loadColumns: false, rowLimit: 1)
-            try csv.enumerateAsArray(startAt: 0, rowLimit: nil) { (fields: [String]) in records.append(fields) }
-        } catch {
-            return (nil, [Diagnostic(at: start, "cannot parse the CSV: \(error)")])
+        if let plain = plainRecords(text) {
+            records = plain
+        } else {
+            do {
+                let csv = try CSV<Enumerated>(string: text, delimiter: .comma, loadColumns: false, rowLimit: 1)
+                try csv.enumerateAsArray(startAt: 0, rowLimit: nil) { (fields: [String]) in records.append(fields) }
+            } catch {
+                return (nil, [Diagnostic(at: start, "cannot parse the CSV: \(error)")])
+            }
         }
         guard let header = records.first else {
             return (nil, [Diagnostic(at: start, "the file has no header row")])
@@ -157,6 +161,55 @@ public enum CSVTables {
         }
         let table = Table(name: name, path: path, header: names, rows: rows)
         return (LoadedTable(table: table, lines: lines), diagnostics)
+    }
+
+    /// The records of ASCII text without quotes, as SwiftCSV reads them — cells split at commas,
+    /// records at LF, CR or CR LF, and spaces, tabs, vertical tabs and form feeds at the start of a
+    /// cell skipped — in one pass over the bytes; nil for other text, which SwiftCSV reads (a quote,
+    /// or a non-ASCII character that could join a comma or a line break into one character, changes
+    /// how a line splits).
+    static func plainRecords(_ text: String) -> [[String]]? {
+        var text = text
+        return text.withUTF8 { bytes -> [[String]]? in
+            for b in bytes where b >= 0x80 || b == 0x22 { return nil }
+            // Text not ending with a line break ends in a cell SwiftCSV may drop when it is empty.
+            guard let last = bytes.last, last == 0x0A || last == 0x0D else { return nil }
+            func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0B || b == 0x0C }
+            var records: [[String]] = []
+            var fields: [String] = []
+            var start = 0, i = 0
+            var atCellStart = true
+            func cell(_ end: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) }
+            while i < bytes.count {
+                let b = bytes[i]
+                if atCellStart && blank(b) {
+                    i += 1
+                    start = i
+                    continue
+                }
+                atCellStart = false
+                switch b {
+                case 0x2C:
+                    fields.append(cell(i))
+                    start = i + 1
+                    atCellStart = true
+                case 0x0A, 0x0D:
+                    fields.append(cell(i))
+                    records.append(fields)
+                    fields = []
+                    if b == 0x0D, i + 1 < bytes.count, bytes[i + 1] == 0x0A { i += 1 }
+                    start = i + 1
+                    atCellStart = true
+                default: break
+                }
+                i += 1
+            }
+            if start < bytes.count || !fields.isEmpty {
+                fields.append(cell(bytes.count))
+                records.append(fields)
+            }
+            return records
+        }
     }
 
     static func newlines(in record: [String]) -> Int {
