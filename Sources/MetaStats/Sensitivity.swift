@@ -407,27 +407,7 @@ enum LeaveOneOutTau {
             if let q = table.q(t, without: skip) { return q - target }
             return generalizedQ(t, y: y, v: v, skip: skip, w: &w) - target
         }
-        let f0 = f(0)
-        if f0 < 0 { return 0 }
-        var upper = table.uppers[skip]
-        var fUpper = f(upper)
-        var widenings = 0
-        while fUpper > 0 {
-            upper *= 10
-            fUpper = f(upper)
-            widenings += 1
-            if widenings > 60 || !upper.isFinite {
-                throw StatsError.noConvergence(method: "PM", iterations: 0, detail: "no τ² up to \(formatValue(upper)) brings Q down to k − p")
-            }
-        }
-        do {
-            let root = try Brent.root(0, upper, f0, fUpper, tolerance: convergence.brentTolerance,
-                                      maxIterations: convergence == .metafor ? 100 : 1000, f)
-            return root.root
-        } catch {
-            throw StatsError.noConvergence(method: "PM", iterations: convergence == .metafor ? 100 : 1000,
-                                 detail: "Brent's method did not reach its tolerance")
-        }
+        return try TauSquared.pauleMandelRoot(upper: table.uppers[skip], convergence: convergence, f).0
     }
 
     /// `TauSquared.medianAbsoluteDeviation` of the yⱼ without each yᵢ in turn, for all i in

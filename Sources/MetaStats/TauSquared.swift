@@ -210,10 +210,17 @@ enum TauSquared {
         throws -> TauSquaredEstimate
     {
         let target = Double(design.k - design.p)
-        let f: (Double) -> Double = { generalizedQ($0, y: y, v: v, design: design) - target }
+        let (tau2, iterations) = try pauleMandelRoot(upper: max(100, 10 * pow(medianAbsoluteDeviation(y), 2)),
+                                                     convergence: convergence) { generalizedQ($0, y: y, v: v, design: design) - target }
+        return TauSquaredEstimate(tau2: tau2, iterations: iterations)
+    }
+
+    /// The root of f(τ²) = Q(τ²) − (k − p) as Paule–Mandel takes it: 0 when f(0) < 0, otherwise Brent's
+    /// method on [0, upper] under the `convergence` rule, `upper` widened tenfold until f changes sign.
+    static func pauleMandelRoot(upper start: Double, convergence: Convergence, _ f: (Double) -> Double) throws -> (Double, Int) {
         let f0 = f(0)
-        if f0 < 0 { return TauSquaredEstimate(tau2: 0, iterations: 0) }
-        var upper = max(100, 10 * pow(medianAbsoluteDeviation(y), 2))
+        if f0 < 0 { return (0, 0) }
+        var upper = start
         var fUpper = f(upper)
         var widenings = 0
         while fUpper > 0 {
@@ -227,7 +234,7 @@ enum TauSquared {
         do {
             let root = try Brent.root(0, upper, f0, fUpper, tolerance: convergence.brentTolerance,
                                       maxIterations: convergence == .metafor ? 100 : 1000, f)
-            return TauSquaredEstimate(tau2: root.root, iterations: root.iterations)
+            return (root.root, root.iterations)
         } catch {
             throw StatsError.noConvergence(method: "PM", iterations: convergence == .metafor ? 100 : 1000,
                                  detail: "Brent's method did not reach its tolerance")

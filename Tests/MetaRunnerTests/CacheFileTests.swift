@@ -5,11 +5,7 @@ import Testing
 /// The cache's own files are written and read without `JSONEncoder`/`JSONDecoder` on a warm run;
 /// the bytes and values must be theirs.
 @Suite struct CacheFileTests {
-    static func encoderBytes<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(value)
-    }
+    static func encoderBytes<T: Encodable>(_ value: T) throws -> Data { try CanonicalEncoderTests.foundation(value) }
 
     static let stamps: [String: Stamp] = [
         "bcg/rr/forest.png": Stamp(sha: String(repeating: "a", count: 64), size: 12_345, mtime: 1_796_183_261_381_726_693),
