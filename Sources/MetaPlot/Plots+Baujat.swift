@@ -50,31 +50,38 @@ struct ScatterFrame {
         static let grid = StrokeStyle(color: .gridLine, width: 0.5)
     }
 
-    /// Lays out title, axes, ticks, grid and axis titles; returns the frame and the y below the x title.
-    static func make(canvas: inout LayoutCanvas, title: String?, xTicks: [EffectAxis.Tick], yTicks: [EffectAxis.Tick],
-                     xRange: (Double, Double), yRange: (Double, Double), xTitle: String, yTitle: String,
-                     grid: Bool) throws(PlotError) -> (ScatterFrame, Double) {
+    /// Draws the wrapped title and returns the plot area below it: room on the left for the rotated
+    /// y title and the widest y label, on the right for half of the last x label.
+    static func area(canvas: inout LayoutCanvas, title: String?, yLabels: [String], lastXLabel: String?) throws(PlotError) -> PlotRect {
         typealias M = Metrics
-        let width = M.canvasWidth
         let bodyHeight = try canvas.lineHeight(M.body)
         let tickHeight = try canvas.lineHeight(M.tick)
         var yLabelWidth = 0.0
-        for t in yTicks { yLabelWidth = max(yLabelWidth, try canvas.width(t.label, M.tick)) }
+        for label in yLabels { yLabelWidth = max(yLabelWidth, try canvas.width(label, M.tick)) }
         let plotLeft = M.margin + bodyHeight + 6 + yLabelWidth + 5
         var lastHalf = 0.0
-        if let last = xTicks.last { lastHalf = try canvas.width(last.label, M.tick) / 2 }
-        let plotRight = width - M.margin - max(lastHalf, 4)
+        if let lastXLabel { lastHalf = try canvas.width(lastXLabel, M.tick) / 2 }
+        let plotRight = M.canvasWidth - M.margin - max(lastHalf, 4)
         var y = M.margin
         if let title, !title.isEmpty {
             let titleHeight = try canvas.lineHeight(M.title)
-            for line in try canvas.wrapped(title, M.title, maxWidth: width - 2 * M.margin) {
+            for line in try canvas.wrapped(title, M.title, maxWidth: M.canvasWidth - 2 * M.margin) {
                 try canvas.text(line, x: M.margin, top: y, align: .start, style: M.title, role: .title)
                 y += titleHeight + 2
             }
             y += 6
         }
-        let plotTop = y + tickHeight / 2 + 2
-        let frame = ScatterFrame(plot: PlotRect(x: plotLeft, y: plotTop, width: plotRight - plotLeft, height: M.plotHeight),
+        return PlotRect(x: plotLeft, y: y + tickHeight / 2 + 2, width: plotRight - plotLeft, height: M.plotHeight)
+    }
+
+    /// Lays out title, axes, ticks, grid and axis titles; returns the frame and the y below the x title.
+    static func make(canvas: inout LayoutCanvas, title: String?, xTicks: [EffectAxis.Tick], yTicks: [EffectAxis.Tick],
+                     xRange: (Double, Double), yRange: (Double, Double), xTitle: String, yTitle: String,
+                     grid: Bool) throws(PlotError) -> (ScatterFrame, Double) {
+        typealias M = Metrics
+        let bodyHeight = try canvas.lineHeight(M.body)
+        let tickHeight = try canvas.lineHeight(M.tick)
+        let frame = ScatterFrame(plot: try area(canvas: &canvas, title: title, yLabels: yTicks.map(\.label), lastXLabel: xTicks.last?.label),
                                  xLower: xRange.0, xUpper: xRange.1, yLower: yRange.0, yUpper: yRange.1)
         let plot = frame.plot
         if grid {

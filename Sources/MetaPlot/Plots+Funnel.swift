@@ -84,24 +84,8 @@ struct FunnelModel: Sendable {
         let tickHeight = try canvas.lineHeight(M.tick)
         let seDigits = EffectAxis.decimals(seStep)
         let seLabels = seTicks.map { Format.fixed($0, seDigits) }
-        var seLabelWidth = 0.0
-        for label in seLabels { seLabelWidth = max(seLabelWidth, try canvas.width(label, M.tick)) }
-        let plotLeft = M.margin + bodyHeight + 6 + seLabelWidth + 5
-        var lastTickHalf = 0.0
-        if let last = xTicks.last { lastTickHalf = try canvas.width(last.label, M.tick) / 2 }
-        let plotRight = width - M.margin - max(lastTickHalf, 4)
-
-        var y = M.margin
-        if let title, !title.isEmpty {
-            let titleHeight = try canvas.lineHeight(M.title)
-            for line in try canvas.wrapped(title, M.title, maxWidth: width - 2 * M.margin) {
-                try canvas.text(line, x: M.margin, top: y, align: .start, style: M.title, role: .title)
-                y += titleHeight + 2
-            }
-            y += 6
-        }
-        let plotTop = y + tickHeight / 2 + 2
-        let plot = PlotRect(x: plotLeft, y: plotTop, width: plotRight - plotLeft, height: M.plotHeight)
+        // The same frame as the other scatter plots (their metrics are the funnel's).
+        let plot = try ScatterFrame.area(canvas: &canvas, title: title, yLabels: seLabels, lastXLabel: xTicks.last?.label)
         func px(_ value: Double) -> Double { plot.minX + (value - lower) / (upper - lower) * plot.width }
         func py(_ se: Double) -> Double { plot.minY + se / yMax * plot.height }
 
