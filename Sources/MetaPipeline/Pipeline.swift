@@ -1,3 +1,4 @@
+import Foundation
 import MetaStats
 
 /// A validated pipeline: every name resolved, every table read, every selected row readable as a
@@ -23,6 +24,9 @@ public struct Pipeline: Sendable {
     public var prisma: PrismaFlow?
     /// `summary-of-findings:` the GRADE table.
     public var summaryOfFindings: SummaryOfFindings?
+    /// The bytes of every file the pipeline was built from (the pipeline file and its data files), by
+    /// path, as they were read: what a later run compares to know the pipeline is unchanged.
+    public var inputFiles: [String: Data] = [:]
 }
 
 /// One meta-analysis of the pipeline.

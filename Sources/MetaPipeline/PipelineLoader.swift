@@ -27,6 +27,8 @@ public enum PipelineLoader {
         if let pipeline, !diagnostics.contains(where: { $0.severity == .error }) {
             var p = pipeline
             p.warnings = diagnostics
+            p.inputFiles = loader.read
+            p.inputFiles[path] = data
             return .success(p)
         }
         return .failure(DiagnosticList(diagnostics))
@@ -92,6 +94,8 @@ struct Loader {
     var lastEstimable = true
     var tables: [String: LoadedTable] = [:]
     var sources: [DataSource] = []
+    /// The bytes of every data file read, by path.
+    var read: [String: Data] = [:]
     /// Tables with problems of their own: analyses reading them skip checks those problems would distort.
     var damagedTables: Set<String> = []
     /// `defaults` has a value that could not be read (such as an unknown measure): rows are not
@@ -264,7 +268,9 @@ struct Loader {
                 continue
             }
             let source = DataSource(name: pair.key, path: path, kind: kind, sheet: sheet)
-            let (loaded, problems) = DataSources.tables(source, contents: DataSources.contents(source))
+            let contents = DataSources.contents(source)
+            read.merge(contents) { _, new in new }
+            let (loaded, problems) = DataSources.tables(source, contents: contents)
             extra += problems
             if problems.contains(where: { $0.severity == .error }) { damagedTables.insert(pair.key) }
             for t in loaded { tables[t.table.name] = t }

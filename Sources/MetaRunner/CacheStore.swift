@@ -27,6 +27,7 @@ public func sha256Hex(_ data: Data) -> String {
 /// records/<id-hash>.json  the last inputs seen for a stage id (to say why it must rerun)
 /// published.json          size/mtime stamps of published outputs (to notice edits cheaply)
 /// objects.json            size/mtime stamps of objects whose bytes were checked (trusted while unchanged)
+/// runs/<command>.json     the summary of the last run of a command in which every stage succeeded
 /// tmp/                    files being written; renamed into place when complete
 /// lock                    held by the running process (and by `metapipe clean`)
 /// CACHEDIR.TAG            the marker: metapipe uses, empties or deletes only a folder holding it
@@ -87,7 +88,7 @@ public final class CacheStore: @unchecked Sendable {
     /// What a cache made before the marker existed holds; such a folder is adopted (marked).
     static let legacyEntries: Set<String> = ["objects", "stages", "records", "tmp", "lock", "published.json"]
     /// Everything metapipe itself puts in a cache folder.
-    static let ownEntries: Set<String> = legacyEntries.union([markerName, "objects.json"])
+    static let ownEntries: Set<String> = legacyEntries.union([markerName, "objects.json", "runs"])
 
     var markerURL: URL { root.appendingPathComponent(Self.markerName) }
 

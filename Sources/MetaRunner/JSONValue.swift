@@ -1,11 +1,12 @@
 import Foundation
 
-/// A JSON value as the cache's own files hold them (manifests, stamps, ledgers): objects, strings
-/// and whole numbers. Read without `JSONDecoder`, because a warm run reads one manifest per stage;
+/// A JSON value as the cache's own files hold them (manifests, stamps, ledgers, run summaries):
+/// objects, arrays, strings and whole numbers. Read without `JSONDecoder`, because a warm run reads one manifest per stage;
 /// a file this reader does not take (another shape, a fraction, a damaged file) gives nil and the
 /// caller falls back to `JSONDecoder`, so the two never disagree on a file both read.
 enum JSONValue: Equatable {
     case object([String: JSONValue])
+    case array([JSONValue])
     case string(String)
     case integer(Int64)
 
@@ -17,6 +18,7 @@ enum JSONValue: Equatable {
     var string: String? { if case .string(let s) = self { return s }; return nil }
     var integer: Int64? { if case .integer(let n) = self { return n }; return nil }
     var fields: [String: JSONValue]? { if case .object(let f) = self { return f }; return nil }
+    var elements: [JSONValue]? { if case .array(let e) = self { return e }; return nil }
 
     /// The string values of an object whose values are all strings.
     var strings: [String: String]? {
@@ -57,6 +59,7 @@ enum JSONValue: Equatable {
             guard index < bytes.count else { return nil }
             switch bytes[index] {
             case 0x7B: return object()
+            case 0x5B: return array()
             case 0x22: return string().map(JSONValue.string)
             case 0x2D, 0x30...0x39: return integer()
             default: return nil
@@ -82,6 +85,25 @@ enum JSONValue: Equatable {
                 guard index < bytes.count else { return nil }
                 if bytes[index] == 0x2C { index += 1; continue }
                 if bytes[index] == 0x7D { index += 1; return .object(fields) }
+                return nil
+            }
+        }
+
+        mutating func array() -> JSONValue? {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth < 64 else { return nil }
+            index += 1   // [
+            var elements: [JSONValue] = []
+            skipSpace()
+            if index < bytes.count, bytes[index] == 0x5D { index += 1; return .array(elements) }
+            while true {
+                guard let v = value() else { return nil }
+                elements.append(v)
+                skipSpace()
+                guard index < bytes.count else { return nil }
+                if bytes[index] == 0x2C { index += 1; continue }
+                if bytes[index] == 0x5D { index += 1; return .array(elements) }
                 return nil
             }
         }

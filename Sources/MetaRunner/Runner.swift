@@ -27,9 +27,12 @@ public struct RunOptions: Sendable {
     /// Files besides the stages' inputs that the output and cache folders must not hold (the
     /// pipeline files).
     public var protectedFiles: [String]
+    /// What the stage graph was built from; when given, a run in which every stage succeeded leaves a
+    /// summary with which `Runner.replay` answers the next run of the same command.
+    public var graphInputs: GraphInputs?
 
     public init(jobs: Int, force: Bool = false, outputRoot: URL, cacheRoot: URL, toolVersion: String,
-                ownedOutputFolders: [String] = [], protectedFiles: [String] = []) {
+                ownedOutputFolders: [String] = [], protectedFiles: [String] = [], graphInputs: GraphInputs? = nil) {
         self.jobs = max(1, jobs)
         self.force = force
         self.outputRoot = outputRoot
@@ -37,6 +40,7 @@ public struct RunOptions: Sendable {
         self.toolVersion = toolVersion
         self.ownedOutputFolders = ownedOutputFolders
         self.protectedFiles = protectedFiles
+        self.graphInputs = graphInputs
     }
 }
 
@@ -98,8 +102,8 @@ public final class Runner: @unchecked Sendable {
     public let stages: [Stage]
     public let options: RunOptions
     let byID: [StageID: Stage]
-    private let order: [StageID]
-    private let store: CacheStore
+    let order: [StageID]
+    let store: CacheStore
     private let outputRootPath: String
 
     public init(stages: [Stage], options: RunOptions) throws(RunnerError) {
@@ -205,6 +209,7 @@ public final class Runner: @unchecked Sendable {
         try checkLocations()
         try store.open()
         defer { store.close() }
+        if let inputs = options.graphInputs { try store.removeSummary(inputs.key) }
         let files = try readFiles()
         let fileHashes = files.mapValues { sha256Hex($0) }
         let state = RunState(stamps: store.loadStamps())
@@ -219,6 +224,7 @@ public final class Runner: @unchecked Sendable {
         try finishLedgers(state, prune: report.succeeded)
         try store.saveStamps(state.stamps)
         try store.saveObjectStamps()
+        if report.succeeded, let inputs = options.graphInputs { try saveSummary(inputs, state: state) }
         return report
     }
 
@@ -367,6 +373,12 @@ public final class Runner: @unchecked Sendable {
         var legacyFolders: Set<String> = []
         /// Owned folders whose ledger gained a path since it was last written.
         var dirtyLedgers: Set<String> = []
+        /// Per stage that ran or was cached: the cache key of its complete entry.
+        var keys: [StageID: String] = [:]
+        /// The objects those entries name (SHA-256 → size).
+        var objects: [String: Int] = [:]
+        /// Per owned folder: the SHA-256 of the ledger this run left ("missing" for none).
+        var ledgerDigests: [String: String] = [:]
         init(stamps: [String: Stamp]) { self.stamps = stamps }
     }
 
@@ -387,7 +399,7 @@ public final class Runner: @unchecked Sendable {
             {
                 let restored = try checkPublished(manifest, state: state)
                 try flushLedgers(state)
-                registerOutputs(stage, manifest: manifest, state: state)
+                registerOutputs(stage, key: key, manifest: manifest, state: state)
                 try store.putRecord(record)
                 return report(.cached(restored: restored))
             }
@@ -424,7 +436,7 @@ public final class Runner: @unchecked Sendable {
             try flushLedgers(state)
             try store.putManifest(manifest)
             try store.putRecord(record)
-            registerOutputs(stage, manifest: manifest, state: state)
+            registerOutputs(stage, key: key, manifest: manifest, state: state)
             return report(.ran)
         } catch let error as RunnerError {
             return report(.failed(error.description))
@@ -440,12 +452,17 @@ public final class Runner: @unchecked Sendable {
         lock.unlock()
     }
 
-    private func registerOutputs(_ stage: Stage, manifest: Manifest, state: RunState) {
+    private func registerOutputs(_ stage: Stage, key: String, manifest: Manifest, state: RunState) {
         lock.lock()
-        for (name, entry) in manifest.artifacts { state.artifactHashes[ArtifactRef(stage.id, name)] = entry.sha }
+        state.keys[stage.id] = key
+        for (name, entry) in manifest.artifacts {
+            state.artifactHashes[ArtifactRef(stage.id, name)] = entry.sha
+            state.objects[entry.sha] = entry.size
+        }
         for (path, entry) in manifest.published {
             state.artifactHashes[ArtifactRef(stage.id, path)] = entry.sha
             state.publishedPaths[path] = entry.sha
+            state.objects[entry.sha] = entry.size
         }
         lock.unlock()
     }
@@ -569,14 +586,18 @@ public final class Runner: @unchecked Sendable {
         }
     }
 
-    private func writeLedger(_ folder: String, _ ledger: [String: String]) throws(RunnerError) {
+    /// Writes a folder's ledger unless it already holds these bytes; returns the SHA-256 of the
+    /// ledger the folder now holds ("missing" for none).
+    @discardableResult
+    private func writeLedger(_ folder: String, _ ledger: [String: String]) throws(RunnerError) -> String {
         let url = ledgerURL(folder)
         let data = canonicalJSON(ledger)
-        if (try? Data(contentsOf: url)) == data { return }
-        if ledger.isEmpty, !FileManager.default.fileExists(atPath: outputURL(folder).path) { return }
+        if (try? Data(contentsOf: url)) == data { return sha256Hex(data) }
+        if ledger.isEmpty, !FileManager.default.fileExists(atPath: outputURL(folder).path) { return "missing" }
         do { try FileManager.default.createDirectory(at: outputURL(folder), withIntermediateDirectories: true) }
         catch { throw .io("cannot create \(outputURL(folder).path): \(error.localizedDescription)") }
         try store.writeAtomically(data, to: url, tmpDir: outputURL(folder))
+        return sha256Hex(data)
     }
 
     /// Writes the ledgers that gained paths, so that a run killed later still knows what it wrote.
@@ -633,7 +654,7 @@ public final class Runner: @unchecked Sendable {
                     dir = (dir as NSString).deletingLastPathComponent
                 }
             }
-            try writeLedger(folder, published)
+            state.ledgerDigests[folder] = try writeLedger(folder, published)
         }
     }
 
@@ -642,9 +663,13 @@ public final class Runner: @unchecked Sendable {
     /// Refuses an output folder that holds an input of the run (a data file, a pipeline file): the
     /// project root, the pipelines folder or a data folder named by mistake.
     func checkLocations() throws(RunnerError) {
+        try Self.checkLocations(inputs: stages.flatMap(\.files), options: options)
+    }
+
+    static func checkLocations(inputs: [String], options: RunOptions) throws(RunnerError) {
         let output = PathResolution.resolved(options.outputRoot)
         let cache = PathResolution.resolved(options.cacheRoot)
-        let inputs = Set(stages.flatMap(\.files) + options.protectedFiles).sorted()
+        let inputs = Set(inputs + options.protectedFiles).sorted()
         for input in inputs {
             let resolved = PathResolution.resolved(URL(fileURLWithPath: input))
             if PathResolution.isInside(resolved, output) {

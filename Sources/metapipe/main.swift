@@ -72,6 +72,11 @@ func fail(_ error: Error) -> ExitCode {
 
 /// Validates pipelines; prints diagnostics; exits 65 when any is invalid.
 func validated(_ paths: [String]) throws -> [Pipeline] {
+    try validatedWithNotes(paths).pipelines
+}
+
+/// `validated`, also returning the lines it printed (the warnings).
+func validatedWithNotes(_ paths: [String]) throws -> (pipelines: [Pipeline], notes: [String]) {
     let (pipelines, diagnostics) = Engine.validate(paths)
     for d in diagnostics { printError(d.description) }
     let errors = diagnostics.filter { $0.severity == .error }
@@ -79,7 +84,7 @@ func validated(_ paths: [String]) throws -> [Pipeline] {
         printError("metapipe: \(errors.count) error\(errors.count == 1 ? "" : "s"); nothing was run")
         throw ExitCode(Status.invalidInput)
     }
-    return pipelines
+    return (pipelines, diagnostics.map(\.description))
 }
 
 /// Prints to standard error. Control characters (from names in a pipeline or a sheet) are shown
@@ -122,10 +127,22 @@ extension Metapipe {
         }
 
         func run() throws {
-            let pipelines = try validated(try arguments.paths())
+            let paths = try arguments.paths()
+            let quiet = self.quiet
+            // Nothing changed since the last run of this command: answered from its summary.
+            if !force, !dryRun, let (report, notes) = Engine.replay(paths, output: locations.output, cache: locations.cache) {
+                for note in notes { printError(note) }
+                if !quiet {
+                    for (i, r) in report.stages.enumerated() { say(progressLine(r, index: i + 1, total: report.stages.count)) }
+                    say(summaryLine(report))
+                }
+                return
+            }
+            let (pipelines, notes) = try validatedWithNotes(paths)
             let runner: Runner
             do {
-                runner = try Engine.runner(pipelines, output: locations.output, cache: locations.cache, jobs: jobs, force: force)
+                runner = try Engine.runner(pipelines, output: locations.output, cache: locations.cache, jobs: jobs, force: force,
+                                           command: (paths, notes))
             } catch {
                 throw fail(error)
             }
@@ -133,7 +150,6 @@ extension Metapipe {
                 try printPlan(runner)
                 return
             }
-            let quiet = self.quiet
             let report: RunReport
             do {
                 report = try runner.run { event in
@@ -149,10 +165,7 @@ extension Metapipe {
                     printError("\(place)error: stage \(failure.id) failed: \(message)")
                 }
             }
-            if !quiet {
-                let failed = report.failures.count, skipped = report.skipped.count
-                say("metapipe: \(report.stages.count) stages: \(report.ranCount) ran, \(report.cachedCount) cached, \(failed) failed, \(skipped) skipped (\(durationText(report.duration)))")
-            }
+            if !quiet { say(summaryLine(report)) }
             if !report.succeeded { throw ExitCode(Status.stageFailed) }
         }
     }
@@ -286,6 +299,12 @@ func printPlan(_ runner: Runner) throws {
 /// "12 ms" under a second, "1.23 s" from a second on.
 func durationText(_ seconds: Double) -> String {
     seconds >= 1 ? String(format: "%.2f s", seconds) : String(format: "%.0f ms", seconds * 1000)
+}
+
+/// "metapipe: 12 stages: 2 ran, 10 cached, 0 failed, 0 skipped (1.23 s)".
+func summaryLine(_ report: RunReport) -> String {
+    "metapipe: \(report.stages.count) stages: \(report.ranCount) ran, \(report.cachedCount) cached, "
+        + "\(report.failures.count) failed, \(report.skipped.count) skipped (\(durationText(report.duration)))"
 }
 
 func progressLine(_ r: StageReport, index: Int, total: Int) -> String {

@@ -40,7 +40,7 @@ import Testing
 
     /// What the reader does not take it refuses, and `decodeCacheFile` asks the decoder instead.
     @Test func theReaderRefusesWhatItDoesNotTake() throws {
-        for text in ["", "{", "{\"a\":1,}", "{\"a\":1.5}", "{\"a\":\"x\\\"y\"}", "{\"a\":1,\"a\":2}", "[1]", "{\"a\":99999999999999999999}",
+        for text in ["", "{", "{\"a\":1,}", "{\"a\":1.5}", "{\"a\":\"x\\\"y\"}", "{\"a\":1,\"a\":2}", "[1.5]", "[null]", "{\"a\":99999999999999999999}",
                      "{\"a\":\"b\"} x", "{\"a\":true}"] {
             #expect(JSONValue.parse(Data(text.utf8)) == nil, "\(text)")
         }
