@@ -127,21 +127,27 @@ public final class Runner: @unchecked Sendable {
         self.outputRootPath = root
     }
 
-    /// Kahn's algorithm, ties broken by stage id so the order is deterministic.
+    /// Kahn's algorithm, ties broken by stage id so the order is deterministic: the ready stages are
+    /// kept sorted, largest first, and the smallest is taken from the end.
     static func topologicalOrder(_ stages: [Stage], _ map: [StageID: Stage]) throws(RunnerError) -> [StageID] {
         var remaining = Dictionary(uniqueKeysWithValues: stages.map { ($0.id, $0.dependencies.count) })
         var dependents: [StageID: [StageID]] = [:]
         for s in stages { for d in s.dependencies { dependents[d, default: []].append(s.id) } }
-        var ready = remaining.filter { $0.value == 0 }.map(\.key).sorted()
+        var ready = remaining.filter { $0.value == 0 }.map(\.key).sorted(by: >)
         var result: [StageID] = []
-        while !ready.isEmpty {
-            let id = ready.removeFirst()
+        result.reserveCapacity(stages.count)
+        while let id = ready.popLast() {
             result.append(id)
             for next in dependents[id] ?? [] {
                 remaining[next]! -= 1
                 if remaining[next] == 0 {
-                    ready.append(next)
-                    ready.sort()
+                    // First index whose id is smaller than `next` (the array descends).
+                    var low = 0, high = ready.count
+                    while low < high {
+                        let mid = (low + high) / 2
+                        if ready[mid] > next { low = mid + 1 } else { high = mid }
+                    }
+                    ready.insert(next, at: low)
                 }
             }
         }
