@@ -22,8 +22,10 @@ public enum CanonicalEncoder {
         return Data(out)
     }
 
-    /// Tests set this to have every value encoded by `JSONEncoder`, to compare the two.
-    nonisolated(unsafe) static var foundationOnly = false
+    /// Tests set this (for the work inside `$foundationOnly.withValue(true) { … }`, on that task only,
+    /// so that tests running beside it are not affected) to have every value encoded by `JSONEncoder`,
+    /// to compare the two.
+    @TaskLocal static var foundationOnly = false
 
     struct Unsupported: Error {}
 

@@ -96,9 +96,10 @@ import Testing
     @Test func everyStagesParametersAreJSONEncodersBytes() throws {
         let (pipelines, _) = Engine.validate(StageGraphTests.repositoryPipelines)
         let ours = Engine.stages(pipelines).map { ($0.id.rawValue, $0.parameters) }
-        CanonicalEncoder.foundationOnly = true
-        defer { CanonicalEncoder.foundationOnly = false }
-        let theirs = Engine.stages(pipelines).map { ($0.id.rawValue, $0.parameters) }
+        let theirs = CanonicalEncoder.$foundationOnly.withValue(true) {
+            #expect(CanonicalEncoder.encode(["a": 1], spellNonFinite: false) == nil, "every value goes to JSONEncoder")
+            return Engine.stages(pipelines).map { ($0.id.rawValue, $0.parameters) }
+        }
         #expect(ours.count == theirs.count && ours.count > 500)
         for (a, b) in zip(ours, theirs) { #expect(a.0 == b.0 && a.1 == b.1, "\(a.0)") }
     }
