@@ -53,36 +53,19 @@ extension ForestPlotInput {
     }
 }
 
-extension LeaveOneOutPlotInput {
-    /// The plot on the shown scale for ZCOR, PLO and PFT (itself for other measures).
-    public func onShownScale(sizes: [String: Double]) -> LeaveOneOutPlotInput {
+extension RefitPlotInput {
+    /// The plot on the shown scale for ZCOR, PLO and PFT (each row's PFT with the harmonic mean of
+    /// the sizes `Kind.rowSizes` gives; itself for other measures).
+    public func onShownScale(sizes: [String: Double]) -> RefitPlotInput {
         guard let shown = measure.shownMeasure, let t = measure.backTransform(sizes: Array(sizes.values)) else { return self }
         var input = self
         input.measure = shown
         input.overall = overall.backTransformed(t)
         for i in rows.indices {
-            let rowT = measure.backTransform(sizes: sizes.filter { $0.key != rows[i].study }.map(\.value)) ?? t
+            let rowT = measure.backTransform(sizes: Kind.rowSizes(sizes, row: rows[i])) ?? t
             input.rows[i].ciLower = rowT.apply(rows[i].ciLower)
             input.rows[i].ciUpper = rowT.apply(rows[i].ciUpper)
             input.rows[i].estimate = rowT.apply(rows[i].estimate)
-        }
-        if input.options.measureLabel == nil { input.options.measureLabel = shown.plotTitle }
-        return input
-    }
-}
-
-extension CumulativePlotInput {
-    /// The plot on the shown scale for ZCOR, PLO and PFT (PFT with the harmonic mean of all the
-    /// studies' sizes; itself for other measures).
-    public func onShownScale(sizes: [String: Double]) -> CumulativePlotInput {
-        guard let shown = measure.shownMeasure, let t = measure.backTransform(sizes: Array(sizes.values)) else { return self }
-        var input = self
-        input.measure = shown
-        input.overall = overall.backTransformed(t)
-        for i in rows.indices {
-            input.rows[i].ciLower = t.apply(rows[i].ciLower)
-            input.rows[i].ciUpper = t.apply(rows[i].ciUpper)
-            input.rows[i].estimate = t.apply(rows[i].estimate)
         }
         if input.options.measureLabel == nil { input.options.measureLabel = shown.plotTitle }
         return input
