@@ -30,7 +30,7 @@ let package = Package(
         // The one CSV front end (SwiftCSV): bytes -> header and rows, each with its line.
         .target(name: "MetaTables", dependencies: ["MetaFormat", .product(name: "SwiftCSV", package: "SwiftCSV")]),
         // RevMan 5 (.rm5) files and RevMan Web data packages.
-        .target(name: "MetaRevMan", dependencies: ["MetaStats", .product(name: "SwiftCSV", package: "SwiftCSV")]),
+        .target(name: "MetaRevMan", dependencies: ["MetaStats", "MetaTables"]),
         // YAML + CSV / .xlsx sheets -> a validated pipeline, with file:line:column diagnostics.
         .target(name: "MetaPipeline", dependencies: [
             "MetaStats", "MetaFormat", "MetaTables", "MetaRevMan", "Yams",
@@ -54,7 +54,7 @@ let package = Package(
         ]),
 
         // Tolerances, fixture loading and a seeded generator shared by the test suites.
-        .target(name: "MetaTestSupport", path: "Tests/MetaTestSupport"),
+        .target(name: "MetaTestSupport", dependencies: ["MetaTables"], path: "Tests/MetaTestSupport"),
         .testTarget(name: "MetaStatsTests", dependencies: ["MetaStats", "MetaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaPlotTests", dependencies: ["MetaPlot", "MetaStats", "MetaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaPipelineTests", dependencies: [
