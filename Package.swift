@@ -27,11 +27,13 @@ let package = Package(
         .target(name: "MetaStats"),
         // Number formatting shared by the plots and the report.
         .target(name: "MetaFormat"),
+        // The one CSV front end (SwiftCSV): bytes -> header and rows, each with its line.
+        .target(name: "MetaTables", dependencies: ["MetaFormat", .product(name: "SwiftCSV", package: "SwiftCSV")]),
         // RevMan 5 (.rm5) files and RevMan Web data packages.
-        .target(name: "MetaRevMan", dependencies: ["MetaStats", .product(name: "SwiftCSV", package: "SwiftCSV")]),
+        .target(name: "MetaRevMan", dependencies: ["MetaStats", "MetaTables"]),
         // YAML + CSV / .xlsx sheets -> a validated pipeline, with file:line:column diagnostics.
         .target(name: "MetaPipeline", dependencies: [
-            "MetaStats", "MetaFormat", "MetaRevMan", "Yams", .product(name: "SwiftCSV", package: "SwiftCSV"),
+            "MetaStats", "MetaFormat", "MetaTables", "MetaRevMan", "Yams",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // Generic stage graph, content-hash cache and Dispatch executor; knows nothing of statistics.
@@ -52,12 +54,13 @@ let package = Package(
         ]),
 
         // Tolerances, fixture loading and a seeded generator shared by the test suites.
-        .target(name: "MetaTestSupport", path: "Tests/MetaTestSupport"),
+        .target(name: "MetaTestSupport", dependencies: ["MetaTables"], path: "Tests/MetaTestSupport"),
         .testTarget(name: "MetaStatsTests", dependencies: ["MetaStats", "MetaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaPlotTests", dependencies: ["MetaPlot", "MetaStats", "MetaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaPipelineTests", dependencies: [
-            "MetaPipeline", "MetaTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "MetaPipeline", "MetaTables", "MetaTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MetaTablesTests", dependencies: ["MetaTables", .product(name: "SwiftCSV", package: "SwiftCSV")]),
         .testTarget(name: "MetaRunnerTests", dependencies: ["MetaRunner"]),
         .testTarget(name: "MetaRevManTests", dependencies: ["MetaRevMan"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetaReportTests", dependencies: ["MetaReport", "MetaFormat", "MetaStats"]),

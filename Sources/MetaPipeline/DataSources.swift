@@ -1,5 +1,6 @@
 import Foundation
 import MetaRevMan
+import MetaTables
 
 /// Turns a data source into tables — the same code at validation and in the load stages.
 ///
@@ -18,17 +19,11 @@ public enum DataSources {
     /// The tables a source provides, by name, with problems and notes.
     public static func tables(_ source: DataSource, contents: [String: Data]) -> (tables: [LoadedTable], diagnostics: [Diagnostic]) {
         switch source.kind {
-        case .csv:
+        case .csv, .xlsx:
             guard let data = contents[source.path] else {
                 return ([], [Diagnostic(at: SourceLocation(file: source.path, line: 1), "cannot read the file")])
             }
-            let (loaded, problems) = CSVTables.parse(data, name: source.name, path: source.path)
-            return (loaded.map { [$0] } ?? [], problems)
-        case .xlsx:
-            guard let data = contents[source.path] else {
-                return ([], [Diagnostic(at: SourceLocation(file: source.path, line: 1), "cannot read the file")])
-            }
-            let (loaded, problems) = XLSXTables.parse(data, name: source.name, path: source.path, sheet: source.sheet)
+            let (loaded, problems) = tableSource(source).records(data, name: source.name, path: source.path)
             return (loaded.map { [$0] } ?? [], problems)
         case .revman5, .revmanWeb:
             let review: RevManReview
@@ -64,6 +59,11 @@ public enum DataSources {
                      table("-outcomes", RevManTables.outcomesHeader, tables.outcomes),
                      table("-results", RevManTables.resultsHeader, tables.results)], notes)
         }
+    }
+
+    /// The format a one-table source is read with.
+    static func tableSource(_ source: DataSource) -> any TableSource {
+        source.kind == .xlsx ? XLSXSource(sheet: source.sheet) : CSVSource()
     }
 
     /// Reads the source's files from disk.

@@ -119,16 +119,6 @@ public struct DiagnosticList: Error, Sendable, CustomStringConvertible {
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 
-/// The lines of a text file as diagnostics number them: "\n", "\r\n" and "\r" each end a line.
-/// (In Swift "\r\n" is a single Character, so splitting on "\n" alone leaves a CRLF file whole.)
-func sourceLines(_ text: String) -> [String] {
-    if onlyLineFeeds(text) {
-        // A line feed is always a character of its own, so splitting the bytes gives the same lines.
-        return text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-    }
-    return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-}
-
 /// "Did you mean …?" for a misspelt name: the closest candidate within a small edit distance that
 /// keeps at least one of its characters (so "t" does not suggest "z").
 public func suggestion(for word: String, among candidates: [String]) -> String? {

@@ -1,4 +1,5 @@
 import Foundation
+import MetaTables
 import MetaStats
 
 extension Selection {

@@ -1,4 +1,5 @@
 import Foundation
+import MetaTables
 import MetaStats
 
 /// A study selected for an analysis: what it reports, its subgroup labels, the rest of its row, and

@@ -103,7 +103,34 @@ public enum XLSXTables {
             diagnostics.append(Diagnostic(at: at(nil, headerRow), "the sheet has a header but no rows"))
         }
         let table = Table(name: name, path: place, header: names, rows: rows)
-        return (LoadedTable(table: table, lines: [], isSheet: true, firstSheetColumn: first), diagnostics)
+        return (LoadedTable(table: table, locator: SheetLocator(firstColumn: first)), diagnostics)
+    }
+}
+
+/// One sheet of an .xlsx workbook (the first when `sheet` is nil).
+public struct XLSXSource: TableSource {
+    public var sheet: String?
+    public init(sheet: String?) { self.sheet = sheet }
+    public func records(_ data: Data, name: String, path: String) -> (LoadedTable?, [Diagnostic]) {
+        XLSXTables.parse(data, name: name, path: path, sheet: sheet)
+    }
+}
+
+/// Places in a sheet: a cell `file.xlsx[Sheet]!D14`, or a whole row `file.xlsx[Sheet]!14:14`.
+public struct SheetLocator: CellLocator {
+    /// The sheet column (0 = A) of the table's first column.
+    public var firstColumn: Int
+    public init(firstColumn: Int) { self.firstColumn = firstColumn }
+
+    public func cellDiagnostic(_ table: Table, _ row: TableRow, column: String, _ message: String) -> Diagnostic {
+        let index = table.column(column).map { $0 + firstColumn }
+        let reference = index.map { "\(table.path)!\(XLSXTables.columnLetters($0))\(row.line)" } ?? "\(table.path)!\(row.line):\(row.line)"
+        return Diagnostic(at: SourceLocation(file: table.path, line: row.line, column: index.map { $0 + 1 }, reference: reference),
+                          message, csvColumn: column)
+    }
+
+    public func rowDiagnostic(_ table: Table, _ row: TableRow, _ message: String) -> Diagnostic {
+        Diagnostic(at: SourceLocation(file: table.path, line: row.line, reference: "\(table.path)!\(row.line):\(row.line)"), message)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MetaTables
 import Yams
 
 /// Walks a YAML document, turning every shape or vocabulary problem into a located diagnostic and

@@ -1,5 +1,5 @@
 import Foundation
-import SwiftCSV
+import MetaTables
 
 /// Reads a RevMan Web data package: the folder RevMan Web exports, with
 /// `*-analysis-data/*-data-rows.csv` (per study), `*-overall-estimates-and-settings.csv` (method,
@@ -35,7 +35,7 @@ public enum RevManWebReader {
     public static func read(folder: String, contents: [String: Data]) throws(RevManNote) -> RevManReview {
         let paths = try packageFiles(folder)
         func file(_ suffix: String) -> String? { paths.first { $0.hasSuffix(suffix) } }
-        func load(_ path: String) throws(RevManNote) -> CSVFile {
+        func load(_ path: String) throws(RevManNote) -> PackageCSV {
             guard let data = contents[path] else { throw RevManNote(file: path, line: nil, message: "cannot read the file") }
             return try table(data, display: path)
         }
@@ -187,7 +187,7 @@ public enum RevManWebReader {
     }
 
     /// A package CSV: header and records with their line numbers.
-    struct CSVFile {
+    struct PackageCSV {
         struct Record {
             var line: Int
             var cells: [String: String]
@@ -197,40 +197,32 @@ public enum RevManWebReader {
         var records: [Record]
     }
 
-    static func table(_ data: Data, display: String) throws(RevManNote) -> CSVFile {
-        guard var text = String(data: data, encoding: .utf8) else {
-            throw RevManNote(file: display, line: 1, message: "the file is not UTF-8 text")
-        }
-        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        if !(text.last?.isNewline ?? true) { text.append("\n") }
-        var records: [[String]] = []
+    static func table(_ data: Data, display: String) throws(RevManNote) -> PackageCSV {
+        let file: MetaTables.CSVFile
         do {
-            let csv = try CSV<Enumerated>(string: text, delimiter: .comma, loadColumns: false, rowLimit: 1)
-            try csv.enumerateAsArray(startAt: 0, rowLimit: nil) { (fields: [String]) in records.append(fields) }
+            file = try CSVReader.read(data)
         } catch {
-            throw RevManNote(file: display, line: nil, message: "cannot parse the CSV: \(error)")
-        }
-        guard let header = records.first?.map({ $0.trimmingCharacters(in: .whitespaces) }) else {
-            throw RevManNote(file: display, line: 1, message: "the file is empty")
-        }
-        var out: [CSVFile.Record] = []
-        var line = 1
-        for record in records.dropFirst() {
-            line += 1
-            let rowLine = line
-            line += record.reduce(0) { $0 + $1.filter(\.isNewline).count }
-            if record.allSatisfy({ $0.isEmpty }) { continue }
-            guard record.count == header.count else {
-                throw RevManNote(file: display, line: rowLine,
-                                 message: "row has \(record.count) cells but the header has \(header.count) (a footnote with an unquoted comma?)")
+            switch error {
+            case .notUTF8: throw RevManNote(file: display, line: 1, message: "the file is not UTF-8 text")
+            case .blank, .noRecords: throw RevManNote(file: display, line: 1, message: "the file is empty")
+            case let .quoting(line, _, _, message): throw RevManNote(file: display, line: line, message: message)
+            case let .unparsable(reason): throw RevManNote(file: display, line: nil, message: "cannot parse the CSV: \(reason)")
             }
-            out.append(CSVFile.Record(line: rowLine, cells: Dictionary(zip(header, record), uniquingKeysWith: { a, _ in a })))
         }
-        return CSVFile(display: display, records: out)
+        let header = file.header.cells.map { $0.trimmingCharacters(in: .whitespaces) }
+        var out: [PackageCSV.Record] = []
+        for record in file.rows {
+            guard record.cells.count == header.count else {
+                throw RevManNote(file: display, line: record.line,
+                                 message: "row has \(record.cells.count) cells but the header has \(header.count) (a footnote with an unquoted comma?)")
+            }
+            out.append(PackageCSV.Record(line: record.line, cells: Dictionary(zip(header, record.cells), uniquingKeysWith: { a, _ in a })))
+        }
+        return PackageCSV(display: display, records: out)
     }
 
     /// Numbers from named columns; an empty cell is absent, any other non-number is an error.
-    static func numbers(_ record: CSVFile.Record, _ file: CSVFile, _ keys: [(String, String)]) throws(RevManNote) -> [String: Double] {
+    static func numbers(_ record: PackageCSV.Record, _ file: PackageCSV, _ keys: [(String, String)]) throws(RevManNote) -> [String: Double] {
         var out: [String: Double] = [:]
         for (column, name) in keys {
             let raw = record[column]

@@ -1,4 +1,5 @@
 import Foundation
+import MetaTestSupport
 import Testing
 
 /// Real Cochrane reviews as RevMan wrote them (copied from `shared/data/revman/real/`): each imports,
@@ -43,18 +44,17 @@ import Testing
         #expect(run.status == 0, "\(run.stderr.suffix(2000))")
 
         // Every statistic RevMan stored, counted from the results table the import wrote.
-        let results = try p.read("pipelines/\(review.name)/results.csv").split(separator: "\n").dropFirst()
-        let stored = results.filter { !$0.contains(",estimable,") }.count
+        let results = try loadCSV(at: p.url("pipelines/\(review.name)/results.csv"))
+        let stored = results.filter { $0["statistic"] != "estimable" }.count
         var counts: [String: Int] = [:]
         let outputs = p.url("outputs/\(review.name)")
         let folders = try FileManager.default.contentsOfDirectory(atPath: outputs.path).sorted()
         var fails: [String] = []
         for folder in folders where p.exists("outputs/\(review.name)/\(folder)/verify.csv") {
-            for line in try p.read("outputs/\(review.name)/\(folder)/verify.csv").split(separator: "\n").dropFirst() {
-                // The status is the second-last cell; the reason after it may hold quoted commas.
-                let status = ["pass", "FAIL", "not computed by RevMan", "RevMan artefact"].first { line.contains(",\($0),") } ?? "?"
+            for row in try loadCSV(at: p.url("outputs/\(review.name)/\(folder)/verify.csv")) {
+                let status = row["status"] ?? "?"
                 counts[status, default: 0] += 1
-                if status == "FAIL" { fails.append("\(folder): \(line)") }
+                if status == "FAIL" { fails.append("\(folder): \(row["statistic"] ?? "") \(row["reason"] ?? "")") }
             }
         }
         #expect(fails.isEmpty, "\(fails.prefix(5))")

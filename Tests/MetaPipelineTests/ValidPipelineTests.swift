@@ -1,5 +1,6 @@
 import Foundation
 import MetaStats
+import MetaTables
 import MetaTestSupport
 import Testing
 @testable import MetaPipeline

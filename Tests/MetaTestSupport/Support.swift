@@ -1,4 +1,5 @@
 import Foundation
+import MetaTables
 import Testing
 
 /// Named tolerances for reference tests.
@@ -52,48 +53,21 @@ public func loadJSON(_ name: String, bundle: Bundle) throws -> [String: Any] {
     return try JSONSerialization.jsonObject(with: data) as! [String: Any]
 }
 
-/// A minimal CSV reader for the fixtures (quoted fields without embedded newlines).
+/// A fixture CSV as rows keyed by header, read by the pipeline's CSV front end.
 public func loadCSV(_ name: String, bundle: Bundle) throws -> [[String: String]] {
     try loadCSV(at: fixtureURL(name, bundle: bundle))
 }
 
-/// A minimal CSV reader (quoted fields without embedded newlines).
+/// A CSV file as rows keyed by header (a short row's missing cells are ""), read by the pipeline's
+/// CSV front end.
 public func loadCSV(at url: URL) throws -> [[String: String]] {
-    let text = try String(contentsOf: url, encoding: .utf8)
-    var lines = text.split(whereSeparator: \.isNewline).map(String.init)
-    let header = splitCSVLine(lines.removeFirst())
-    return lines.map { line in
-        let fields = splitCSVLine(line)
+    let file = try CSVReader.read(Data(contentsOf: url))
+    let header = file.header.cells
+    return file.rows.map { record in
         var row: [String: String] = [:]
-        for (i, name) in header.enumerated() { row[name] = i < fields.count ? fields[i] : "" }
+        for (i, name) in header.enumerated() { row[name] = i < record.cells.count ? record.cells[i] : "" }
         return row
     }
-}
-
-public func splitCSVLine(_ line: String) -> [String] {
-    var fields: [String] = []
-    var field = ""
-    var quoted = false
-    var chars = Array(line)
-    var i = 0
-    while i < chars.count {
-        let c = chars[i]
-        if quoted {
-            if c == "\"" {
-                if i + 1 < chars.count && chars[i + 1] == "\"" { field.append("\""); i += 1 } else { quoted = false }
-            } else { field.append(c) }
-        } else if c == "\"" {
-            quoted = true
-        } else if c == "," {
-            fields.append(field); field = ""
-        } else {
-            field.append(c)
-        }
-        i += 1
-    }
-    fields.append(field)
-    chars.removeAll()
-    return fields
 }
 
 extension Dictionary where Key == String, Value == Any {

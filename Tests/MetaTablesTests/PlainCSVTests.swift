@@ -1,7 +1,7 @@
 import Foundation
 import SwiftCSV
 import Testing
-@testable import MetaPipeline
+@testable import MetaTables
 
 /// ASCII CSV without quotes is split in one pass over its bytes; the records must be SwiftCSV's.
 @Suite struct PlainCSVTests {
@@ -23,7 +23,7 @@ import Testing
             cases.append(text)
         }
         for text in cases {
-            guard let ours = CSVTables.plainRecords(text) else {
+            guard let ours = CSVReader.plainRecords(text) else {
                 // Only text that does not end with LF or CR (it ends with a vertical tab or form feed) is refused.
                 #expect(text.utf8.last != 0x0A && text.utf8.last != 0x0D, "\(text.debugDescription)")
                 continue
@@ -33,9 +33,9 @@ import Testing
     }
 
     @Test func quotesAndNonASCIIAreLeftToSwiftCSV() {
-        #expect(CSVTables.plainRecords("a,\"b\"\n") == nil)
-        #expect(CSVTables.plainRecords("Müller,1\n") == nil)
-        #expect(CSVTables.plainRecords("a,\u{301}b\n") == nil)
-        #expect(CSVTables.plainRecords("a,b\u{0C}") == nil)
+        #expect(CSVReader.plainRecords("a,\"b\"\n") == nil)
+        #expect(CSVReader.plainRecords("Müller,1\n") == nil)
+        #expect(CSVReader.plainRecords("a,\u{301}b\n") == nil)
+        #expect(CSVReader.plainRecords("a,b\u{0C}") == nil)
     }
 }
