@@ -19,13 +19,13 @@ extension PipelineStages {
     /// `influence:<analysis>` (influence.json: one `InfluenceRow` a study) and `gosh:<analysis>`
     /// (gosh.json, points.bin and the published gosh.csv), as the analysis asks for them; returns
     /// the artifacts the result stage reads.
-    mutating func addInfluenceAndGosh(_ a: Analysis, effectsRef: ArtifactRef) -> [ArtifactRef] {
-        var refs: [ArtifactRef] = []
+    mutating func addInfluenceAndGosh(_ a: Analysis, effectsRef: ArtifactRef) -> (influence: ArtifactRef?, gosh: ArtifactRef?) {
+        var refs: (influence: ArtifactRef?, gosh: ArtifactRef?) = (nil, nil)
         let settings = a.settings
         let origin = a.origin.description
         if a.influence {
-            let iid = id("influence:\(a.name)")
-            stages.append(Stage(id: iid, kind: "influence", parameters: parameters(FitParameters(settings: settings)),
+            let name = StageName.influence(analysis: a.name)
+            stages.append(stage(name, parameters: parameters(FitParameters(settings: settings)),
                                 inputs: [effectsRef], origin: origin) { context in
                 let e = try context.decode(EffectsArtifact.self, from: effectsRef)
                 let rows: [InfluenceRow]
@@ -34,15 +34,15 @@ extension PipelineStages {
                 } catch let error as StatsError {
                     throw StageFailure("influence diagnostics: \(error.message)")
                 }
-                return StageOutput(artifacts: ["influence.json": try canonical(rows)])
+                return StageOutput([.influence: try canonical(rows)])
             })
-            refs.append(ArtifactRef(iid, "influence.json"))
+            refs.influence = ref(name, .influence)
         }
         if let spec = a.gosh {
-            let gid = id("gosh:\(a.name)")
+            let name = StageName.gosh(analysis: a.name)
             let folder = out(a.name)
             let p = GoshParameters(settings: settings, subsets: spec.subsets)
-            stages.append(Stage(id: gid, kind: "gosh", parameters: parameters(p), inputs: [effectsRef], origin: origin) { context in
+            stages.append(stage(name, parameters: parameters(p), inputs: [effectsRef], origin: origin) { context in
                 let e = try context.decode(EffectsArtifact.self, from: effectsRef)
                 guard e.effects.count >= 2 else {
                     throw StageFailure("GOSH needs at least 2 studies (k = \(e.effects.count))")
@@ -54,10 +54,10 @@ extension PipelineStages {
                     throw StageFailure("GOSH: \(error.message)")
                 }
                 let artifact = GoshArtifact(summary: Self.goshSummary(gosh))
-                return StageOutput(artifacts: ["gosh.json": try canonical(artifact), "points.bin": Self.goshPoints(gosh)],
+                return StageOutput([.gosh: try canonical(artifact), .goshPoints: Self.goshPoints(gosh)],
                                    published: ["\(folder)/gosh.csv": Self.goshCSV(gosh)])
             })
-            refs.append(ArtifactRef(gid, "gosh.json"))
+            refs.gosh = ref(name, .gosh)
         }
         return refs
     }

@@ -19,23 +19,35 @@ public struct PipelineStages {
     public let pipeline: Pipeline
     var stages: [Stage] = []
     /// Figures of the risk-of-bias assessments, by assessment.
-    var reviewFigures: [String: [ReportParameters.FigureInfo]] = [:]
+    var reviewFigures: [String: [DrawnFigure]] = [:]
+    /// What the report stage reads, by part.
+    var reportInputs: [ReportPart] = []
 
     public init(_ pipeline: Pipeline) {
         self.pipeline = pipeline
     }
 
-    func id(_ s: String) -> StageID { StageID("\(pipeline.name)/\(s)") }
+    func id(_ name: StageName) -> StageID { name.stageID(in: pipeline.name) }
+    func ref(_ stage: StageName, _ artifact: ArtifactName) -> ArtifactRef { ArtifactRef(id(stage), artifact) }
     func out(_ path: String) -> String { "\(pipeline.name)/\(path)" }
-    func tableRef(_ name: String) -> ArtifactRef { ArtifactRef(id("load:\(name)"), "table.json") }
+    func tableRef(_ name: String) -> ArtifactRef { ref(.load(table: name), .table) }
+
+    /// The stage `name`, of its kind.
+    func stage(_ name: StageName, parameters: Data, files: [String] = [], inputs: [ArtifactRef] = [], origin: String?,
+               run: @escaping @Sendable (StageContext) throws -> StageOutput) -> Stage {
+        Stage(id: id(name), kind: name.kind, parameters: parameters, files: files, inputs: inputs, origin: origin, run: run)
+    }
 
     /// Every stage of the pipeline.
-    public static func build(_ pipeline: Pipeline) -> [Stage] {
+    public static func build(_ pipeline: Pipeline) -> [Stage] { built(pipeline).stages }
+
+    /// The builder once it has made every stage of the pipeline.
+    static func built(_ pipeline: Pipeline) -> PipelineStages {
         var builder = PipelineStages(pipeline)
         builder.addLoads()
         builder.addPartitions()
         builder.addVerifySplits()
-        var figures: [String: [ReportParameters.FigureInfo]] = [:]
+        var figures: [String: [DrawnFigure]] = [:]
         for analysis in pipeline.analyses {
             builder.addAnalysis(analysis)
             // An analysis without an estimable study has only its forest plot, whose rows say "Not estimable".
@@ -43,12 +55,12 @@ public struct PipelineStages {
             if !analysis.estimable { drawn.plots = analysis.plots.filter { $0.kind == .forest } }
             figures[analysis.name] = builder.addPlots(drawn)
         }
-        var synthesisFigures: [String: ReportParameters.FigureInfo] = [:]
+        var synthesisFigures: [String: DrawnFigure] = [:]
         for synthesis in pipeline.syntheses { synthesisFigures[synthesis.name] = builder.addSynthesis(synthesis) }
         builder.reviewFigures = builder.addRiskOfBias()
         if let prisma = builder.addPrisma() { builder.reviewFigures[PipelineStages.prismaKey] = [prisma] }
         builder.addReport(figures: figures, synthesisFigures: synthesisFigures)
-        return builder.stages
+        return builder
     }
 
     // MARK: Loading
@@ -59,7 +71,7 @@ public struct PipelineStages {
         for source in pipeline.sources where pipeline.tables[source.name] != nil {
             let p = LoadParameters(source: source)
             let files = DataSources.files(DataSource(name: source.origin, path: source.path, kind: source.kind))
-            stages.append(Stage(id: id("load:\(source.name)"), kind: "load", parameters: parameters(p), files: files,
+            stages.append(stage(.load(table: source.name), parameters: parameters(p), files: files,
                                 origin: pipeline.file) { context in
                 var contents: [String: Data] = [:]
                 for file in files { contents[file] = try context.file(file) }
@@ -69,7 +81,7 @@ public struct PipelineStages {
                 guard errors.isEmpty, let loaded = tables.first(where: { $0.table.name == p.source.name }) else {
                     throw StageFailure(errors.map(\.description).joined(separator: "\n"))
                 }
-                return StageOutput(artifacts: ["table.json": try canonical(loaded.table)])
+                return StageOutput([.table: try canonical(loaded.table)])
             })
         }
     }
@@ -93,9 +105,6 @@ public struct PipelineStages {
         var checks: [BiasCheck]?
     }
 
-    /// The stage that splits a table by the `where` of the analyses that read it.
-    func partitionID(_ table: String) -> StageID { id("rows:\(table)") }
-
     struct PartitionParameters: Codable {
         var table: String
         /// Analysis name → its selection (only `where` and the study label are applied here).
@@ -114,32 +123,31 @@ public struct PipelineStages {
         for (table, analyses) in byTable.sorted(by: { $0.key < $1.key }) {
             let p = PartitionParameters(table: table, analyses: analyses)
             let input = tableRef(table)
-            stages.append(Stage(id: partitionID(table), kind: "rows", parameters: parameters(p), inputs: [input],
+            stages.append(stage(.rows(table: table), parameters: parameters(p), inputs: [input],
                                 origin: pipeline.file) { context in
                 let whole = try context.decode(Table.self, from: input)
-                var artifacts: [String: Data] = [:]
+                var artifacts: [ArtifactName: Data] = [:]
                 let index = Selection.Index()
                 for (name, spec) in p.analyses {
-                    artifacts["\(name).json"] = try canonical(Selection.prefilter(spec, table: whole, index: index))
+                    artifacts[.selectedRows(analysis: name)] = try canonical(Selection.prefilter(spec, table: whole, index: index))
                 }
-                return StageOutput(artifacts: artifacts)
+                return StageOutput(artifacts)
             })
         }
     }
 
     mutating func addAnalysis(_ a: Analysis) {
         let origin = a.origin.description
-        let effectsID = id("effects:\(a.name)")
-        let effectsRef = ArtifactRef(effectsID, "effects.json")
-        let studiesRef = ArtifactRef(effectsID, "studies.json")
+        let effectsRef = ref(.effects(analysis: a.name), .effects)
+        let studiesRef = ref(.effects(analysis: a.name), .studies)
         let ep = EffectsParameters(selection: a.selection, measure: a.settings.measure, smd: a.settings.smd, subgroups: a.subgroups,
                                    zeroCells: a.settings.pooling.zeroCells, prePostR: a.settings.prePostR)
         // The rows each table contributes: those the analysis' `where` keeps, or the whole table.
         let rowsRef: (String) -> ArtifactRef = { [self] table in
-            a.selection.conditions.isEmpty ? tableRef(table) : ArtifactRef(partitionID(table), "\(a.name).json")
+            a.selection.conditions.isEmpty ? tableRef(table) : ref(.rows(table: table), .selectedRows(analysis: a.name))
         }
         let tableRefs = Dictionary(uniqueKeysWithValues: a.selection.tables.map { ($0, rowsRef($0)) })
-        stages.append(Stage(id: effectsID, kind: "effects", parameters: parameters(ep), inputs: a.selection.tables.map(rowsRef),
+        stages.append(stage(.effects(analysis: a.name), parameters: parameters(ep), inputs: a.selection.tables.map(rowsRef),
                             origin: origin) { context in
             let tables = try Self.tables(context, tableRefs)
             let (effects, droppedRows, missingDropped) = try Self.effects(ep.selection, tables: tables, measure: ep.measure, smd: ep.smd,
@@ -166,65 +174,65 @@ public struct PipelineStages {
             let studies = StudiesArtifact(rows: effects.map { s, e in
                 StudiesArtifact.Row(study: e.study, table: s.table, path: tables[s.table]?.path ?? s.table, line: s.row.line, metadata: s.metadata)
             })
-            return StageOutput(artifacts: ["effects.json": try canonical(artifact), "studies.json": try canonical(studies)])
+            return StageOutput([.effects: try canonical(artifact), .studies: try canonical(studies)])
         })
 
         let settings = a.settings
-        let poolID = id("pool:\(a.name)")
-        stages.append(Stage(id: poolID, kind: "pool", parameters: parameters(FitParameters(settings: settings)),
+        let poolRef = ref(.pool(analysis: a.name), .pool)
+        stages.append(stage(.pool(analysis: a.name), parameters: parameters(FitParameters(settings: settings)),
                             inputs: [effectsRef], origin: origin) { context in
             let e = try context.decode(EffectsArtifact.self, from: effectsRef)
             // No estimable study: the analysis is "not estimable" (null), not a failure.
             let pool: MetaAnalysis? = e.effects.isEmpty ? nil : try Pooling.analyze(e.effects, measure: e.measure, options: settings.pooling)
-            return StageOutput(artifacts: ["pool.json": try canonical(pool)])
+            return StageOutput([.pool: try canonical(pool)])
         })
-        var resultInputs = [effectsRef, studiesRef, ArtifactRef(poolID, "pool.json")]
+        var resultInputs = ResultInputs(effects: effectsRef, studies: studiesRef, pool: poolRef)
 
         for column in a.subgroups {
-            let sid = id("subgroups:\(a.name):\(column)")
-            stages.append(Stage(id: sid, kind: "subgroups", parameters: parameters(FitParameters(settings: settings, column: column)),
+            let name = StageName.subgroups(analysis: a.name, column: column)
+            stages.append(stage(name, parameters: parameters(FitParameters(settings: settings, column: column)),
                                 inputs: [effectsRef], origin: origin) { context in
                 let e = try context.decode(EffectsArtifact.self, from: effectsRef)
                 let labels = e.groups.map { $0[column] ?? "" }
                 let result = try Subgroups.analyze(e.effects, labels: labels, measure: e.measure, options: settings.pooling)
-                return StageOutput(artifacts: ["subgroups.json": try canonical(result)])
+                return StageOutput([.subgroups: try canonical(result)])
             })
-            resultInputs.append(ArtifactRef(sid, "subgroups.json"))
+            resultInputs.subgroups.append((column, ref(name, .subgroups)))
         }
         if a.leaveOneOut {
-            let lid = id("leave-one-out:\(a.name)")
-            stages.append(Stage(id: lid, kind: "leave-one-out", parameters: parameters(FitParameters(settings: settings)),
+            let name = StageName.leaveOneOut(analysis: a.name)
+            stages.append(stage(name, parameters: parameters(FitParameters(settings: settings)),
                                 inputs: [effectsRef], origin: origin) { context in
                 let e = try context.decode(EffectsArtifact.self, from: effectsRef)
                 let rows = e.effects.count < 2 ? [] : try Sensitivity.leaveOneOut(e.effects, measure: e.measure, options: settings.pooling)
-                return StageOutput(artifacts: ["leave-one-out.json": try canonical(rows)])
+                return StageOutput([.leaveOneOut: try canonical(rows)])
             })
-            resultInputs.append(ArtifactRef(lid, "leave-one-out.json"))
+            resultInputs.leaveOneOut = ref(name, .leaveOneOut)
         }
         if a.cumulative {
-            let cid = id("cumulative:\(a.name)")
-            stages.append(Stage(id: cid, kind: "cumulative", parameters: parameters(FitParameters(settings: settings)),
+            let name = StageName.cumulative(analysis: a.name)
+            stages.append(stage(name, parameters: parameters(FitParameters(settings: settings)),
                                 inputs: [effectsRef], origin: origin) { context in
                 let e = try context.decode(EffectsArtifact.self, from: effectsRef)
                 let rows = e.effects.isEmpty ? [] : try Sensitivity.cumulative(e.effects, measure: e.measure, options: settings.pooling)
-                return StageOutput(artifacts: ["cumulative.json": try canonical(rows)])
+                return StageOutput([.cumulative: try canonical(rows)])
             })
-            resultInputs.append(ArtifactRef(cid, "cumulative.json"))
+            resultInputs.cumulative = ref(name, .cumulative)
         }
-        resultInputs += addInfluenceAndGosh(a, effectsRef: effectsRef)
+        (resultInputs.influence, resultInputs.gosh) = addInfluenceAndGosh(a, effectsRef: effectsRef)
         let needsBias = !a.bias.isEmpty || a.plots.contains { $0.kind == .funnel }
         if needsBias {
             let checks = a.bias
-            let bid = id("bias:\(a.name)")
-            stages.append(Stage(id: bid, kind: "bias", parameters: parameters(FitParameters(settings: settings, checks: checks)),
+            let name = StageName.bias(analysis: a.name)
+            stages.append(stage(name, parameters: parameters(FitParameters(settings: settings, checks: checks)),
                                 inputs: [effectsRef], origin: origin) { context in
                 let e = try context.decode(EffectsArtifact.self, from: effectsRef)
-                return StageOutput(artifacts: ["bias.json": try canonical(try Self.bias(e, checks: checks, options: settings.pooling))])
+                return StageOutput([.bias: try canonical(try Self.bias(e, checks: checks, options: settings.pooling))])
             })
-            resultInputs.append(ArtifactRef(bid, "bias.json"))
+            resultInputs.bias = ref(name, .bias)
         }
         for scenario in a.scenarios {
-            let scid = id("scenario:\(a.name):\(scenario.name)")
+            let name = StageName.scenario(analysis: a.name, scenario: scenario.name)
             struct ScenarioParameters: Codable {
                 var name: String
                 var description: String?
@@ -238,7 +246,7 @@ public struct PipelineStages {
                                         selection: scenario.selection, settings: scenario.settings,
                                         moderators: scenario.moderators.isEmpty ? nil : scenario.moderators)
             let refs = Dictionary(uniqueKeysWithValues: scenario.selection.tables.map { ($0, tableRef($0)) })
-            stages.append(Stage(id: scid, kind: "scenario", parameters: parameters(sp), inputs: scenario.selection.tables.map(tableRef),
+            stages.append(stage(name, parameters: parameters(sp), inputs: scenario.selection.tables.map(tableRef),
                                 origin: scenario.origin.description) { context in
                 let tables = try Self.tables(context, refs)
                 let (effects, droppedRows, missingDropped) = try Self.effects(sp.selection, tables: tables, measure: sp.settings.measure,
@@ -252,9 +260,9 @@ public struct PipelineStages {
                     artifact.regression = try ResultAssembly.regression(moderators, effects: effects.map(\.1),
                                                                         metadata: effects.map(\.0.metadata), settings: sp.settings)
                 }
-                return StageOutput(artifacts: ["scenario.json": try canonical(artifact)])
+                return StageOutput([.scenario: try canonical(artifact)])
             })
-            resultInputs.append(ArtifactRef(scid, "scenario.json"))
+            resultInputs.scenarios.append((scenario.name, ref(name, .scenario)))
         }
         addResult(a, inputs: resultInputs)
         if let v = a.verify { addVerify(a, v) }
@@ -268,65 +276,56 @@ public struct PipelineStages {
         var outcomes: [String]
     }
 
-    func splitID(_ v: VerifySpec) -> StageID { id("verify-rows:\(v.resultsTable):\(v.settingsTable)") }
-
-    /// The artifact name of one outcome's rows (outcome ids are text such as "1.1"; other characters are encoded).
-    static func rowsArtifact(_ outcome: String, _ table: String) -> String {
-        let safe = outcome.unicodeScalars.map { s -> String in
-            (s.properties.isAlphabetic && s.isASCII) || ("0"..."9").contains(Character(s)) || s == "." || s == "-"
-                ? String(Character(s)) : String(format: "_%04X", s.value)
-        }.joined()
-        return "\(table)-\(safe).json"
-    }
+    static func splitName(_ v: VerifySpec) -> StageName { .verifyRows(results: v.resultsTable, settings: v.settingsTable) }
 
     /// One stage per pair of RevMan tables that `verify` entries read: it splits them by outcome once,
     /// so that each analysis' check reads only its own rows (a review with a hundred analyses would
     /// otherwise decode the whole results table a hundred times), and editing one analysis' stored
     /// statistics reruns only that analysis' check.
     mutating func addVerifySplits() {
-        var outcomes: [String: (VerifySpec, [String])] = [:]
+        var outcomes: [StageID: (VerifySpec, [String])] = [:]
         for a in pipeline.analyses {
             guard let v = a.verify else { continue }
-            let key = splitID(v).rawValue
+            let key = id(Self.splitName(v))
             var entry = outcomes[key] ?? (v, [])
             if !entry.1.contains(v.outcome) { entry.1.append(v.outcome) }
             outcomes[key] = entry
         }
-        for (key, (v, list)) in outcomes.sorted(by: { $0.key < $1.key }) {
+        for (_, (v, list)) in outcomes.sorted(by: { $0.key < $1.key }) {
             let p = SplitParameters(results: v.resultsTable, settings: v.settingsTable, outcomes: list.sorted())
             let inputs = [tableRef(v.resultsTable), tableRef(v.settingsTable)]
-            stages.append(Stage(id: StageID(key), kind: "verify-rows", parameters: parameters(p), inputs: inputs,
+            stages.append(stage(Self.splitName(v), parameters: parameters(p), inputs: inputs,
                                 origin: pipeline.file) { context in
                 let results = try context.decode(Table.self, from: inputs[0])
                 let settings = try context.decode(Table.self, from: inputs[1])
                 var byOutcome: [String: [TableRow]] = [:], settingsBy: [String: [TableRow]] = [:]
                 for row in results.rows { byOutcome[results.cell(row, "outcome"), default: []].append(row) }
                 for row in settings.rows { settingsBy[settings.cell(row, "outcome"), default: []].append(row) }
-                var artifacts: [String: Data] = [:]
+                var artifacts: [ArtifactName: Data] = [:]
                 for outcome in p.outcomes {
                     var r = results, s = settings
                     r.rows = byOutcome[outcome] ?? []
                     s.rows = settingsBy[outcome] ?? []
-                    artifacts[Self.rowsArtifact(outcome, "results")] = try canonical(r)
-                    artifacts[Self.rowsArtifact(outcome, "settings")] = try canonical(s)
+                    artifacts[.outcomeRows(outcome, "results")] = try canonical(r)
+                    artifacts[.outcomeRows(outcome, "settings")] = try canonical(s)
                 }
-                return StageOutput(artifacts: artifacts)
+                return StageOutput(artifacts)
             })
         }
     }
 
     /// Every statistic RevMan stored for the analysis, beside ours: `verify.csv` and `verify.json`.
     mutating func addVerify(_ a: Analysis, _ v: VerifySpec) {
-        let resultRef = ArtifactRef(id("result:\(a.name)"), "result.json")
-        let resultsRef = ArtifactRef(splitID(v), Self.rowsArtifact(v.outcome, "results"))
-        let settingsRef = ArtifactRef(splitID(v), Self.rowsArtifact(v.outcome, "settings"))
+        let resultRef = ref(.result(analysis: a.name), .result)
+        let resultsRef = ref(Self.splitName(v), .outcomeRows(v.outcome, "results"))
+        let settingsRef = ref(Self.splitName(v), .outcomeRows(v.outcome, "settings"))
         let folder = out(a.name)
-        stages.append(Stage(id: id("verify:\(a.name)"), kind: "verify", parameters: parameters(VerifyParameters(spec: v)),
+        stages.append(stage(.verify(analysis: a.name), parameters: parameters(VerifyParameters(spec: v)),
                             inputs: [resultRef, resultsRef, settingsRef], origin: a.origin.description) { context in
             let report = Verification.compare(try context.decode(ResultDocument.self, from: resultRef), outcome: v.outcome,
                                               results: try context.decode(Table.self, from: resultsRef),
                                               settings: try context.decode(Table.self, from: settingsRef))
-            return StageOutput(artifacts: ["verify.json": try canonical(report)],
+            return StageOutput([.verification: try canonical(report)],
                                published: ["\(folder)/verify.csv": Verification.csv(report)])
         })
     }
@@ -415,43 +414,53 @@ public struct PipelineStages {
         var gosh: GoshSpec?
     }
 
-    mutating func addResult(_ a: Analysis, inputs: [ArtifactRef]) {
+    /// What the result stage of an analysis reads, each artifact by its part.
+    struct ResultInputs {
+        var effects: ArtifactRef
+        var studies: ArtifactRef
+        var pool: ArtifactRef
+        /// By subgroup column, in the analysis' order.
+        var subgroups: [(column: String, ref: ArtifactRef)] = []
+        var leaveOneOut: ArtifactRef?
+        var cumulative: ArtifactRef?
+        var influence: ArtifactRef?
+        var gosh: ArtifactRef?
+        var bias: ArtifactRef?
+        /// By scenario name, in the analysis' order.
+        var scenarios: [(name: String, ref: ArtifactRef)] = []
+
+        /// Every input, in the order the stage declares them.
+        var all: [ArtifactRef] {
+            [effects, studies, pool] + subgroups.map(\.ref) + [leaveOneOut, cumulative, influence, gosh, bias].compactMap { $0 }
+                + scenarios.map(\.ref)
+        }
+    }
+
+    mutating func addResult(_ a: Analysis, inputs: ResultInputs) {
         let p = ResultParameters(analysis: a.name, title: a.title, settings: a.settings, subgroups: a.subgroups,
                                  leaveOneOut: a.leaveOneOut, cumulative: a.cumulative, version: Metapipe.version,
                                  scenarios: a.scenarios.map(\.name), totals: a.totals == .overall ? nil : a.totals,
                                  scale: a.scale == .linear ? nil : a.scale, moderators: a.moderators.isEmpty ? nil : a.moderators,
                                  influence: a.influence ? true : nil, gosh: a.gosh)
         let folder = out(a.name)
-        let pipelineName = pipeline.name
-        stages.append(Stage(id: id("result:\(a.name)"), kind: "result", parameters: parameters(p), inputs: inputs,
+        stages.append(stage(.result(analysis: a.name), parameters: parameters(p), inputs: inputs.all,
                             origin: a.origin.description) { context in
-            func find(_ prefix: String, _ name: String) -> ArtifactRef? {
-                inputs.first { $0.stage.rawValue.hasPrefix("\(pipelineName)/\(prefix)") && $0.name == name }
-            }
-            // find(…)! looks up inputs this stage declared itself, above: a graph invariant, not data.
-            let effects = try context.decode(EffectsArtifact.self, from: find("effects:", "effects.json")!)
-            let pool = try context.decode(MetaAnalysis?.self, from: find("pool:", "pool.json")!)
+            let effects = try context.decode(EffectsArtifact.self, from: inputs.effects)
+            let pool = try context.decode(MetaAnalysis?.self, from: inputs.pool)
             var subgroups: [String: SubgroupAnalysis] = [:]
-            for column in p.subgroups {
-                let ref = inputs.first { $0.stage.rawValue == "\(pipelineName)/subgroups:\(p.analysis):\(column)" }!
-                subgroups[column] = try context.decode(SubgroupAnalysis.self, from: ref)
-            }
-            let loo = try find("leave-one-out:", "leave-one-out.json").map { try context.decode([SensitivityRow].self, from: $0) }
-            let cumulative = try find("cumulative:", "cumulative.json").map { try context.decode([SensitivityRow].self, from: $0) }
-            let bias = try find("bias:", "bias.json").map { try context.decode(BiasArtifact.self, from: $0) }
-            let influence = try find("influence:", "influence.json").map { try context.decode([InfluenceRow].self, from: $0) }
-            let gosh = try find("gosh:", "gosh.json").map { try context.decode(GoshArtifact.self, from: $0) }
-            var scenarios: [ScenarioArtifact] = []
-            for name in p.scenarios {
-                let ref = inputs.first { $0.stage.rawValue == "\(pipelineName)/scenario:\(p.analysis):\(name)" }!
-                scenarios.append(try context.decode(ScenarioArtifact.self, from: ref))
-            }
+            for (column, ref) in inputs.subgroups { subgroups[column] = try context.decode(SubgroupAnalysis.self, from: ref) }
+            let loo = try inputs.leaveOneOut.map { try context.decode([SensitivityRow].self, from: $0) }
+            let cumulative = try inputs.cumulative.map { try context.decode([SensitivityRow].self, from: $0) }
+            let bias = try inputs.bias.map { try context.decode(BiasArtifact.self, from: $0) }
+            let influence = try inputs.influence.map { try context.decode([InfluenceRow].self, from: $0) }
+            let gosh = try inputs.gosh.map { try context.decode(GoshArtifact.self, from: $0) }
+            let scenarios = try inputs.scenarios.map { try context.decode(ScenarioArtifact.self, from: $0.ref) }
             var document = ResultAssembly.document(p, effects: effects, pool: pool, subgroups: subgroups, leaveOneOut: loo,
                                                    cumulative: cumulative, bias: bias, scenarios: scenarios)
             if let influence { document.influence = influence }
             if let gosh { document.gosh = gosh.summary }
-            if let moderators = p.moderators, let ref = find("effects:", "studies.json") {
-                let studies = try context.decode(StudiesArtifact.self, from: ref)
+            if let moderators = p.moderators {
+                let studies = try context.decode(StudiesArtifact.self, from: inputs.studies)
                 let metadata = Dictionary(studies.rows.map { ($0.study, $0.metadata) }, uniquingKeysWith: { a, _ in a })
                 document.regression = try ResultAssembly.regression(moderators, effects: effects.effects,
                                                                     metadata: effects.effects.map { metadata[$0.study] ?? [:] },
@@ -463,27 +472,28 @@ public struct PipelineStages {
             if let loo { published["\(folder)/leave-one-out.csv"] = ResultAssembly.sensitivityCSV(loo, header: "omitted") }
             if let cumulative { published["\(folder)/cumulative.csv"] = ResultAssembly.sensitivityCSV(cumulative, header: "added") }
             if let influence { published["\(folder)/influence.csv"] = Self.influenceCSV(influence) }
-            return StageOutput(artifacts: ["result.json": json], published: published)
+            return StageOutput([.result: json], published: published)
         })
     }
 
     // MARK: Syntheses
 
-    mutating func addSynthesis(_ s: Synthesis) -> ReportParameters.FigureInfo {
+    mutating func addSynthesis(_ s: Synthesis) -> DrawnFigure {
         struct SynthesisParameters: Codable {
             var name: String, themes: String, mapping: String, definitions: String?, study: String, theme: String, analytic: String
             var renderer: String
         }
         let p = SynthesisParameters(name: s.name, themes: s.themesTable, mapping: s.mappingTable, definitions: s.definitionsTable,
                                     study: s.studyColumn, theme: s.themeColumn, analytic: s.analyticColumn, renderer: rendererVersion)
-        let stageID = id("synthesis:\(s.name)")
-        let inputs = [tableRef(s.themesTable), tableRef(s.mappingTable)] + (s.definitionsTable.map { [tableRef($0)] } ?? [])
+        let name = StageName.synthesis(s.name)
+        let themesRef = tableRef(s.themesTable), mappingRef = tableRef(s.mappingTable)
+        let definitionsRef = s.definitionsTable.map(tableRef)
         let folder = out(s.name)
-        stages.append(Stage(id: stageID, kind: "synthesis", parameters: parameters(p), inputs: inputs,
+        stages.append(stage(name, parameters: parameters(p), inputs: [themesRef, mappingRef] + (definitionsRef.map { [$0] } ?? []),
                             origin: s.origin.description) { context in
-            let themes = try context.decode(Table.self, from: inputs[0])
-            let mapping = try context.decode(Table.self, from: inputs[1])
-            let definitions = inputs.count > 2 ? try context.decode(Table.self, from: inputs[2]) : nil
+            let themes = try context.decode(Table.self, from: themesRef)
+            let mapping = try context.decode(Table.self, from: mappingRef)
+            let definitions = try definitionsRef.map { try context.decode(Table.self, from: $0) }
             let artifact = Synthesize.themes(themes: themes, mapping: mapping, definitions: definitions, study: p.study,
                                              theme: p.theme, analytic: p.analytic)
             var csv = CSVWriter(header: ["analytic_theme", "definition", "studies", "supporting_studies", "reported_themes"])
@@ -504,63 +514,98 @@ public struct PipelineStages {
             } catch {
                 throw StageFailure("cannot draw the theme matrix: \((error as? PlotError)?.message ?? "\(error)")")
             }
-            return StageOutput(artifacts: ["synthesis.json": try canonical(artifact), "figure.svg": Data(svg)],
+            return StageOutput([.synthesis: try canonical(artifact), .figure: Data(svg)],
                                published: ["\(folder)/synthesis.csv": csv.data, "\(folder)/themes.png": Data(png),
                                            "\(folder)/themes.svg": Data(svg)])
         })
-        return ReportParameters.FigureInfo(kind: "matrix", caption: "Studies × analytic themes.",
-                                           files: ["\(s.name)/themes.png", "\(s.name)/themes.svg"], svg: stageID.rawValue)
+        return DrawnFigure(kind: "matrix", caption: "Studies × analytic themes.", files: ["\(s.name)/themes.png", "\(s.name)/themes.svg"],
+                           stage: id(name))
     }
 
     // MARK: Report
 
-    mutating func addReport(figures: [String: [ReportParameters.FigureInfo]], synthesisFigures: [String: ReportParameters.FigureInfo]) {
-        var parametersWithReview = ReportParameters(pipeline: pipeline, figures: figures, synthesisFigures: synthesisFigures)
-        parametersWithReview.riskOfBias = ReportParameters.riskOfBiasInfo(pipeline, figures: reviewFigures)
-        parametersWithReview.prisma = reviewFigures[PipelineStages.prismaKey]?.first
+    /// What the report stage reads: each input by the part of the report it is.
+    enum ReportPart: Sendable {
+        /// An analysis' whole result (for comparisons and the summary of findings).
+        case result(analysis: String, ArtifactRef)
+        /// An analysis' result without the per-study tables, as its report-section stage keeps it.
+        case resultSummary(analysis: String, ArtifactRef)
+        /// An analysis' rendered sections: outline, text and entry of results.json.
+        case section(analysis: String, StageID)
+        case verification(analysis: String, ArtifactRef)
+        /// The SVG of a figure of the syntheses or the review, by the key its `FigureInfo` names.
+        case figure(key: String, ArtifactRef)
+        case synthesis(name: String, ArtifactRef)
+        case table(name: String, ArtifactRef)
+
+        /// The artifacts the part reads.
+        var inputs: [ArtifactRef] {
+            switch self {
+            case .result(_, let ref), .resultSummary(_, let ref), .verification(_, let ref), .figure(_, let ref),
+                 .synthesis(_, let ref), .table(_, let ref):
+                return [ref]
+            case .section(_, let stage):
+                return ReportSection.artifacts.map { ArtifactRef(stage, $0) }
+            }
+        }
+    }
+
+    /// The report's parts, in the order the report stage declares their artifacts.
+    func reportParts(sections: [String: StageID], synthesisFigures: [String: DrawnFigure]) -> [ReportPart] {
+        var parts: [ReportPart] = []
+        // Comparisons and the summary of findings read whole results; the rest of the report reads
+        // each analysis' summary (its result without the per-study tables).
+        let wholeResults = Set(pipeline.comparisons.flatMap { $0.rows.map(\.analysis) } + (pipeline.summaryOfFindings?.outcomes.map(\.analysis) ?? []))
+        for a in pipeline.analyses {
+            // Every analysis has its section stage (addReport makes them first).
+            let section = sections[a.name]!
+            parts.append(wholeResults.contains(a.name) ? .result(analysis: a.name, ref(.result(analysis: a.name), .result))
+                                                       : .resultSummary(analysis: a.name, ArtifactRef(section, .resultSummary)))
+            if a.verify != nil { parts.append(.verification(analysis: a.name, ref(.verify(analysis: a.name), .verification))) }
+            parts.append(.section(analysis: a.name, section))
+        }
+        let figures = (synthesisFigures.values.map { $0 } + reviewFigures.values.flatMap { $0 }).map { ($0.info.svg!, $0.svgRef) }
+        parts += figures.sorted { $0.1 < $1.1 }.map { ReportPart.figure(key: $0.0, $0.1) }
+        for s in pipeline.syntheses { parts.append(.synthesis(name: s.name, ref(.synthesis(s.name), .synthesis))) }
+        var tables: Set<String> = []
+        for c in pipeline.comparisons where tables.insert(c.table).inserted { parts.append(.table(name: c.table, tableRef(c.table))) }
+        return parts
+    }
+
+    mutating func addReport(figures: [String: [DrawnFigure]], synthesisFigures: [String: DrawnFigure]) {
+        var parametersWithReview = ReportParameters(pipeline: pipeline, figures: figures.mapValues { $0.map(\.info) },
+                                                    synthesisFigures: synthesisFigures.mapValues(\.info))
+        parametersWithReview.riskOfBias = ReportParameters.riskOfBiasInfo(pipeline, figures: reviewFigures.mapValues { $0.map(\.info) })
+        parametersWithReview.prisma = reviewFigures[PipelineStages.prismaKey]?.first?.info
         parametersWithReview.summaryOfFindings = pipeline.summaryOfFindings
         let p = parametersWithReview
         let tablePaths = ReportAssembly.tablePaths(p)
         // Each analysis' sections are rendered by a stage of their own, so that an edit that changes one
         // analysis renders one section again and the report only joins the parts.
-        var collected: [ArtifactRef] = []
-        // Comparisons and the summary of findings read whole results; the rest of the report reads
-        // each analysis' summary (its result without the per-study tables).
-        let wholeResults = Set(pipeline.comparisons.flatMap { $0.rows.map(\.analysis) } + (pipeline.summaryOfFindings?.outcomes.map(\.analysis) ?? []))
+        var sections: [String: StageID] = [:]
         for (a, info) in zip(pipeline.analyses, p.analyses) {
-            let section = addReportSection(a, info: info, tablePaths: tablePaths)
-            collected.append(wholeResults.contains(a.name) ? ArtifactRef(id("result:\(a.name)"), "result.json")
-                                                           : ArtifactRef(section, ReportSection.summaryName))
-            if a.verify != nil { collected.append(ArtifactRef(id("verify:\(a.name)"), "verify.json")) }
-            collected += ReportSection.artifacts.map { ArtifactRef(section, $0) }
+            sections[a.name] = addReportSection(a, info: info, figures: figures[a.name] ?? [], tablePaths: tablePaths)
         }
-        var svgInputs: [ArtifactRef] = []
-        for f in synthesisFigures.values.map({ $0 }) + reviewFigures.values.flatMap({ $0 }) { if let svg = f.svg { svgInputs.append(ArtifactRef(StageID(svg), "figure.svg")) } }
-        collected += svgInputs.sorted()
-        for s in pipeline.syntheses { collected.append(ArtifactRef(id("synthesis:\(s.name)"), "synthesis.json")) }
-        for c in pipeline.comparisons where !collected.contains(tableRef(c.table)) { collected.append(tableRef(c.table)) }
-        let inputs = collected
+        let parts = reportParts(sections: sections, synthesisFigures: synthesisFigures)
+        reportInputs = parts
         let folder = out("")
-        let name = pipeline.name
-        stages.append(Stage(id: id("report"), kind: "report", parameters: parameters(p), inputs: inputs, origin: pipeline.file) { context in
+        stages.append(stage(.report, parameters: parameters(p), inputs: parts.flatMap(\.inputs), origin: pipeline.file) { context in
             var results: [String: ResultDocument] = [:]
             var sections: [String: ReportSection] = [:]
             var syntheses: [String: SynthesisArtifact] = [:]
             var tables: [String: Table] = [:]
             var verifications: [String: VerificationReport] = [:]
             var svg: [String: String] = [:]
-            for ref in inputs where ref.name == "figure.svg" { svg[ref.stage.rawValue] = ReportAssembly.svgText(try context.artifact(ref)) }
-            for ref in inputs where ref.name != "figure.svg" {
-                let stage = ref.stage.rawValue.dropFirst(name.count + 1)
-                if stage.hasPrefix("result:") { results[String(stage.dropFirst(7))] = try context.decode(ResultDocument.self, from: ref) }
-                else if stage.hasPrefix("report-section:") {
-                    let analysis = String(stage.dropFirst(15))
-                    if ref.name == ReportSection.outlineName { sections[analysis] = try ReportSection.read(ref.stage, context) }
-                    if ref.name == ReportSection.summaryName { results[analysis] = try context.decode(ResultDocument.self, from: ref) }
+            for part in parts {
+                switch part {
+                case let .result(analysis, ref), let .resultSummary(analysis, ref):
+                    results[analysis] = try context.decode(ResultDocument.self, from: ref)
+                case let .section(analysis, stage): sections[analysis] = try ReportSection.read(stage, context)
+                case let .verification(analysis, ref): verifications[analysis] = try context.decode(VerificationReport.self, from: ref)
+                case let .figure(key, ref): svg[key] = ReportAssembly.svgText(try context.artifact(ref))
+                case let .synthesis(name, ref): syntheses[name] = try context.decode(SynthesisArtifact.self, from: ref)
+                case let .table(name, ref): tables[name] = try context.decode(Table.self, from: ref)
                 }
-                else if stage.hasPrefix("synthesis:") { syntheses[String(stage.dropFirst(10))] = try context.decode(SynthesisArtifact.self, from: ref) }
-                else if stage.hasPrefix("load:") { tables[String(stage.dropFirst(5))] = try context.decode(Table.self, from: ref) }
-                else if stage.hasPrefix("verify:") { verifications[String(stage.dropFirst(7))] = try context.decode(VerificationReport.self, from: ref) }
             }
             // One output at a time, each intermediate let go before the next is built, so that a large
             // analysis holds one of them (and the finished bytes) rather than all at once.
@@ -585,33 +630,48 @@ public struct PipelineStages {
     }
 
     /// The stage that renders an analysis' sections of the report and its entry of results.json.
-    mutating func addReportSection(_ a: Analysis, info: ReportParameters.AnalysisInfo, tablePaths: [String: String]) -> StageID {
-        var inputs = [ArtifactRef(id("result:\(a.name)"), "result.json"), ArtifactRef(id("effects:\(a.name)"), "studies.json")]
-        if a.verify != nil { inputs.append(ArtifactRef(id("verify:\(a.name)"), "verify.json")) }
-        let figureInputs = info.figures.compactMap { $0.svg.map { ArtifactRef(StageID($0), "figure.svg") } }.sorted()
-        inputs += figureInputs
-        let all = inputs
-        let stageID = id("report-section:\(a.name)")
+    mutating func addReportSection(_ a: Analysis, info: ReportParameters.AnalysisInfo, figures: [DrawnFigure],
+                                   tablePaths: [String: String]) -> StageID {
+        let resultRef = ref(.result(analysis: a.name), .result)
+        let studiesRef = ref(.effects(analysis: a.name), .studies)
+        let verifyRef = a.verify.map { _ in ref(.verify(analysis: a.name), .verification) }
+        // Each figure's SVG by the key its FigureInfo names it with.
+        let figureInputs = figures.map { ($0.info.svg!, $0.svgRef) }.sorted { $0.1 < $1.1 }
+        let name = StageName.reportSection(analysis: a.name)
         let p = ReportSectionParameters(analysis: info, tablePaths: tablePaths)
-        stages.append(Stage(id: stageID, kind: "report-section", parameters: parameters(p), inputs: all, origin: pipeline.file) { context in
-            let result = try context.decode(ResultDocument.self, from: all[0])
-            let studies = try context.decode(StudiesArtifact.self, from: all[1])
-            let verification = a.verify != nil ? try context.decode(VerificationReport.self, from: all[2]) : nil
+        let inputs = [resultRef, studiesRef] + (verifyRef.map { [$0] } ?? []) + figureInputs.map(\.1)
+        stages.append(stage(name, parameters: parameters(p), inputs: inputs, origin: pipeline.file) { context in
+            let result = try context.decode(ResultDocument.self, from: resultRef)
+            let studies = try context.decode(StudiesArtifact.self, from: studiesRef)
+            let verification = try verifyRef.map { try context.decode(VerificationReport.self, from: $0) }
             var svg: [String: String] = [:]
-            for ref in figureInputs { svg[ref.stage.rawValue] = ReportAssembly.svgText(try context.artifact(ref)) }
+            for (key, ref) in figureInputs { svg[key] = ReportAssembly.svgText(try context.artifact(ref)) }
             let sources = ReportAssembly.studySources(studies, tablePaths: p.tablePaths)
             let report = ReportAssembly.analysisReport(p.analysis, result: result, sources: sources, verification: verification, figures: svg)
             let (outline, text) = ReportBuilder.renderedAnalysis(report)
-            return StageOutput(artifacts: [
-                ReportSection.outlineName: try canonical(ReportSection.Outline(sections: outline, sources: sources)),
-                ReportSection.htmlName: Data(text.html.utf8),
-                ReportSection.markdownName: Data(text.markdown.utf8),
-                ReportSection.entryName: try AllResults.entry(result),
-                ReportSection.summaryName: try canonical(ReportSection.summary(result)),
+            return StageOutput([
+                .sectionOutline: try canonical(ReportSection.Outline(sections: outline, sources: sources)),
+                .sectionHTML: Data(text.html.utf8),
+                .sectionMarkdown: Data(text.markdown.utf8),
+                .resultsEntry: try AllResults.entry(result),
+                .resultSummary: try canonical(ReportSection.summary(result)),
             ])
         })
-        return stageID
+        return id(name)
     }
+}
+
+/// A figure of the report and the stage that draws it, whose `figure.svg` the report inlines.
+struct DrawnFigure {
+    var info: ReportParameters.FigureInfo
+    var stage: StageID
+
+    init(kind: String, caption: String, files: [String], stage: StageID) {
+        info = ReportParameters.FigureInfo(kind: kind, caption: caption, files: files, svg: stage.rawValue)
+        self.stage = stage
+    }
+
+    var svgRef: ArtifactRef { ArtifactRef(stage, .figure) }
 }
 
 /// What the report-section stage of an analysis reads from the pipeline file.
@@ -627,12 +687,8 @@ struct ReportSection {
         var sections: [ReportDocument.Outline]
         var sources: [AnalysisReport.StudySource]
     }
-    static let outlineName = "section.json"
-    static let htmlName = "section.html"
-    static let markdownName = "section.md"
-    static let entryName = "results-entry.json"
-    static let summaryName = "summary.json"
-    static let artifacts = [entryName, htmlName, markdownName, outlineName]
+    /// The artifacts the report reads of each section, in the order it declares them.
+    static let artifacts: [ArtifactName] = [.resultsEntry, .sectionHTML, .sectionMarkdown, .sectionOutline]
 
     /// The result as the report's overview, methods and warnings read it: without the per-study,
     /// leave-one-out, influence, subgroup and scenario tables that only the analysis' own sections show.
@@ -657,11 +713,11 @@ struct ReportSection {
     var sections: [ReportDocument.Section] { ReportDocument.prerendered(outline.sections, text) }
 
     static func read(_ stage: StageID, _ context: StageContext) throws -> ReportSection {
-        func bytes(_ name: String) throws -> Data { try context.artifact(ArtifactRef(stage, name)) }
-        return ReportSection(outline: try context.decode(Outline.self, from: ArtifactRef(stage, outlineName)),
-                             text: .init(html: String(decoding: try bytes(htmlName), as: UTF8.self),
-                                         markdown: String(decoding: try bytes(markdownName), as: UTF8.self)),
-                             resultEntry: try bytes(entryName))
+        func bytes(_ name: ArtifactName) throws -> Data { try context.artifact(ArtifactRef(stage, name)) }
+        return ReportSection(outline: try context.decode(Outline.self, from: ArtifactRef(stage, .sectionOutline)),
+                             text: .init(html: String(decoding: try bytes(.sectionHTML), as: UTF8.self),
+                                         markdown: String(decoding: try bytes(.sectionMarkdown), as: UTF8.self)),
+                             resultEntry: try bytes(.resultsEntry))
     }
 }
 

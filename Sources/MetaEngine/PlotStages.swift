@@ -57,10 +57,10 @@ extension PipelineStages {
     /// One stage per figure the analysis asks for (and, for a forest plot, one per subgroup column).
     /// Each publishes `<analysis>/<figure>.{png,svg,pdf}` and keeps the SVG as `figure.svg` for the
     /// report, which inlines it.
-    mutating func addPlots(_ a: Analysis) -> [ReportParameters.FigureInfo] {
-        var figures: [ReportParameters.FigureInfo] = []
-        let effectsRef = ArtifactRef(id("effects:\(a.name)"), "effects.json")
-        let poolRef = ArtifactRef(id("pool:\(a.name)"), "pool.json")
+    mutating func addPlots(_ a: Analysis) -> [DrawnFigure] {
+        var figures: [DrawnFigure] = []
+        let effectsRef = ref(.effects(analysis: a.name), .effects)
+        let poolRef = ref(.pool(analysis: a.name), .pool)
         let folder = out(a.name)
         for plot in a.plots {
             var variants: [(name: String, file: String, column: String?)] = [(plot.kind.rawValue, plot.kind.rawValue, nil)]
@@ -89,21 +89,22 @@ extension PipelineStages {
                 var inputs = [effectsRef, poolRef]
                 switch plot.kind {
                 case .forest:
-                    inputs.append(ArtifactRef(id("effects:\(a.name)"), "studies.json"))
-                    if let column { inputs.append(ArtifactRef(id("subgroups:\(a.name):\(column)"), "subgroups.json")) }
-                case .funnel: inputs.append(ArtifactRef(id("bias:\(a.name)"), "bias.json"))
-                case .leaveOneOut: inputs.append(ArtifactRef(id("leave-one-out:\(a.name)"), "leave-one-out.json"))
-                case .cumulative: inputs.append(ArtifactRef(id("cumulative:\(a.name)"), "cumulative.json"))
-                case .bubble: inputs.append(ArtifactRef(id("effects:\(a.name)"), "studies.json"))
-                case .baujat: inputs.append(ArtifactRef(id("influence:\(a.name)"), "influence.json"))
+                    inputs.append(ref(.effects(analysis: a.name), .studies))
+                    if let column { inputs.append(ref(.subgroups(analysis: a.name, column: column), .subgroups)) }
+                case .funnel: inputs.append(ref(.bias(analysis: a.name), .bias))
+                case .leaveOneOut: inputs.append(ref(.leaveOneOut(analysis: a.name), .leaveOneOut))
+                case .cumulative: inputs.append(ref(.cumulative(analysis: a.name), .cumulative))
+                case .bubble: inputs.append(ref(.effects(analysis: a.name), .studies))
+                case .baujat: inputs.append(ref(.influence(analysis: a.name), .influence))
                 case .gosh:
-                    inputs.append(ArtifactRef(id("gosh:\(a.name)"), "points.bin"))
-                    inputs.append(ArtifactRef(id("gosh:\(a.name)"), "gosh.json"))
+                    inputs.append(ref(.gosh(analysis: a.name), .goshPoints))
+                    inputs.append(ref(.gosh(analysis: a.name), .gosh))
                 }
-                let stageID = id("plot:\(a.name):\(name)")
-                let files = plot.formats.map { "\(folder)/\(file).\($0.rawValue)" }
+                let stageName = StageName.plot(analysis: a.name, figure: name)
+                // Relative to the pipeline's output folder, as the report names them.
+                let files = plot.formats.map { "\(a.name)/\(file).\($0.rawValue)" }
                 let refs = inputs
-                stages.append(Stage(id: stageID, kind: "plot", parameters: parameters(p), inputs: refs,
+                stages.append(stage(stageName, parameters: parameters(p), inputs: refs,
                                     origin: a.origin.description) { context in
                     let layout = try Self.layout(p, context: context, refs: refs)
                     var published: [String: Data] = [:]
@@ -114,15 +115,13 @@ extension PipelineStages {
                         if format == .svg && svg.isEmpty { svg = bytes }
                         if p.formats.contains(format) { published["\(folder)/\(file).\(format.rawValue)"] = bytes }
                     }
-                    return StageOutput(artifacts: ["figure.svg": svg], published: published)
+                    return StageOutput([.figure: svg], published: published)
                 })
                 var caption = Self.caption(plot.kind, column: column, analysis: a)
                 if let rob = p.riskOfBias {
                     caption += " Right of the plot, each study's risk of bias\(rob.overallOnly ? " (overall judgement only)" : " by domain"); the letters are explained under the plot."
                 }
-                figures.append(ReportParameters.FigureInfo(kind: name, caption: caption,
-                                                           files: files.map { String($0.dropFirst(pipeline.name.count + 1)) },
-                                                           svg: stageID.rawValue))
+                figures.append(DrawnFigure(kind: name, caption: caption, files: files, stage: id(stageName)))
             }
         }
         return figures

@@ -52,9 +52,9 @@ extension PipelineStages {
     }
 
     /// One stage per figure of each assessment; returns the report's figure list per assessment.
-    mutating func addRiskOfBias() -> [String: [ReportParameters.FigureInfo]] {
+    mutating func addRiskOfBias() -> [String: [DrawnFigure]] {
         struct Parameters: Codable { var assessment: RiskOfBiasAssessment; var figure: String; var renderer: String }
-        var figures: [String: [ReportParameters.FigureInfo]] = [:]
+        var figures: [String: [DrawnFigure]] = [:]
         for a in pipeline.riskOfBias where !a.rows.isEmpty {
             let folder = out(a.name)
             let captions = a.overallOnly
@@ -64,9 +64,8 @@ extension PipelineStages {
                    ("summary", "Risk of bias: share of studies at each judgement, by domain.")]
             for (figure, caption) in captions {
                 let p = Parameters(assessment: a, figure: figure, renderer: rendererVersion)
-                let stageID = id("risk-of-bias:\(a.name):\(figure)")
-                stages.append(Stage(id: stageID, kind: "risk-of-bias", parameters: parameters(p), inputs: [],
-                                    origin: pipeline.file) { _ in
+                let name = StageName.riskOfBias(assessment: a.name, figure: figure)
+                stages.append(stage(name, parameters: parameters(p), origin: pipeline.file) { _ in
                     let svg: [UInt8], png: [UInt8], pdf: [UInt8]
                     do {
                         let layout = p.figure == "summary" ? try Plots.riskOfBiasSummary(Self.summaryInput(p.assessment))
@@ -80,15 +79,15 @@ extension PipelineStages {
                     var published = ["\(folder)/\(p.figure).png": Data(png), "\(folder)/\(p.figure).svg": Data(svg),
                                      "\(folder)/\(p.figure).pdf": Data(pdf)]
                     if p.figure == "traffic-light" { published["\(folder)/risk-of-bias.csv"] = Self.riskOfBiasCSV(p.assessment) }
-                    return StageOutput(artifacts: ["figure.svg": Data(svg)], published: published)
+                    return StageOutput([.figure: Data(svg)], published: published)
                 })
                 let weighted = a.rows.allSatisfy { $0.weight != nil }
-                figures[a.name, default: []].append(ReportParameters.FigureInfo(
+                figures[a.name, default: []].append(DrawnFigure(
                     kind: "risk-of-bias-\(figure)",
                     caption: figure == "summary" && weighted
                         ? (a.overallOnly ? "Overall risk of bias: share of weight at each judgement." : "Risk of bias: share of weight at each judgement, by domain.")
                         : caption,
-                    files: ["png", "svg", "pdf"].map { "\(a.name)/\(figure).\($0)" }, svg: stageID.rawValue))
+                    files: ["png", "svg", "pdf"].map { "\(a.name)/\(figure).\($0)" }, stage: id(name)))
             }
         }
         return figures
@@ -155,13 +154,12 @@ extension PipelineStages {
     }
 
     /// The flow diagram's stage; returns its figure for the report.
-    mutating func addPrisma() -> ReportParameters.FigureInfo? {
+    mutating func addPrisma() -> DrawnFigure? {
         guard let flow = pipeline.prisma else { return nil }
         struct Parameters: Codable { var flow: PrismaFlow; var renderer: String }
         let p = Parameters(flow: flow, renderer: rendererVersion)
-        let stageID = id("prisma")
         let folder = out("prisma")
-        stages.append(Stage(id: stageID, kind: "prisma", parameters: parameters(p), inputs: [], origin: pipeline.file) { _ in
+        stages.append(stage(.prisma, parameters: parameters(p), origin: pipeline.file) { _ in
             let svg: [UInt8], png: [UInt8], pdf: [UInt8]
             do {
                 let layout = try Plots.prisma(Self.prismaInput(p.flow))
@@ -171,11 +169,11 @@ extension PipelineStages {
             } catch {
                 throw StageFailure("cannot draw the PRISMA flow diagram: \((error as? PlotError)?.message ?? "\(error)")")
             }
-            return StageOutput(artifacts: ["figure.svg": Data(svg)],
+            return StageOutput([.figure: Data(svg)],
                                published: ["\(folder)/flow.png": Data(png), "\(folder)/flow.svg": Data(svg), "\(folder)/flow.pdf": Data(pdf)])
         })
-        return ReportParameters.FigureInfo(kind: "prisma", caption: "PRISMA 2020 flow diagram of the study selection.",
-                                           files: ["prisma/flow.png", "prisma/flow.svg", "prisma/flow.pdf"], svg: stageID.rawValue)
+        return DrawnFigure(kind: "prisma", caption: "PRISMA 2020 flow diagram of the study selection.",
+                           files: ["prisma/flow.png", "prisma/flow.svg", "prisma/flow.pdf"], stage: id(.prisma))
     }
 }
 
