@@ -87,7 +87,7 @@ public enum Engine {
     static func summaryKey(_ paths: [String], output: String, cache: String) -> String {
         let directory = FileManager.default.currentDirectoryPath
         func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
-        return GraphInputs.key(tool: Metapipe.cacheVersion, directory: directory, pipelines: paths.map(absolute),
+        return GraphInputs.key(directory: directory, pipelines: paths.map(absolute),
                                output: absolute(output), cache: absolute(cache))
     }
 }

@@ -13,8 +13,9 @@ import Darwin
 /// entry is as that run left it, is answered from the summary without loading the pipelines or
 /// building the graph again (the configuration cache of build tools).
 public struct GraphInputs: Sendable, Equatable {
-    /// Names the command: the tool version, the working folder, the pipeline files, the output and
-    /// cache folders (see `GraphInputs.key`).
+    /// Names the command: the working folder, the pipeline files, the output and cache folders (see
+    /// `GraphInputs.key`). The summary of a command is replaced by its next run, whichever build of
+    /// metapipe made it (the summary names the build, and only the same build replays it).
     public var key: String
     /// Path → SHA-256 of the bytes read. A path ending in "/" names a folder whose file list was read;
     /// its value is the SHA-256 of that list (see `listingDigest`).
@@ -30,8 +31,8 @@ public struct GraphInputs: Sendable, Equatable {
 
     /// The key of one command: everything besides the files' contents that decides which graph
     /// the command builds and where its results go.
-    public static func key(tool: String, directory: String, pipelines: [String], output: String, cache: String) -> String {
-        var text = "metapipe run summary 1\n\(tool)\n\(directory)\n\(output)\n\(cache)\n"
+    public static func key(directory: String, pipelines: [String], output: String, cache: String) -> String {
+        var text = "metapipe run summary 1\n\(directory)\n\(output)\n\(cache)\n"
         for path in pipelines { text += "\(path)\n" }
         return sha256Hex(Data(text.utf8))
     }

@@ -47,6 +47,10 @@ import Testing
         // Answering from the summary changes nothing: it can answer again.
         #expect(Self.replay(scratch) != nil)
         #expect(Self.replay(scratch, force: true) == nil, "--force always runs")
+        // Another build of metapipe (whose stages may compute otherwise) does not replay it.
+        var other = Self.options(scratch)
+        other.toolVersion = "another build"
+        #expect(Runner.replay(key: "command", options: other) { _ in true } == nil)
     }
 
     @Test func anEditedInputIsNotAnsweredFromTheSummary() throws {
