@@ -160,6 +160,9 @@ extension Runner {
         for (folder, digest) in summary.ledgers {
             let data = try? Data(contentsOf: URL(fileURLWithPath: "\(root)/\(folder)/\(ledgerName)"))
             guard (data.map(sha256Hex) ?? "missing") == digest else { return nil }
+            // A journal means a run that was stopped: the next run folds it into the ledger.
+            var info = stat()
+            guard lstat("\(root)/\(folder)/\(journalName)", &info) != 0 else { return nil }
         }
         // Objects whose bytes were hashed just now keep their stamps for the next run.
         try? store.saveObjectStamps()

@@ -102,6 +102,11 @@ import Testing
         let ledger = scratch.output.appendingPathComponent("p/\(Runner.ledgerName)")
         try Data("{}".utf8).write(to: ledger)
         #expect(Self.replay(scratch) == nil)
+        _ = try Self.run(scratch)
+        #expect(Self.replay(scratch) != nil)
+        // A journal left by a stopped run (of another command using this output folder).
+        try Data().write(to: scratch.output.appendingPathComponent("p/\(Runner.journalName)"))
+        #expect(Self.replay(scratch) == nil)
     }
 
     @Test func aFailedRunLeavesNoSummary() throws {

@@ -207,7 +207,7 @@ import Testing
     @Test func publishedPathsStayInTheOutputFolder() throws {
         let s = try Scratch()
         for path in ["p/../escaped.txt", "../escaped.txt", "/tmp/metapipe-escaped.txt", "q/elsewhere.txt", "p//x.txt", "p/./x.txt",
-                     "p/.metapipe-outputs.json", "p"] {
+                     "p/.metapipe-outputs.json", "p/.metapipe-outputs.journal", "p"] {
             let stage = Stage(id: StageID("p/bad"), kind: "bad", parameters: Data(path.utf8)) { _ in
                 StageOutput(published: [path: Data("x".utf8)])
             }
