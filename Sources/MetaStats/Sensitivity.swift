@@ -268,6 +268,9 @@ enum LeaveOneOutTau {
         let k = y.count
         // PM: the brackets of all refits and a table of the sums that Q(τ²) needs, built once.
         let pm = estimator == .pm ? PauleMandelTable(y: y, v: v) : nil
+        // REML, ML and EB of many studies: the sums of every refit's iterates from one table.
+        let fisher = [.reml, .ml, .eb].contains(estimator) && k >= FisherScoringTable.minimumStudies
+            ? FisherScoringTable(estimator, y: y, v: v, convergence: convergence) : nil
         var tau2s = [Double](repeating: 0, count: k)
         var errors = [(any Error)?](repeating: nil, count: k)
         let chunks = min(k, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) * 8)
@@ -278,9 +281,13 @@ enum LeaveOneOutTau {
                 DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                     let range = (chunk * k / chunks)..<((chunk + 1) * k / chunks)
                     var scratch = [Double](repeating: 0, count: k)
+                    var sums = [Double](repeating: 0, count: FisherScoringTable.powers.count)
                     for i in range {
                         do {
-                            if let pm {
+                            if let fisher {
+                                out[i] = try fisher.estimate(estimator, skip: i, convergence: convergence, y: y,
+                                                             sums: &sums, scratch: &scratch)
+                            } else if let pm {
                                 out[i] = try pauleMandel(y: y, v: v, skip: i, convergence: convergence, table: pm,
                                                          scratch: &scratch)
                             } else {
@@ -533,7 +540,6 @@ enum LeaveOneOutTau {
     static func fisherScoring(_ method: TauEstimator, y: [Double], v: [Double], skip: Int, convergence: Convergence,
                               w: inout [Double]) throws -> Double
     {
-        let kd = Double(y.count - 1), pd = 1.0
         var tau2 = hedges(y: y, v: v, skip: skip)
         let maxIterations = convergence.fisherMaxIterations
         var iteration = 0
@@ -543,58 +549,57 @@ enum LeaveOneOutTau {
                 throw StatsError.noConvergence(method: method.rawValue, iterations: maxIterations,
                                      detail: "Fisher scoring, last τ² = \(formatValue(tau2))")
             }
-            for j in 0..<y.count where j != skip { w[j] = 1 / (v[j] + tau2) }
-            let (mu, fitSW) = weightedMean(y: y, w: w, skip: skip)
-            let inverse = 1 / fitSW
-            var sw = 0.0, sw2 = 0.0, sw3 = 0.0, yPPy = 0.0, swr2 = 0.0
-            for j in 0..<y.count where j != skip {
-                let wi = w[j], ri = y[j] - mu
-                sw += wi
-                sw2 += wi * wi
-                sw3 += wi * wi * wi
-                yPPy += wi * wi * ri * ri
-                swr2 += wi * ri * ri
-            }
-            let adjustment: Double
-            switch method {
-            case .reml:
-                let a2 = inverse * sw2
-                let trP = sw - a2
-                let trPP = sw2 - 2 * (inverse * sw3) + a2 * a2
-                adjustment = (yPPy - trP) / trPP
-            case .ml:
-                adjustment = (yPPy - sw) / sw2
-            default:
-                adjustment = (kd / (kd - pd) * swr2 - kd) / sw
-            }
+            let adjustment = fisherAdjustment(method, tau2: tau2, y: y, v: v, skip: skip, w: &w)
             let step = try TauSquared.fisherStep(from: tau2, adjustment: adjustment, method: method, convergence: convergence)
             tau2 = step.tau2
             if step.converged { return tau2 }
         }
     }
+
+    /// One Fisher-scoring adjustment of τ² for the studies without `skip`, summed over them
+    /// (`w` is scratch space).
+    static func fisherAdjustment(_ method: TauEstimator, tau2: Double, y: [Double], v: [Double], skip: Int,
+                                 w: inout [Double]) -> Double {
+        let kd = Double(y.count - 1), pd = 1.0
+        for j in 0..<y.count where j != skip { w[j] = 1 / (v[j] + tau2) }
+        let (mu, fitSW) = weightedMean(y: y, w: w, skip: skip)
+        let inverse = 1 / fitSW
+        var sw = 0.0, sw2 = 0.0, sw3 = 0.0, yPPy = 0.0, swr2 = 0.0
+        for j in 0..<y.count where j != skip {
+            let wi = w[j], ri = y[j] - mu
+            sw += wi
+            sw2 += wi * wi
+            sw3 += wi * wi * wi
+            yPPy += wi * wi * ri * ri
+            swr2 += wi * ri * ri
+        }
+        let adjustment: Double
+        switch method {
+        case .reml:
+            let a2 = inverse * sw2
+            let trP = sw - a2
+            let trPP = sw2 - 2 * (inverse * sw3) + a2 * a2
+            adjustment = (yPPy - trP) / trPP
+        case .ml:
+            adjustment = (yPPy - sw) / sw2
+        default:
+            adjustment = (kd / (kd - pd) * swr2 - kd) / sw
+        }
+        return adjustment
+    }
 }
 
 /// What the Paule–Mandel refits of a leave-one-out analysis share: each refit's initial bracket
 /// max(100, 10·MAD²) and the sums Sₘ(t) = Σⱼ dⱼᵐ/(vⱼ + t), m = 0, 1, 2 (dⱼ = yⱼ − c for a common
-/// centre c) over all k studies at any t in [0, max bracket], from which the generalised Q of the
-/// k − 1 studies without i is S₂′ − S₁′²/S₀′ with Sₘ′ = Sₘ − dᵢᵐ/(vᵢ + t).
-///
-/// About a node tₙ, with s = v₍min₎ + tₙ and δ = t − tₙ, 1/(v + t) = Σₗ (−δ/s)ˡ · sˡ/(v + tₙ)ˡ⁺¹, so
-/// Sₘ(t) = Σₗ (−δ/s)ˡ Mₘₗ with moments Mₘₗ = Σⱼ dⱼᵐ (s/(vⱼ + tₙ))ˡ/(vⱼ + tₙ) (each factor s/(vⱼ + tₙ)
-/// at most 1, so nothing overflows). The nodes tₙ = (2ⁿ − 1)·v₍min₎ tile [0, ∞) with |δ|/s ≤ ⅓ on
-/// each tile, where 40 terms leave a truncation error below 10⁻¹⁹ of the sum. A point past the
-/// last tile, or where study i carries more than half of S₀ or S₂ (so that subtracting it would
-/// cancel digits), has no value here and is summed directly.
+/// centre c) over all k studies at any t in [0, max bracket] (a `SeriesTable` of 40 terms), from which
+/// the generalised Q of the k − 1 studies without i is S₂′ − S₁′²/S₀′ with Sₘ′ = Sₘ − dᵢᵐ/(vᵢ + t). A
+/// point past the last tile, or where study i carries more than half of S₀ or S₂ (so that
+/// subtracting it would cancel digits), has no value here and is summed directly.
 struct PauleMandelTable: Sendable {
-    static let terms = 40
     let uppers: [Double]
     let v: [Double]
     let d: [Double]
-    let vmin: Double
-    let nodes: [Double]
-    let limit: Double
-    /// Node n, term l, sum m at index (n·terms + l)·3 + m.
-    let moments: [Double]
+    let series: SeriesTable
 
     init(y: [Double], v: [Double]) {
         let k = y.count
@@ -606,65 +611,15 @@ struct PauleMandelTable: Sendable {
         for j in 0..<k { let w = 1 / (v[j] + tau2); sw += w; swy += w * y[j] }
         let centre = tau2.isFinite && sw > 0 ? swy / sw : 0
         d = y.map { $0 - centre }
-        let vmin = v.min() ?? 0
-        self.vmin = vmin
-        let top = uppers.max() ?? 0
-        // Tile n covers t/v₍min₎ + 1 in [⅔·2ⁿ, ⁴⁄₃·2ⁿ] (n ≥ 1; tile 0 from 1).
-        var count = 0
-        if vmin > 0, vmin.isFinite, top.isFinite, d.allSatisfy(\.isFinite) {
-            count = 1
-            while count < 64 && (pow(2, Double(count - 1)) * 4 / 3 - 1) * vmin < top { count += 1 }
-        }
-        nodes = (0..<count).map { (pow(2, Double($0)) - 1) * vmin }
-        limit = count == 0 ? -1 : (pow(2, Double(count - 1)) * 4 / 3 - 1) * vmin
-        let terms = Self.terms
-        var moments = [Double](repeating: 0, count: count * terms * 3)
-        let d = self.d, nodes = self.nodes
-        moments.withUnsafeMutableBufferPointer { buffer in
-            let out = LeaveOneOutTau.SharedBuffer(buffer: buffer)
-            // Each node writes only its own moments.
-            DispatchQueue.concurrentPerform(iterations: count) { node in
-                let t = nodes[node], s = vmin + t
-                var m = [Double](repeating: 0, count: terms * 3)
-                for j in 0..<k {
-                    let inverse = 1 / (v[j] + t), ratio = s * inverse
-                    let dj = d[j], dj2 = dj * dj
-                    var power = inverse
-                    for l in 0..<terms {
-                        m[3 * l] += power
-                        m[3 * l + 1] += dj * power
-                        m[3 * l + 2] += dj2 * power
-                        power *= ratio
-                        if power == 0 { break }
-                    }
-                }
-                for index in 0..<(terms * 3) { out[node * terms * 3 + index] = m[index] }
-            }
-        }
-        self.moments = moments
+        series = SeriesTable(d: d, v: v, top: uppers.max() ?? 0, powers: [1, 1, 1], degrees: [0, 1, 2], terms: 40)
     }
 
     /// The generalised Q at τ² = t of the studies without i, or nil where the table has no value.
     @inline(__always)
     func q(_ t: Double, without i: Int) -> Double? {
-        guard t >= 0, t <= limit else { return nil }
-        let x = t / vmin + 1
-        let node = x < 4.0 / 3 ? 0 : min(nodes.count - 1, Int(log2(0.75 * x)) + 1)
-        let s = vmin + nodes[node]
-        let r = -(t - nodes[node]) / s
-        guard abs(r) <= 0.34 else { return nil }
-        // Horner's rule from the smallest term.
-        let terms = Self.terms
-        var s0 = 0.0, s1 = 0.0, s2 = 0.0
-        moments.withUnsafeBufferPointer { m in
-            var index = (node * terms + terms - 1) * 3
-            for _ in 0..<terms {
-                s0 = s0 * r + m[index]
-                s1 = s1 * r + m[index + 1]
-                s2 = s2 * r + m[index + 2]
-                index -= 3
-            }
-        }
+        var sums: [Double] = [0, 0, 0]
+        guard series.sums(t, into: &sums) else { return nil }
+        let s0 = sums[0], s1 = sums[1], s2 = sums[2]
         let wi = 1 / (v[i] + t), di = d[i]
         let a = s0 - wi, b = s1 - wi * di, c = s2 - wi * di * di
         guard wi <= 0.5 * s0, wi * di * di <= 0.5 * s2 else { return nil }
