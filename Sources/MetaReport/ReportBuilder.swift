@@ -73,9 +73,9 @@ public enum ReportBuilder {
     /// told not to compute (RevMan's "Totals" option).
     static func noPooled(_ r: ResultDocument) -> String {
         switch r.settings.totals {
-        case "subgroups"?: return "Subgroup totals only"
-        case "none"?: return "No totals"
-        default: return notEstimable
+        case .subgroups?: return "Subgroup totals only"
+        case Totals.none?: return "No totals"
+        case .overall?, nil: return notEstimable
         }
     }
 
@@ -291,7 +291,7 @@ public enum ReportBuilder {
                 summary += [.strong(notEstimable), .text(": \(reason).")]
             } else {
                 summary += [.strong(noPooled(r)),
-                            .text(r.settings.totals == "none" ? ": the studies' own results are shown, without pooling." : ": no overall total is computed; see the subgroups.")]
+                            .text(r.settings.totals == Totals.none ? ": the studies' own results are shown, without pooling." : ": no overall total is computed; see the subgroups.")]
             }
         }
         if let lo = r.pooled?.piLower, let hi = r.pooled?.piUpper {
