@@ -13,10 +13,7 @@ public enum ReportBuilder {
         if let check = revmanCheck(input) { sections.append(check) }
         sections.append(methods(input))
         for a in input.analyses { sections += prerendered[a.result.analysis] ?? analysisSections(a) }
-        for c in input.comparisons { sections.append(comparison(c)) }
-        for s in input.syntheses { sections.append(synthesis(s)) }
-        sections += reviewSections(input)
-        if !input.unavailable.isEmpty { sections.append(unavailable(input.unavailable)) }
+        for builder in pipelineSections { sections += builder.sections(input) }
         sections.append(dataSources(input))
         let warnings = allWarnings(input)
         if !warnings.isEmpty {
