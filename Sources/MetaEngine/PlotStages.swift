@@ -47,7 +47,7 @@ struct PlotParameters: Codable {
         switch totals {
         case .subgroups?: options.totals = .subgroups
         case Totals.none?: options.totals = .none
-        default: break
+        case .overall?, nil: break
         }
         return options
     }
