@@ -47,7 +47,7 @@ struct PlotParameters: Codable {
         switch totals {
         case .subgroups?: options.totals = .subgroups
         case Totals.none?: options.totals = .none
-        default: break
+        case .overall?, nil: break
         }
         return options
     }
@@ -86,27 +86,13 @@ extension PipelineStages {
                     plotParameters.riskOfBias = ForestRiskOfBiasParameters(assessment, studies: a.studies.map(\.input.study))
                 }
                 let p = plotParameters
-                var inputs = [effectsRef, poolRef]
-                switch plot.kind {
-                case .forest:
-                    inputs.append(ref(.effects(analysis: a.name), .studies))
-                    if let column { inputs.append(ref(.subgroups(analysis: a.name, column: column), .subgroups)) }
-                case .funnel: inputs.append(ref(.bias(analysis: a.name), .bias))
-                case .leaveOneOut: inputs.append(ref(.leaveOneOut(analysis: a.name), .leaveOneOut))
-                case .cumulative: inputs.append(ref(.cumulative(analysis: a.name), .cumulative))
-                case .bubble: inputs.append(ref(.effects(analysis: a.name), .studies))
-                case .baujat: inputs.append(ref(.influence(analysis: a.name), .influence))
-                case .gosh:
-                    inputs.append(ref(.gosh(analysis: a.name), .goshPoints))
-                    inputs.append(ref(.gosh(analysis: a.name), .gosh))
-                }
+                let inputs = plotInputs(plot.kind, analysis: a.name, column: column, effects: effectsRef, pool: poolRef)
                 let stageName = StageName.plot(analysis: a.name, figure: name)
                 // Relative to the pipeline's output folder, as the report names them.
                 let files = plot.formats.map { "\(a.name)/\(file).\($0.rawValue)" }
-                let refs = inputs
-                stages.append(stage(stageName, parameters: parameters(p), inputs: refs,
+                stages.append(stage(stageName, parameters: parameters(p), inputs: inputs.all,
                                     origin: a.origin.description) { context in
-                    let layout = try Self.layout(p, context: context, refs: refs)
+                    let layout = try Self.layout(p, context: context, inputs: inputs)
                     var published: [String: Data] = [:]
                     var svg = Data()
                     for format in [ImageFormat.svg] + p.formats where svg.isEmpty || format != .svg {
@@ -125,6 +111,59 @@ extension PipelineStages {
             }
         }
         return figures
+    }
+
+    /// What a plot stage reads, each artifact by its part: the effects and the pooled fit, and what
+    /// the figure's kind draws besides.
+    struct PlotInputs: Sendable {
+        var effects: ArtifactRef
+        var pool: ArtifactRef
+        var figure: Figure
+
+        /// One case per plot kind, with the artifacts that kind reads.
+        enum Figure: Sendable {
+            /// The studies' rows (for their years), and the subgroup fit of a forest plot by a column.
+            case forest(studies: ArtifactRef, subgroups: (column: String, fit: ArtifactRef)?)
+            case funnel(bias: ArtifactRef)
+            case leaveOneOut(rows: ArtifactRef)
+            case cumulative(rows: ArtifactRef)
+            /// The studies' rows, for the moderators the meta-regression is refitted on.
+            case bubble(studies: ArtifactRef)
+            case baujat(influence: ArtifactRef)
+            /// The fits (binary) and their summary.
+            case gosh(points: ArtifactRef, summary: ArtifactRef)
+        }
+
+        /// Every input, in the order the stage declares them.
+        var all: [ArtifactRef] {
+            let own: [ArtifactRef]
+            switch figure {
+            case let .forest(studies, subgroups): own = [studies] + (subgroups.map { [$0.fit] } ?? [])
+            case .funnel(let bias): own = [bias]
+            case .leaveOneOut(let rows), .cumulative(let rows): own = [rows]
+            case .bubble(let studies): own = [studies]
+            case .baujat(let influence): own = [influence]
+            case let .gosh(points, summary): own = [points, summary]
+            }
+            return [effects, pool] + own
+        }
+    }
+
+    /// The inputs of a figure of the analysis (`column`: the subgroup column of a forest plot by subgroup).
+    func plotInputs(_ kind: PlotKind, analysis a: String, column: String?, effects: ArtifactRef, pool: ArtifactRef) -> PlotInputs {
+        let figure: PlotInputs.Figure
+        switch kind {
+        case .forest:
+            figure = .forest(studies: ref(.effects(analysis: a), .studies),
+                             subgroups: column.map { ($0, ref(.subgroups(analysis: a, column: $0), .subgroups)) })
+        case .funnel: figure = .funnel(bias: ref(.bias(analysis: a), .bias))
+        case .leaveOneOut: figure = .leaveOneOut(rows: ref(.leaveOneOut(analysis: a), .leaveOneOut))
+        case .cumulative: figure = .cumulative(rows: ref(.cumulative(analysis: a), .cumulative))
+        case .bubble: figure = .bubble(studies: ref(.effects(analysis: a), .studies))
+        case .baujat: figure = .baujat(influence: ref(.influence(analysis: a), .influence))
+        case .gosh: figure = .gosh(points: ref(.gosh(analysis: a), .goshPoints), summary: ref(.gosh(analysis: a), .gosh))
+        }
+        return PlotInputs(effects: effects, pool: pool, figure: figure)
     }
 
     static func caption(_ kind: PlotKind, column: String?, analysis a: Analysis) -> String {
@@ -147,14 +186,14 @@ extension PipelineStages {
         }
     }
 
-    static func layout(_ p: PlotParameters, context: StageContext, refs: [ArtifactRef]) throws -> PlotLayout {
-        let effects = try context.decode(EffectsArtifact.self, from: refs[0])
+    static func layout(_ p: PlotParameters, context: StageContext, inputs: PlotInputs) throws -> PlotLayout {
+        let effects = try context.decode(EffectsArtifact.self, from: inputs.effects)
         let labels = PlotLabels(experimental: p.labels.experimental, control: p.labels.control,
                                 favoursExperimental: p.labels.favoursExperimental, favoursControl: p.labels.favoursControl)
         let direction: FavourableDirection = p.direction == .higher ? .higher : .lower
-        guard let pool = try context.decode(MetaAnalysis?.self, from: refs[1]) else {
+        guard let pool = try context.decode(MetaAnalysis?.self, from: inputs.pool) else {
             // No estimable study: RevMan's forest plot lists each study as "Not estimable".
-            guard p.kind == "forest", let options = p.pooling else {
+            guard case .forest = inputs.figure, let options = p.pooling else {
                 throw StageFailure("cannot draw the \(p.kind) plot: no study has an estimable effect")
             }
             var input = ForestPlotInput.nothingEstimable(measure: effects.measure, options: options, method: options.method,
@@ -167,15 +206,14 @@ extension PipelineStages {
             case .failure(let error): throw StageFailure("cannot draw the forest plot: \(error.message)")
             }
         }
-        guard let kind = PlotKind(rawValue: p.kind) else { throw StageFailure("unknown plot kind '\(p.kind)'") }
         do {
-            switch kind {
-            case .forest:
-                let studies = try context.decode(StudiesArtifact.self, from: refs[2])
+            switch inputs.figure {
+            case let .forest(studiesRef, subgroupsInput):
+                let studies = try context.decode(StudiesArtifact.self, from: studiesRef)
                 var subgroups: ForestSubgroups?
                 var shown = pool
-                if let column = p.column {
-                    let analysis = try context.decode(SubgroupAnalysis.self, from: refs[3])
+                if case let (column, fit)? = subgroupsInput {
+                    let analysis = try context.decode(SubgroupAnalysis.self, from: fit)
                     subgroups = ForestSubgroups(column: column, labels: effects.groups.map { $0[column] ?? "" }, analysis: analysis)
                     if p.totals == .subgroups {
                         // Subgroup totals only: each study's weight is its share of its subgroup (RevMan's TOTALS="SUB").
@@ -189,29 +227,29 @@ extension PipelineStages {
                                                         options: p.forestOptions(years: Self.years(studies)),
                                                         notEstimable: Self.notEstimable(effects.droppedRows ?? []),
                                                         riskOfBias: p.riskOfBias?.columns).onShownScale())
-            case .cumulative:
-                let rows = try context.decode([SensitivityRow].self, from: refs[2])
+            case .cumulative(let rowsRef):
+                let rows = try context.decode([SensitivityRow].self, from: rowsRef)
                 let sizes = Dictionary(effects.effects.compactMap { e in e.n1.map { (e.study, $0) } }, uniquingKeysWith: { a, _ in a })
                 return try Plots.cumulative(CumulativePlotInput(measure: effects.measure, rows: rows, overall: pool,
                                                                 direction: direction, labels: labels, options: p.forestOptions())
                                                 .onShownScale(sizes: sizes))
-            case .funnel:
-                let bias = try context.decode(BiasArtifact.self, from: refs[2])
+            case .funnel(let biasRef):
+                let bias = try context.decode(BiasArtifact.self, from: biasRef)
                 return try Plots.funnel(FunnelPlotInput(measure: effects.measure,
                                                         effects: try SmallStudy.studyEffects(effects.effects, method: pool.method),
                                                         centre: pool.pooled.estimate, level: pool.options.level,
                                                         trimAndFill: bias.trimfill, contours: true))
-            case .bubble:
-                let studies = try context.decode(StudiesArtifact.self, from: refs[2])
+            case .bubble(let studiesRef):
+                let studies = try context.decode(StudiesArtifact.self, from: studiesRef)
                 return try Plots.bubble(try Self.bubbleInput(p, effects: effects, studies: studies))
-            case .baujat:
-                let rows = try context.decode([InfluenceRow].self, from: refs[2])
+            case .baujat(let influenceRef):
+                let rows = try context.decode([InfluenceRow].self, from: influenceRef)
                 return try Plots.baujat(BaujatPlotInput(studies: rows.map(\.study), contribution: rows.map(\.baujatX),
                                                         influence: rows.map(\.baujatY), influential: rows.map(\.influential),
                                                         fixedEffect: pool.options.model == .fixed))
-            case .gosh:
-                let bytes = try context.artifact(refs[2])
-                let summary = try context.decode(GoshArtifact.self, from: refs[3]).summary
+            case let .gosh(pointsRef, summaryRef):
+                let bytes = try context.artifact(pointsRef)
+                let summary = try context.decode(GoshArtifact.self, from: summaryRef).summary
                 var points = [Float](repeating: 0, count: bytes.count / 4)
                 bytes.withUnsafeBytes { raw in
                     for i in points.indices { points[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
@@ -219,8 +257,8 @@ extension PipelineStages {
                 return try Plots.gosh(GoshPlotInput(measure: effects.measure, points: points, fullEstimate: pool.pooled.estimate,
                                                     fullI2: pool.heterogeneity?.i2 ?? 0, k: pool.k, exhaustive: summary.exhaustive,
                                                     logScale: p.scale == .log))
-            case .leaveOneOut:
-                let rows = try context.decode([SensitivityRow].self, from: refs[2])
+            case .leaveOneOut(let rowsRef):
+                let rows = try context.decode([SensitivityRow].self, from: rowsRef)
                 let sizes = Dictionary(effects.effects.compactMap { e in e.n1.map { (e.study, $0) } }, uniquingKeysWith: { a, _ in a })
                 return try Plots.leaveOneOut(LeaveOneOutPlotInput(measure: effects.measure, rows: rows, overall: pool,
                                                                   direction: direction, labels: labels, options: p.forestOptions())

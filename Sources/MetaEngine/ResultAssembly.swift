@@ -63,9 +63,9 @@ enum ResultAssembly {
                                                i2: options.i2, z: options.zCritical,
                                                predictionInterval: options.predictionInterval && options.model == .random,
                                                tau2CI: options.tau2ConfidenceInterval && options.model == .random,
-                                               convergence: options.convergence, direction: p.settings.direction.rawValue,
-                                               iterations: pool?.iterations, scale: p.scale?.rawValue,
-                                               totals: totals == .overall ? nil : totals.rawValue,
+                                               convergence: options.convergence, direction: p.settings.direction,
+                                               iterations: pool?.iterations, scale: p.scale,
+                                               totals: totals == .overall ? nil : totals,
                                                pNormal: options.normalTail == .as66 ? .as66 : nil)
         settings.prePostR = p.settings.measure.isPrePost ? p.settings.prePostR : nil
         var studies = (pool?.studies ?? []).map(ResultDocument.Study.init)

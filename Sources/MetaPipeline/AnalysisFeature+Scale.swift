@@ -1,3 +1,4 @@
+import MetaStats
 import Yams
 
 /// `scale: log`: a generic measure whose yi are log ratios, pooled on the log scale and shown exponentiated.

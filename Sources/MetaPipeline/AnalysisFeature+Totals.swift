@@ -1,3 +1,4 @@
+import MetaStats
 import Yams
 
 /// `totals: overall | subgroups | none`: which pooled totals the analysis reports (RevMan's TOTALS).

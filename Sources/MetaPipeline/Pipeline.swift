@@ -72,22 +72,6 @@ public struct GoshSpec: Sendable, Codable, Hashable {
     public init(subsets: Int = Gosh.defaultSubsets) { self.subsets = subsets }
 }
 
-/// Which pooled totals an analysis reports, as RevMan's "Totals" option.
-public enum Totals: String, Sendable, Codable, Hashable, CaseIterable {
-    /// An overall total (and subgroup subtotals when there are subgroups): RevMan's TOTALS="YES".
-    case overall
-    /// Subgroup subtotals only, study weights within each subgroup: TOTALS="SUB".
-    case subgroups
-    /// Study results only, no pooling shown: TOTALS="NO".
-    case none
-}
-
-/// The scale a generic measure's yi are on.
-public enum EffectScale: String, Sendable, Codable, Hashable, CaseIterable {
-    case linear
-    case log
-}
-
 /// `verify: {outcome: "1.1", results: results, settings: outcomes}`: check every statistic RevMan
 /// stored for analysis 1.1 (in the results table, as `metapipe import` writes it) against ours.
 public struct VerifySpec: Sendable, Codable, Hashable {

@@ -1,13 +1,5 @@
 import MetaStats
 
-/// Which side of the effect axis favours the experimental arm.
-public enum Direction: String, CaseIterable, Sendable, Codable, Hashable {
-    /// Higher values favour the experimental arm (plotted on the right).
-    case higher
-    /// Lower values favour the experimental arm (plotted on the left).
-    case lower
-}
-
 /// What to do with a row that lacks a value the analysis needs (`missing:`).
 public enum MissingPolicy: String, CaseIterable, Sendable, Codable, Hashable {
     /// Stop with an error naming the empty cells (the default).

@@ -35,19 +35,6 @@ public struct RiskOfBiasReport: Codable, Sendable {
 }
 
 extension ReportBuilder {
-    /// The review's other parts, after the analyses: risk of bias.
-    static func reviewSections(_ input: ReportInput) -> [ReportDocument.Section] {
-        var sections: [ReportDocument.Section] = []
-        if let f = input.prisma {
-            sections.append(.init(id: "prisma", title: "Study selection (PRISMA 2020)", level: 2, blocks: [
-                .paragraph([.text("The flow of records and reports from the searches to the included studies, from the counts in the pipeline file; a count not given in the sources is drawn as “not reported”.")]),
-                .figure(f),
-            ]))
-        }
-        if let s = input.summaryOfFindings { sections.append(summaryOfFindings(s)) }
-        return sections + input.riskOfBias.map(riskOfBias)
-    }
-
     static func riskOfBias(_ r: RiskOfBiasReport) -> ReportDocument.Section {
         var blocks: [ReportDocument.Block] = []
         var counts: [(String, Int)] = []

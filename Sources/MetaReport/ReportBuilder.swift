@@ -13,10 +13,7 @@ public enum ReportBuilder {
         if let check = revmanCheck(input) { sections.append(check) }
         sections.append(methods(input))
         for a in input.analyses { sections += prerendered[a.result.analysis] ?? analysisSections(a) }
-        for c in input.comparisons { sections.append(comparison(c)) }
-        for s in input.syntheses { sections.append(synthesis(s)) }
-        sections += reviewSections(input)
-        if !input.unavailable.isEmpty { sections.append(unavailable(input.unavailable)) }
+        for builder in pipelineSections { sections += builder.sections(input) }
         sections.append(dataSources(input))
         let warnings = allWarnings(input)
         if !warnings.isEmpty {
@@ -73,9 +70,9 @@ public enum ReportBuilder {
     /// told not to compute (RevMan's "Totals" option).
     static func noPooled(_ r: ResultDocument) -> String {
         switch r.settings.totals {
-        case "subgroups"?: return "Subgroup totals only"
-        case "none"?: return "No totals"
-        default: return notEstimable
+        case .subgroups?: return "Subgroup totals only"
+        case Totals.none?: return "No totals"
+        case .overall?, nil: return notEstimable
         }
     }
 
@@ -291,7 +288,7 @@ public enum ReportBuilder {
                 summary += [.strong(notEstimable), .text(": \(reason).")]
             } else {
                 summary += [.strong(noPooled(r)),
-                            .text(r.settings.totals == "none" ? ": the studies' own results are shown, without pooling." : ": no overall total is computed; see the subgroups.")]
+                            .text(r.settings.totals == Totals.none ? ": the studies' own results are shown, without pooling." : ": no overall total is computed; see the subgroups.")]
             }
         }
         if let lo = r.pooled?.piLower, let hi = r.pooled?.piUpper {

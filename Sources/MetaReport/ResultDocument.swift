@@ -50,7 +50,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
 
     /// Numbers are logs of ratios, shown exponentiated: a ratio measure, or a generic measure on the
     /// log scale (`scale: log`).
-    public var isShownAsRatio: Bool { measure.isRatio || settings.scale == "log" }
+    public var isShownAsRatio: Bool { measure.isRatio || settings.scale == .log }
 
     enum CodingKeys: String, CodingKey {
         case analysis, title, measure, model, method, test, level, k, settings, studies, dropped, pooled, heterogeneity,
@@ -70,12 +70,12 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         public var tau2CI: Bool
         public var convergence: Convergence
         /// The pipeline's `direction:` (`lower` or `higher` is better).
-        public var direction: String
+        public var direction: Direction
         public var iterations: Int?
         /// `log` for a generic measure whose yi are log ratios (shown exponentiated); absent otherwise.
-        public var scale: String?
+        public var scale: EffectScale?
         /// `subgroups` or `none` when the analysis has no overall total (RevMan's TOTALS="SUB" / "NO"); absent otherwise.
-        public var totals: String?
+        public var totals: Totals?
         /// How p-values of z statistics are computed: `AS66` (Hill's algorithm, as RevMan 5); absent for the exact tail.
         public var pNormal: NormalTail?
         /// `prepost-r`: the pre–post correlation of change-measure studies without their own r; absent otherwise.
@@ -83,7 +83,7 @@ public struct ResultDocument: Codable, Sendable, Hashable {
         /// PFT: the harmonic mean of the studies' sizes its pooled result is back-transformed with; absent otherwise.
         public var harmonicN: Double?
         public init(profile: Profile, smd: SMDConvention, i2: I2Definition, z: Double, predictionInterval: Bool, tau2CI: Bool,
-                    convergence: Convergence, direction: String, iterations: Int?, scale: String? = nil, totals: String? = nil,
+                    convergence: Convergence, direction: Direction, iterations: Int?, scale: EffectScale? = nil, totals: Totals? = nil,
                     pNormal: NormalTail? = nil) {
             self.profile = profile; self.smd = smd; self.i2 = i2; self.z = z; self.predictionInterval = predictionInterval
             self.tau2CI = tau2CI; self.convergence = convergence; self.direction = direction; self.iterations = iterations

@@ -15,7 +15,7 @@ public enum ShownMeasure: Sendable, Hashable, Codable {
     /// How `r` is shown.
     public init(_ r: ResultDocument) {
         if r.measure == .pft, let n = r.settings.harmonicN { self = .pft(harmonicN: n) }
-        else if r.settings.scale == "log" { self = .logGeneric }
+        else if r.settings.scale == .log { self = .logGeneric }
         else { self = .measure(r.measure) }
     }
 

@@ -23,7 +23,7 @@ import Testing
         ResultDocument(
             analysis: "tb", title: "Tuberculosis <&> risk", measure: measure, model: model, method: method, test: test, level: 95, k: 2,
             settings: .init(profile: profile, smd: smd, i2: i2, z: 1.959963984540054, predictionInterval: model == .random,
-                            tau2CI: model == .random, convergence: .metafor, direction: "lower", iterations: nil),
+                            tau2CI: model == .random, convergence: .metafor, direction: .lower, iterations: nil),
             studies: [.init(StudyResult(study: "A & B", yi: log(0.5), vi: 0.04, se: 0.2, ciLower: log(0.5) - 0.392,
                                         ciUpper: log(0.5) + 0.392, weight: 60, input: .counts)),
                       .init(StudyResult(study: "C|D", yi: log(0.8), vi: 0.09, se: 0.3, ciLower: log(0.8) - 0.588,
