@@ -8,10 +8,7 @@ import Testing
     static let folder = Bundle.module.url(forResource: "valid/risk-of-bias", withExtension: nil, subdirectory: "Fixtures")!
 
     func load() throws -> Pipeline {
-        switch PipelineLoader.load(Self.folder.appendingPathComponent("pipeline.yaml").path) {
-        case .success(let p): return p
-        case .failure(let list): throw list
-        }
+        try PipelineLoader.load(Self.folder.appendingPathComponent("pipeline.yaml").path).get()
     }
 
     @Test func overallOnlyTableIsReadInTheToolsWords() throws {
