@@ -39,15 +39,14 @@ struct FunnelModel: Sendable {
     /// Two-sided p-values of the significance contours, outermost first.
     static let contourLevels: [(p: Double, fill: PlotColor)] = [(0.01, .shadeMedium), (0.05, .shadeLight), (0.10, .white)]
 
+    /// The scatter plots' frame metrics (the frame is `ScatterFrame`'s), and the funnel's own marks.
     enum Metrics {
-        static let canvasWidth = 440.0
-        static let plotHeight = 270.0
-        static let margin = 12.0
+        static let canvasWidth = ScatterFrame.Metrics.canvasWidth
+        static let margin = ScatterFrame.Metrics.margin
         static let pointRadius = 3.0
-        static let body = TextStyle(size: 9)
-        static let tick = TextStyle(size: 8)
-        static let title = TextStyle(size: 11, weight: .bold)
-        static let frame = StrokeStyle(color: .black, width: 0.6)
+        static let body = ScatterFrame.Metrics.body
+        static let tick = ScatterFrame.Metrics.tick
+        static let frame = ScatterFrame.Metrics.frame
         static let limitStroke = StrokeStyle(color: .black, width: 0.75, dash: [4, 2.5])
         static let centreStroke = StrokeStyle(color: .black, width: 0.75)
         static let adjustedStroke = StrokeStyle(color: .grey, width: 0.9, dash: [1.2, 1.8])
