@@ -25,20 +25,29 @@ func checkCairo(_ status: cairo_status_t, _ step: String) throws(PlotError) {
     }
 }
 
+/// Checks a newly created Cairo object: throws if Cairo returned none, and (after destroying it)
+/// if it is in an error state; otherwise hands it back, to be owned by the caller.
+func checkCreated(_ pointer: OpaquePointer?, _ what: String, none: String = "none",
+                  status: (OpaquePointer) -> cairo_status_t,
+                  destroy: (OpaquePointer) -> Void) throws(PlotError) -> OpaquePointer {
+    guard let pointer else { throw .renderFailed(detail: "\(what): Cairo returned \(none)") }
+    let status = status(pointer)
+    guard status == CAIRO_STATUS_SUCCESS else {
+        destroy(pointer)
+        try checkCairo(status, what)
+        throw .renderFailed(detail: what)
+    }
+    return pointer
+}
+
 /// Owns a `cairo_surface_t`.
 final class CairoSurface {
     let pointer: OpaquePointer
 
     /// Takes ownership of a newly created surface; throws (after destroying it) if it is in an error state.
     init(taking pointer: OpaquePointer?, _ what: String) throws(PlotError) {
-        guard let pointer else { throw .renderFailed(detail: "\(what): Cairo returned no surface") }
-        let status = cairo_surface_status(pointer)
-        guard status == CAIRO_STATUS_SUCCESS else {
-            cairo_surface_destroy(pointer)
-            try checkCairo(status, what)
-            throw .renderFailed(detail: what)
-        }
-        self.pointer = pointer
+        self.pointer = try checkCreated(pointer, what, none: "no surface", status: cairo_surface_status,
+                                        destroy: cairo_surface_destroy)
     }
 
     deinit { cairo_surface_destroy(pointer) }
@@ -62,16 +71,8 @@ final class CairoContext {
     let surface: CairoSurface
 
     init(surface: CairoSurface) throws(PlotError) {
-        guard let pointer = cairo_create(surface.pointer) else {
-            throw .renderFailed(detail: "creating a drawing context: Cairo returned none")
-        }
-        let status = cairo_status(pointer)
-        guard status == CAIRO_STATUS_SUCCESS else {
-            cairo_destroy(pointer)
-            try checkCairo(status, "creating a drawing context")
-            throw .renderFailed(detail: "creating a drawing context")
-        }
-        self.pointer = pointer
+        self.pointer = try checkCreated(cairo_create(surface.pointer), "creating a drawing context",
+                                        status: cairo_status, destroy: cairo_destroy)
         self.surface = surface
     }
 
@@ -89,15 +90,8 @@ final class CairoFontOptions {
     /// Options that make text metrics independent of the output resolution: no hinting of outlines
     /// or metrics, greyscale antialiasing (no colour fringes, identical bytes on every machine).
     init() throws(PlotError) {
-        guard let pointer = cairo_font_options_create() else {
-            throw .renderFailed(detail: "creating font options: Cairo returned none")
-        }
-        let status = cairo_font_options_status(pointer)
-        guard status == CAIRO_STATUS_SUCCESS else {
-            cairo_font_options_destroy(pointer)
-            try checkCairo(status, "creating font options")
-            throw .renderFailed(detail: "creating font options")
-        }
+        let pointer = try checkCreated(cairo_font_options_create(), "creating font options",
+                                       status: cairo_font_options_status, destroy: cairo_font_options_destroy)
         cairo_font_options_set_hint_style(pointer, CAIRO_HINT_STYLE_NONE)
         cairo_font_options_set_hint_metrics(pointer, CAIRO_HINT_METRICS_OFF)
         cairo_font_options_set_antialias(pointer, CAIRO_ANTIALIAS_GRAY)

@@ -66,6 +66,20 @@ struct LayoutCanvas {
         return rect
     }
 
+    /// `text` wrapped to `maxWidth`, its lines one under the other from (`left`, `top`); `width` grows
+    /// to hold every line with `left` to spare on the right. Returns the bottom of the last line
+    /// (`top` when there is none).
+    mutating func paragraph(_ text: String, left: Double, top: Double, maxWidth: Double, style: TextStyle,
+                            role: TextRole, width: inout Double) throws(PlotError) -> Double {
+        var bottom = top
+        for line in try wrapped(text, style, maxWidth: maxWidth) {
+            let rect = try self.text(line, x: left, top: bottom, align: .start, style: style, role: role)
+            bottom = rect.maxY
+            width = max(width, rect.maxX + left)
+        }
+        return bottom
+    }
+
     /// Places one line of text centred vertically on `centreY`.
     @discardableResult
     mutating func text(_ text: String, x: Double, centreY: Double, align: TextAnchor, style: TextStyle,

@@ -80,7 +80,6 @@ struct ScatterFrame {
                      grid: Bool) throws(PlotError) -> (ScatterFrame, Double) {
         typealias M = Metrics
         let bodyHeight = try canvas.lineHeight(M.body)
-        let tickHeight = try canvas.lineHeight(M.tick)
         let frame = ScatterFrame(plot: try area(canvas: &canvas, title: title, yLabels: yTicks.map(\.label), lastXLabel: xTicks.last?.label),
                                  xLower: xRange.0, xUpper: xRange.1, yLower: yRange.0, yUpper: yRange.1)
         let plot = frame.plot
@@ -98,9 +97,19 @@ struct ScatterFrame {
             canvas.line(plot.minX - 3, ty, plot.minX, ty, stroke: M.frame, role: .tick)
             try canvas.text(t.label, x: plot.minX - 5, centreY: ty, align: .end, style: M.tick, role: .tick)
         }
+        let xTitleTop = try xAxis(canvas: &canvas, plot: plot, ticks: xTicks, px: frame.px, xTitle: xTitle, yTitle: yTitle)
+        return (frame, xTitleTop + bodyHeight)
+    }
+
+    /// Draws the x ticks under `plot` (a label that would overlap one already drawn is left out)
+    /// and both axis titles; returns the top of the x title.
+    static func xAxis(canvas: inout LayoutCanvas, plot: PlotRect, ticks: [EffectAxis.Tick], px: (Double) -> Double,
+                      xTitle: String, yTitle: String) throws(PlotError) -> Double {
+        typealias M = Metrics
+        let tickHeight = try canvas.lineHeight(M.tick)
         var placed: [PlotRect] = []
-        for t in xTicks {
-            let tx = frame.px(t.value)
+        for t in ticks {
+            let tx = px(t.value)
             guard tx >= plot.minX - 0.01, tx <= plot.maxX + 0.01 else { continue }
             canvas.line(tx, plot.maxY, tx, plot.maxY + 3, stroke: M.frame, role: .tick)
             let w = try canvas.width(t.label, M.tick)
@@ -112,7 +121,7 @@ struct ScatterFrame {
         let xTitleTop = plot.maxY + 5 + tickHeight + 4
         try canvas.text(xTitle, x: plot.midX, top: xTitleTop, align: .middle, style: M.body, role: .axisTitle)
         try canvas.rotatedText(yTitle, left: M.margin, centreY: plot.midY, style: M.body, role: .axisTitle)
-        return (frame, xTitleTop + bodyHeight)
+        return xTitleTop
     }
 
     /// Round ticks from 0 (or `lower`) to at least `upper`, and the axis end at the last tick.

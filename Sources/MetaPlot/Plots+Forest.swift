@@ -174,14 +174,7 @@ struct ForestTableBuilder {
             func year(_ name: String) -> Int? { input.options.years[name] ?? Self.year(in: name) }
             let all = members.map { (row: studyRow($0), year: year(input.effects[$0].study)) }
                 + extra.map { (row: notEstimableRow($0), year: year(missing[$0].study)) }
-            return all.enumerated().sorted { a, b in
-                switch (a.element.year, b.element.year) {
-                case let (x?, y?) where x != y: return x < y
-                case (.some, nil): return true
-                case (nil, .some): return false
-                default: return a.offset < b.offset
-                }
-            }.map(\.element.row)
+            return all.stablySorted { $0.year }.map(\.row)
         }
         guard input.options.order == .none else { return ordered(members).map(studyRow) + extra.map(notEstimableRow) }
         var rows: [EffectTable.Row] = []
@@ -219,16 +212,7 @@ struct ForestTableBuilder {
     /// Study indices in the plot's order (stable: ties keep the data's order).
     func ordered(_ indices: [Int]) -> [Int] {
         let studies = input.analysis.studies
-        func sorted(by key: (Int) -> Double?) -> [Int] {
-            indices.enumerated().sorted { a, b in
-                switch (key(a.element), key(b.element)) {
-                case let (x?, y?) where x != y: return x < y
-                case (.some, nil): return true
-                case (nil, .some): return false
-                default: return a.offset < b.offset
-                }
-            }.map(\.element)
-        }
+        func sorted(by key: (Int) -> Double?) -> [Int] { indices.stablySorted(by: key) }
         switch input.options.order {
         case .none: return indices
         case .weight: return sorted { -studies[$0].weight }
@@ -424,4 +408,18 @@ struct DataDecimals: Sendable, Hashable {
     func mean(_ value: Double) -> String { Format.fixed(value, means) }
     func sd(_ value: Double) -> String { Format.fixed(value, sds) }
     func count(_ value: Double) -> String { Format.fixed(value, counts) }
+}
+
+extension Array {
+    /// Sorted by `key`, smallest first, the elements without one last; ties keep their order.
+    func stablySorted<Key: Comparable>(by key: (Element) -> Key?) -> [Element] {
+        enumerated().sorted { a, b in
+            switch (key(a.element), key(b.element)) {
+            case let (x?, y?) where x != y: return x < y
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default: return a.offset < b.offset
+            }
+        }.map(\.element)
+    }
 }

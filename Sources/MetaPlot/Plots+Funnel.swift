@@ -39,15 +39,14 @@ struct FunnelModel: Sendable {
     /// Two-sided p-values of the significance contours, outermost first.
     static let contourLevels: [(p: Double, fill: PlotColor)] = [(0.01, .shadeMedium), (0.05, .shadeLight), (0.10, .white)]
 
+    /// The scatter plots' frame metrics (the frame is `ScatterFrame`'s), and the funnel's own marks.
     enum Metrics {
-        static let canvasWidth = 440.0
-        static let plotHeight = 270.0
-        static let margin = 12.0
+        static let canvasWidth = ScatterFrame.Metrics.canvasWidth
+        static let margin = ScatterFrame.Metrics.margin
         static let pointRadius = 3.0
-        static let body = TextStyle(size: 9)
-        static let tick = TextStyle(size: 8)
-        static let title = TextStyle(size: 11, weight: .bold)
-        static let frame = StrokeStyle(color: .black, width: 0.6)
+        static let body = ScatterFrame.Metrics.body
+        static let tick = ScatterFrame.Metrics.tick
+        static let frame = ScatterFrame.Metrics.frame
         static let limitStroke = StrokeStyle(color: .black, width: 0.75, dash: [4, 2.5])
         static let centreStroke = StrokeStyle(color: .black, width: 0.75)
         static let adjustedStroke = StrokeStyle(color: .grey, width: 0.9, dash: [1.2, 1.8])
@@ -81,7 +80,6 @@ struct FunnelModel: Sendable {
 
         // Horizontal frame: rotated y title, y tick labels, plot area.
         let bodyHeight = try canvas.lineHeight(M.body)
-        let tickHeight = try canvas.lineHeight(M.tick)
         let seDigits = EffectAxis.decimals(seStep)
         let seLabels = seTicks.map { Format.fixed($0, seDigits) }
         // The same frame as the other scatter plots (their metrics are the funnel's).
@@ -131,20 +129,8 @@ struct FunnelModel: Sendable {
             canvas.line(plot.minX - 3, ty, plot.minX, ty, stroke: M.frame, role: .tick)
             try canvas.text(seLabels[index], x: plot.minX - 5, centreY: ty, align: .end, style: M.tick, role: .tick)
         }
-        var placed: [PlotRect] = []
-        for tick in xTicks {
-            let tx = px(tick.value)
-            guard tx >= plot.minX - 0.01, tx <= plot.maxX + 0.01 else { continue }
-            canvas.line(tx, plot.maxY, tx, plot.maxY + 3, stroke: M.frame, role: .tick)
-            let w = try canvas.width(tick.label, M.tick)
-            let box = PlotRect(x: tx - w / 2 - 2, y: 0, width: w + 4, height: 1)
-            guard !placed.contains(where: { $0.intersects(box) }) else { continue }
-            placed.append(box)
-            try canvas.text(tick.label, x: tx, top: plot.maxY + 5, align: .middle, style: M.tick, role: .tick)
-        }
-        let xTitleTop = plot.maxY + 5 + tickHeight + 4
-        try canvas.text(measure.axisTitle, x: plot.midX, top: xTitleTop, align: .middle, style: M.body, role: .axisTitle)
-        try canvas.rotatedText("Standard error", left: M.margin, centreY: plot.midY, style: M.body, role: .axisTitle)
+        let xTitleTop = try ScatterFrame.xAxis(canvas: &canvas, plot: plot, ticks: xTicks, px: px,
+                                               xTitle: measure.axisTitle, yTitle: "Standard error")
 
         // Legend under the axis title, flowing into as many lines as it needs.
         var legend: [(LegendSymbol, String)] = [(.point(filled: true), "Studies")]

@@ -95,12 +95,8 @@ extension Plots {
             canvas.line(x, gridTop, x, gridBottom, stroke: rule, role: .rule)
         }
         canvas.line(margin, gridBottom, width - margin, gridBottom, stroke: StrokeStyle(color: .black, width: 0.75), role: .rule)
-        var bottom = gridBottom + gap
-        for line in try canvas.wrapped(input.legend, note, maxWidth: width - 2 * margin) {
-            let rect = try canvas.text(line, x: margin, top: bottom, align: .start, style: note, role: .note)
-            bottom = rect.maxY
-            width = max(width, rect.maxX + margin)
-        }
+        let bottom = try canvas.paragraph(input.legend, left: margin, top: gridBottom + gap, maxWidth: width - 2 * margin,
+                                          style: note, role: .note, width: &width)
         return canvas.layout(width: width, height: bottom + margin)
     }
 }

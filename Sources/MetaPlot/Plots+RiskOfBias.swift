@@ -92,6 +92,18 @@ extension Plots {
         }
     }
 
+    /// The judgement legend from (`margin`, `top`) and the note, if any, under it; `width` grows to
+    /// hold both with `margin` to spare. Returns the bottom.
+    static func legendAndNote(_ canvas: inout LayoutCanvas, _ categories: [RiskOfBiasCategory], note: String?,
+                              style: TextStyle, margin: Double, top: Double, maxWidth: Double,
+                              width: inout Double) throws(PlotError) -> Double {
+        let legend = try judgementLegend(&canvas, categories, left: margin, top: top, maxWidth: maxWidth, dot: 15)
+        width = max(width, legend.right + margin)
+        guard let note else { return legend.bottom }
+        return try canvas.paragraph(note, left: margin, top: legend.bottom + 6, maxWidth: maxWidth, style: style,
+                                    role: .note, width: &width)
+    }
+
     /// A legend row of dots with symbols and words, wrapped to `maxWidth`; returns the bottom.
     static func judgementLegend(_ canvas: inout LayoutCanvas, _ categories: [RiskOfBiasCategory], left: Double, top: Double,
                                 maxWidth: Double, dot: Double) throws(PlotError) -> (bottom: Double, right: Double) {
@@ -169,24 +181,11 @@ extension Plots {
         var bottom = gridBottom + gap
         let textWidth = max(width - 2 * margin, 380)
         for (c, t) in zip(input.columns, input.columnTitles) where c != t {
-            for line in try canvas.wrapped("\(c): \(t)", small, maxWidth: textWidth) {
-                let r = try canvas.text(line, x: margin, top: bottom, align: .start, style: small, role: .legend)
-                bottom = r.maxY
-                width = max(width, r.maxX + margin)
-            }
+            bottom = try canvas.paragraph("\(c): \(t)", left: margin, top: bottom, maxWidth: textWidth, style: small,
+                                          role: .legend, width: &width)
         }
-        bottom += 6
-        let legend = try judgementLegend(&canvas, input.categories, left: margin, top: bottom, maxWidth: textWidth, dot: 15)
-        bottom = legend.bottom
-        width = max(width, legend.right + margin)
-        if let n = input.note {
-            bottom += 6
-            for line in try canvas.wrapped(n, note, maxWidth: textWidth) {
-                let r = try canvas.text(line, x: margin, top: bottom, align: .start, style: note, role: .note)
-                bottom = r.maxY
-                width = max(width, r.maxX + margin)
-            }
-        }
+        bottom = try legendAndNote(&canvas, input.categories, note: input.note, style: note, margin: margin, top: bottom + 6,
+                                   maxWidth: textWidth, width: &width)
         return canvas.layout(width: width, height: bottom + margin)
     }
 
@@ -240,18 +239,8 @@ extension Plots {
         }
         bottom = try canvas.text(input.axisTitle, x: barLeft + barWidth / 2, top: bottom + 2, align: .middle, style: tick, role: .axisTitle).maxY
         bottom += gap
-        let textWidth = width - 2 * margin
-        let legend = try judgementLegend(&canvas, input.categories, left: margin, top: bottom, maxWidth: textWidth, dot: 15)
-        bottom = legend.bottom
-        width = max(width, legend.right + margin)
-        if let n = input.note {
-            bottom += 6
-            for line in try canvas.wrapped(n, note, maxWidth: textWidth) {
-                let r = try canvas.text(line, x: margin, top: bottom, align: .start, style: note, role: .note)
-                bottom = r.maxY
-                width = max(width, r.maxX + margin)
-            }
-        }
+        bottom = try legendAndNote(&canvas, input.categories, note: input.note, style: note, margin: margin, top: bottom,
+                                   maxWidth: width - 2 * margin, width: &width)
         return canvas.layout(width: width, height: bottom + margin)
     }
 }

@@ -10,54 +10,44 @@ struct FiniteCheck {
         if let value { try require(value, what()) }
     }
 
+    /// Checks the named numbers of one thing in order; a failure reads "<label> of <owner>"
+    /// ("events1 of study 'Smith 2001'"). Absent (nil) numbers pass.
+    func require(_ values: KeyValuePairs<String, Double?>, of owner: String) throws(PlotError) {
+        for (label, value) in values { try require(value, "\(label) of \(owner)") }
+    }
+
     func effect(_ effect: EffectSize) throws(PlotError) {
         let name = "study '\(effect.study)'"
-        try require(effect.yi, "yi of \(name)")
-        try require(effect.vi, "vi of \(name)")
-        try require(effect.se, "the standard error of \(name)")
+        try require(["yi": effect.yi, "vi": effect.vi, "the standard error": effect.se], of: name)
         if let c = effect.counts {
-            try require(c.events1, "events1 of \(name)")
-            try require(c.total1, "total1 of \(name)")
-            try require(c.events2, "events2 of \(name)")
-            try require(c.total2, "total2 of \(name)")
+            try require(["events1": c.events1, "total1": c.total1, "events2": c.events2, "total2": c.total2], of: name)
         }
         if let a = effect.arms {
-            try require(a.mean1, "mean1 of \(name)")
-            try require(a.sd1, "sd1 of \(name)")
-            try require(a.n1, "n1 of \(name)")
-            try require(a.mean2, "mean2 of \(name)")
-            try require(a.sd2, "sd2 of \(name)")
-            try require(a.n2, "n2 of \(name)")
+            try require(["mean1": a.mean1, "sd1": a.sd1, "n1": a.n1, "mean2": a.mean2, "sd2": a.sd2, "n2": a.n2],
+                        of: name)
         }
-        try require(effect.n1, "n1 of \(name)")
-        try require(effect.n2, "n2 of \(name)")
+        try require(["n1": effect.n1, "n2": effect.n2], of: name)
     }
 
     /// The studies, pooled estimate and heterogeneity of an analysis; `context` says which one
     /// ("the analysis", "subgroup 'UK'").
     func analysis(_ analysis: MetaAnalysis, _ context: String) throws(PlotError) {
         for study in analysis.studies {
-            let name = "study '\(study.study)' in \(context)"
-            try require(study.yi, "the estimate of \(name)")
-            try require(study.se, "the standard error of \(name)")
-            try require(study.ciLower, "the lower confidence limit of \(name)")
-            try require(study.ciUpper, "the upper confidence limit of \(name)")
-            try require(study.weight, "the weight of \(name)")
+            try require(["the estimate": study.yi, "the standard error": study.se,
+                         "the lower confidence limit": study.ciLower, "the upper confidence limit": study.ciUpper,
+                         "the weight": study.weight],
+                        of: "study '\(study.study)' in \(context)")
         }
         let pooled = analysis.pooled
-        try require(pooled.estimate, "the pooled estimate of \(context)")
-        try require(pooled.se, "the standard error of the pooled estimate of \(context)")
-        try require(pooled.ciLower, "the lower confidence limit of the pooled estimate of \(context)")
-        try require(pooled.ciUpper, "the upper confidence limit of the pooled estimate of \(context)")
-        try require(pooled.statistic, "the test statistic of \(context)")
-        try require(pooled.pValue, "the p-value of \(context)")
-        try require(pooled.piLower, "the lower prediction limit of \(context)")
-        try require(pooled.piUpper, "the upper prediction limit of \(context)")
+        try require(["the pooled estimate": pooled.estimate,
+                     "the standard error of the pooled estimate": pooled.se,
+                     "the lower confidence limit of the pooled estimate": pooled.ciLower,
+                     "the upper confidence limit of the pooled estimate": pooled.ciUpper,
+                     "the test statistic": pooled.statistic, "the p-value": pooled.pValue,
+                     "the lower prediction limit": pooled.piLower, "the upper prediction limit": pooled.piUpper],
+                    of: context)
         if let h = analysis.heterogeneity {
-            try require(h.tau2, "tau² of \(context)")
-            try require(h.q, "Q of \(context)")
-            try require(h.i2, "I² of \(context)")
-            try require(h.pValue, "the heterogeneity p-value of \(context)")
+            try require(["tau²": h.tau2, "Q": h.q, "I²": h.i2, "the heterogeneity p-value": h.pValue], of: context)
         }
     }
 }

@@ -51,6 +51,19 @@ import Testing
         }
     }
 
+    /// result.json's leave-one-out rows against the refits computed here (SMD): the same studies
+    /// omitted in the same order, the same estimates; returns the pairs for further checks.
+    static func leaveOneOut(_ result: [String: Any], _ effects: [EffectSize], _ options: PoolingOptions,
+                            _ label: String) throws -> [([String: Any], SensitivityRow)] {
+        let loo = result["leave_one_out"] as! [[String: Any]]
+        let direct = try Sensitivity.leaveOneOut(effects, measure: .smd, options: options)
+        #expect(loo.map { $0["omitted"] as! String } == direct.map(\.study))
+        for (row, d) in zip(loo, direct) {
+            expectClose(row["estimate"] as? Double, d.estimate, rel: 1e-12, "\(label) omit \(d.study)")
+        }
+        return Array(zip(loo, direct))
+    }
+
     @Test func empathyPoolLeaveOneOutAndScenarios() throws {
         let controlled = Self.rows("controlled.csv").filter { $0["outcome"] == "empathy" && $0["comparator"] == "no intervention" }
         let main = controlled.filter { !($0["study"] == "Buffel du Vaure 2017" && $0["timepoint"] == "change") }.map { Self.arms($0) }
@@ -62,15 +75,12 @@ import Testing
         let heterogeneity = result["heterogeneity"] as! [String: Any]
         #expect((heterogeneity["i2"] as! Double) > 90)
 
-        let loo = result["leave_one_out"] as! [[String: Any]]
-        let direct = try Sensitivity.leaveOneOut(effects, measure: .smd, options: options)
-        #expect(loo.map { $0["omitted"] as! String } == direct.map(\.study))
-        for (row, d) in zip(loo, direct) {
-            expectClose(row["estimate"] as? Double, d.estimate, rel: 1e-12, "omit \(d.study)")
-            expectClose(row["i2"] as? Double, d.i2, rel: 1e-12, abs: 1e-12, "omit \(d.study) I2")
+        let loo = try Self.leaveOneOut(result, effects, options, "empathy")
+        for (row, d) in loo {
+            expectClose(row["i2"] as? Double, d.i2, rel: 1e-12, abs: 1e-12, "empathy omit \(d.study) I2")
         }
         // Omitting Song 2022 removes the heterogeneity: that is what leave-one-out shows.
-        #expect((loo.first { $0["omitted"] as! String == "Song 2022" }!["i2"] as! Double) < 1e-9)
+        #expect((loo.first { $0.0["omitted"] as! String == "Song 2022" }!.0["i2"] as! Double) < 1e-9)
 
         let scenarios = Dictionary(uniqueKeysWithValues: (result["sensitivity"] as! [[String: Any]]).map { ($0["name"] as! String, $0) })
         let withoutOverlap = effects.filter { $0.study != "Lemogne 2020" }
@@ -104,11 +114,7 @@ import Testing
         Self.compare(try Pooling.analyze(effects, measure: .smd, options: options), result, analysis)
         #expect((result["studies"] as! [[String: Any]]).map { $0["study"] as! String } == effects.map(\.study))
 
-        let loo = result["leave_one_out"] as! [[String: Any]]
-        let direct = try Sensitivity.leaveOneOut(effects, measure: .smd, options: options)
-        #expect(loo.map { $0["omitted"] as! String } == direct.map(\.study))
-        for (row, d) in zip(loo, direct) {
-            expectClose(row["estimate"] as? Double, d.estimate, rel: 1e-12, "\(analysis) omit \(d.study)")
+        for (row, d) in try Self.leaveOneOut(result, effects, options, analysis) {
             expectClose(row["tau2"] as? Double, d.tau2, rel: 1e-12, abs: 1e-300, "\(analysis) omit \(d.study) tau2")
         }
         let scenarios = Dictionary(uniqueKeysWithValues: (result["sensitivity"] as! [[String: Any]]).map { ($0["name"] as! String, $0) })

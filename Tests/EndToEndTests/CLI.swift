@@ -68,6 +68,10 @@ final class Project: @unchecked Sendable {
     func read(_ path: String) throws -> String { try String(contentsOf: url(path), encoding: .utf8) }
     func write(_ path: String, _ text: String) throws { try text.write(to: url(path), atomically: true, encoding: .utf8) }
     func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: url(path).path) }
+    /// A JSON object the run wrote ("outputs/demo/pain/result.json").
+    func json(_ path: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: url(path))) as! [String: Any]
+    }
 
     /// Replaces the first occurrence of `old` in a file.
     func edit(_ path: String, _ old: String, _ new: String) throws {

@@ -5,10 +5,6 @@ import Testing
 /// (Tests/MetaStatsTests/Fixtures/influence-gosh.R), the CSV files, the figures and the report, and
 /// the same bytes for any number of jobs.
 @Suite struct InfluenceGoshRunTests {
-    func json(_ p: Project, _ path: String) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: p.url(path))) as! [String: Any]
-    }
-
     @Test func bcgInfluenceAndGosh() throws {
         let p = try Project.withBCG()
         try p.write("pipelines/b.yaml", """
@@ -25,7 +21,7 @@ import Testing
             """)
         let run = try p.metapipe("run", "pipelines/b.yaml", "--jobs", "1")
         #expect(run.status == 0, "\(run.stderr)")
-        let result = try json(p, "outputs/b/rr/result.json")
+        let result = try p.json("outputs/b/rr/result.json")
         let influence = result["influence"] as! [[String: Any]]
         #expect(influence.count == 13)
         // influence(rma(yi, vi, data = dat, method = "DL")): Aronson 1948

@@ -33,10 +33,6 @@ import Testing
 
         """
 
-    func json(_ p: Project, _ path: String) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: p.url(path))) as! [String: Any]
-    }
-
     func close(_ a: Any?, _ b: Double, _ rel: Double = 1e-6) -> Bool {
         guard let a = a as? Double else { return false }
         return abs(a - b) <= rel * abs(b)
@@ -67,7 +63,7 @@ import Testing
             """)
         let run = try p.metapipe("run", "pipelines/m.yaml")
         #expect(run.status == 0, "\(run.stderr)")
-        let pft = try json(p, "outputs/m/pft/result.json")
+        let pft = try p.json("outputs/m/pft/result.json")
         let back = (pft["pooled"] as! [String: Any])["back_transformed"] as! [String: Any]
         // predict(rma(yi, vi, method = "REML"), transf = transf.ipft.hm, targs = list(ni = ni))
         #expect(close(back["estimate"], 0.802899884200186))
@@ -77,7 +73,7 @@ import Testing
         #expect(close(back["pi_upper"], 0.998942021266444))
         let loo = pft["leave_one_out"] as! [[String: Any]]
         #expect(loo.count == 14 && loo.allSatisfy { $0["back_transformed"] != nil })
-        let change = try json(p, "outputs/m/change/result.json")
+        let change = try p.json("outputs/m/change/result.json")
         let pooled = change["pooled"] as! [String: Any]
         // rma(escalc("SMCC", …, ri = ifelse(is.na(r), 0.5, r)), method = "REML")
         #expect(close(pooled["estimate"], -0.474214995938161))

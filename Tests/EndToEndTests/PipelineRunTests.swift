@@ -82,28 +82,50 @@ import Testing
     }
 
     @Test func aRunKilledAtAnyMomentIsFollowedByACorrectRun() throws {
-        let reference = try Project("demo")
-        try Self.addLargeAnalysis(reference)
-        #expect(try reference.metapipe("run").status == 0)
-        let expected = reference.tree("outputs")
+        let expected = try Self.largeDemoOutputs()
         var midRun = 0   // kills that left some stages done and the report not yet written
         for delay in [0.02, 0.1, 0.3, 0.6] {
-            let p = try Project("demo")
-            try Self.addLargeAnalysis(p)
-            let process = try CLI.start(["run", "--jobs", "2"], in: p.root)
-            Thread.sleep(forTimeInterval: delay)
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            let p = try Self.largeDemo()
+            let process = try Self.killRun(p, after: delay)
             let stagesDone = (try? FileManager.default.contentsOfDirectory(atPath: p.root.appendingPathComponent(".metapipe/stages").path))?.count ?? 0
             if process.terminationReason == .uncaughtSignal, stagesDone > 0, !p.exists("outputs/demo/index.html") { midRun += 1 }
-            let rerun = try p.metapipe("run")
-            #expect(rerun.status == 0, "after a kill at \(delay) s: \(rerun.stderr)")
-            let got = p.tree("outputs")
-            #expect(got.keys.sorted() == expected.keys.sorted(), "after a kill at \(delay) s")
-            for key in expected.keys { #expect(got[key] == expected[key], "\(key) after a kill at \(delay) s") }
-            #expect(try p.metapipe("run").stages("ran").isEmpty)
+            try Self.expectRerunHeals(p, expected, "after a kill at \(delay) s")
         }
         #expect(midRun >= 1, "no kill landed in the middle of a run; the large analysis is too fast for these delays")
+    }
+
+    /// The demo project with `addLargeAnalysis`.
+    static func largeDemo() throws -> Project {
+        let p = try Project("demo")
+        try addLargeAnalysis(p)
+        return p
+    }
+
+    /// What an uninterrupted run of `largeDemo()` writes to outputs/.
+    static func largeDemoOutputs() throws -> [String: Data] {
+        let reference = try largeDemo()
+        #expect(try reference.metapipe("run").status == 0)
+        return reference.tree("outputs")
+    }
+
+    /// Starts `metapipe run --jobs 2` in `p`, kills it (SIGKILL) after `delay` seconds and waits for it.
+    @discardableResult
+    static func killRun(_ p: Project, after delay: Double) throws -> Process {
+        let process = try CLI.start(["run", "--jobs", "2"], in: p.root)
+        Thread.sleep(forTimeInterval: delay)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return process
+    }
+
+    /// The next run of `p` succeeds and writes exactly `expected`, and the one after it runs nothing.
+    static func expectRerunHeals(_ p: Project, _ expected: [String: Data], _ context: String) throws {
+        let rerun = try p.metapipe("run")
+        #expect(rerun.status == 0, "\(context): \(rerun.stderr)")
+        let got = p.tree("outputs")
+        #expect(got.keys.sorted() == expected.keys.sorted(), "\(context)")
+        for key in expected.keys { #expect(got[key] == expected[key], "\(key) \(context)") }
+        #expect(try p.metapipe("run").stages("ran").isEmpty)
     }
 
     /// An analysis of 700 studies with REML leave-one-out: slow enough to be killed mid-run.

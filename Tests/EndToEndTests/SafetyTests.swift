@@ -216,24 +216,12 @@ import Glibc
 
     /// A run killed at a random moment, then its cache damaged: the next run is correct.
     @Test func aKilledRunWithADamagedCacheHealsInOneRun() throws {
-        let reference = try Project("demo")
-        try PipelineRunTests.addLargeAnalysis(reference)
-        #expect(try reference.metapipe("run").status == 0)
-        let expected = reference.tree("outputs")
+        let expected = try PipelineRunTests.largeDemoOutputs()
         for (delay, damage) in [(0.1, Damage.flipEveryObject), (0.3, .flipEverything)] {
-            let p = try Project("demo")
-            try PipelineRunTests.addLargeAnalysis(p)
-            let process = try CLI.start(["run", "--jobs", "2"], in: p.root)
-            Thread.sleep(forTimeInterval: delay)
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            let p = try PipelineRunTests.largeDemo()
+            try PipelineRunTests.killRun(p, after: delay)
             if FileManager.default.fileExists(atPath: p.url(".metapipe/objects").path) { try Self.damage(p, damage) }
-            let rerun = try p.metapipe("run")
-            #expect(rerun.status == 0, "after a kill at \(delay) s and \(damage): \(rerun.stderr)")
-            let got = p.tree("outputs")
-            #expect(got.keys.sorted() == expected.keys.sorted(), "after a kill at \(delay) s")
-            for key in expected.keys { #expect(got[key] == expected[key], "\(key) after a kill at \(delay) s") }
-            #expect(try p.metapipe("run").stages("ran").isEmpty)
+            try PipelineRunTests.expectRerunHeals(p, expected, "after a kill at \(delay) s and \(damage)")
         }
     }
 }

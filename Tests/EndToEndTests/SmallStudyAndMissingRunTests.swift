@@ -23,10 +23,6 @@ import Testing
 
         """
 
-    func json(_ p: Project, _ path: String) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: p.url(path))) as! [String: Any]
-    }
-
     @Test func petoBiasChecksAndMissingDrop() throws {
         let p = try Project("demo")
         try FileManager.default.createDirectory(at: p.url("pipelines/peto"), withIntermediateDirectories: true)
@@ -52,7 +48,7 @@ import Testing
         let run = try p.metapipe("run", "pipelines/peto.yaml")
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("missing: drop leaves 1 study out of analysis 'or' for missing values: 'Extra 1999' (tpos; pipelines/peto/bcg.csv:15)"), "\(run.stderr)")
-        let result = try json(p, "outputs/peto/or/result.json")
+        let result = try p.json("outputs/peto/or/result.json")
         #expect(result["k"] as? Int == 13)
         let dropped = result["dropped"] as? [[String: Any]] ?? []
         #expect(dropped.map { $0["study"] as? String } == ["Extra 1999"])
@@ -69,7 +65,7 @@ import Testing
         // The report lists the study left out.
         let report = try p.read("outputs/peto/README.md")
         #expect(report.contains("Extra 1999 (no value for tpos (missing: drop))"), "\(report)")
-        let latitude = try json(p, "outputs/peto/latitude/result.json")
+        let latitude = try p.json("outputs/peto/latitude/result.json")
         #expect((latitude["dropped"] as? [[String: Any]])?.compactMap { $0["study"] as? String } == ["Comstock & Webster 1969", "Extra 1999"])
     }
 
@@ -88,7 +84,7 @@ import Testing
             """)
         let run = try p.metapipe("run", "pipelines/sheet.yaml")
         #expect(run.status == 0, "\(run.stderr)")
-        let result = try json(p, "outputs/sheet/empathy/result.json")
+        let result = try p.json("outputs/sheet/empathy/result.json")
         let studies = (result["studies"] as? [[String: Any]] ?? []).compactMap { $0["study"] as? String }
         #expect(studies == ["Lemogne 2020", "Buffel du Vaure 2017", "Song 2022", "Huang 2020"])
         // MD of Song 2022 from the sheet's cells: 118.64 − 104.2

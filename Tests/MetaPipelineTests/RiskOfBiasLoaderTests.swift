@@ -5,14 +5,9 @@ import Testing
 /// `risk-of-bias:` read from an overall-only table, checked against the analyses, and the scenario
 /// shortcut that keeps studies by their overall judgement.
 @Suite struct RiskOfBiasLoaderTests {
-    static let folder = Bundle.module.url(forResource: "valid/risk-of-bias", withExtension: nil, subdirectory: "Fixtures")!
+    static let folder = validFixture("risk-of-bias")
 
-    func load() throws -> Pipeline {
-        switch PipelineLoader.load(Self.folder.appendingPathComponent("pipeline.yaml").path) {
-        case .success(let p): return p
-        case .failure(let list): throw list
-        }
-    }
+    func load() throws -> Pipeline { try loadPipeline(in: Self.folder) }
 
     @Test func overallOnlyTableIsReadInTheToolsWords() throws {
         let p = try load()

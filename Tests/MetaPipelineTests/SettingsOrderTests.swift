@@ -32,12 +32,7 @@ struct ScratchPipeline {
         return list.map { $0.description.replacingOccurrences(of: folder.path + "/", with: "") }
     }
 
-    func pipeline() throws -> Pipeline {
-        switch load() {
-        case .success(let p): return p
-        case .failure(let l): throw l
-        }
-    }
+    func pipeline() throws -> Pipeline { try load().get() }
 }
 
 let countsCSV = """

@@ -6,14 +6,9 @@ import Testing
 @testable import MetaPipeline
 
 @Suite struct ValidPipelineTests {
-    static let folder = Bundle.module.url(forResource: "valid/full", withExtension: nil, subdirectory: "Fixtures")!
+    static let folder = validFixture("full")
 
-    func load() throws -> Pipeline {
-        switch PipelineLoader.load(Self.folder.appendingPathComponent("pipeline.yaml").path) {
-        case .success(let p): return p
-        case .failure(let list): throw list
-        }
-    }
+    func load() throws -> Pipeline { try loadPipeline(in: Self.folder) }
 
     @Test func resolvesEveryLevel() throws {
         let p = try load()

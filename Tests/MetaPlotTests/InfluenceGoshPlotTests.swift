@@ -9,10 +9,9 @@ import Testing
 @Suite struct InfluenceGoshPlotTests {
     static func baujatInput(_ k: Int, seed: UInt64 = 3) -> BaujatPlotInput {
         var rng = SplitMix64(seed: seed)
-        func uniform() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
         let names = (0..<k).map { i in i % 4 == 0 ? "Frimodt-Møller and colleagues \(1950 + i)" : "Study \(i + 1) \(1970 + i)" }
-        let x = (0..<k).map { _ in pow(uniform(), 2) * 3 }
-        let y = x.map { $0 * (0.5 + uniform()) * 0.1 }
+        let x = (0..<k).map { _ in pow(rng.uniform(), 2) * 3 }
+        let y = x.map { $0 * (0.5 + rng.uniform()) * 0.1 }
         return BaujatPlotInput(studies: names, contribution: x, influence: y, influential: (0..<k).map { $0 % 5 == 2 }, fixedEffect: false)
     }
 
@@ -34,9 +33,8 @@ import Testing
 
     static func goshInput(_ k: Int, measure: EffectMeasure = .generic) throws -> GoshPlotInput {
         var rng = SplitMix64(seed: 9)
-        func uniform() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
         let effects = (0..<k).map { i in
-            EffectSize(study: "S\(i)", yi: 0.3 + (uniform() - 0.5) * (i % 4 == 0 ? 2 : 0.5), vi: 0.01 + 0.1 * uniform(), input: .variance)
+            EffectSize(study: "S\(i)", yi: 0.3 + (rng.uniform() - 0.5) * (i % 4 == 0 ? 2 : 0.5), vi: 0.01 + 0.1 * rng.uniform(), input: .variance)
         }
         let g = try Gosh.analyze(effects, options: PoolingOptions(method: .dl))
         var points: [Float] = []

@@ -55,10 +55,9 @@ import Testing
 
     static func simulated(_ k: Int, seed: UInt64 = 7) -> [EffectSize] {
         var rng = SplitMix64(seed: seed)
-        func uniform() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
         return (0..<k).map { i in
-            let v = 0.01 + 0.2 * uniform()
-            let y = 0.3 + (uniform() - 0.5) * (i % 3 == 0 ? 2 : 0.6)
+            let v = 0.01 + 0.2 * rng.uniform()
+            let y = 0.3 + (rng.uniform() - 0.5) * (i % 3 == 0 ? 2 : 0.6)
             return EffectSize(study: "S\(i + 1)", yi: y, vi: v, input: .variance)
         }
     }

@@ -9,14 +9,10 @@ import Testing
     /// Heterogeneous studies from a fixed seed (a linear congruential generator, so the data do
     /// not depend on the platform's random numbers), with some repeated effects.
     static func data(_ k: Int, seed: UInt64) -> [EffectSize] {
-        var state = seed
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) / Double(1 << 53)
-        }
+        var rng = LinearCongruential64(seed: seed)
         return (0..<k).map { i in
-            let vi = 0.005 + 0.2 * uniform()
-            let yi = i % 7 == 3 ? 0.25 : 0.3 + 0.4 * (uniform() - 0.5) + (vi.squareRoot() * 2 * (uniform() - 0.5))
+            let vi = 0.005 + 0.2 * rng.uniform()
+            let yi = i % 7 == 3 ? 0.25 : 0.3 + 0.4 * (rng.uniform() - 0.5) + (vi.squareRoot() * 2 * (rng.uniform() - 0.5))
             return EffectSize(study: "S\(i)", yi: yi, vi: vi, input: .variance)
         }
     }

@@ -12,14 +12,10 @@ import Testing
     static func data(_ k: Int, seed: UInt64, spread: Double = 0.4, vRange: ClosedRange<Double> = 0.005...0.2)
         -> [EffectSize]
     {
-        var state = seed
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) / Double(1 << 53)
-        }
+        var rng = LinearCongruential64(seed: seed)
         return (0..<k).map { i in
-            let vi = vRange.lowerBound + (vRange.upperBound - vRange.lowerBound) * uniform()
-            let yi = 0.3 + spread * (uniform() - 0.5) + vi.squareRoot() * 2 * (uniform() - 0.5)
+            let vi = vRange.lowerBound + (vRange.upperBound - vRange.lowerBound) * rng.uniform()
+            let yi = 0.3 + spread * (rng.uniform() - 0.5) + vi.squareRoot() * 2 * (rng.uniform() - 0.5)
             return EffectSize(study: "S\(i)", yi: yi, vi: vi, input: .variance)
         }
     }

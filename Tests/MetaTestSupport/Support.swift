@@ -88,4 +88,18 @@ public struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// A uniform value in [0, 1) from the top 53 bits.
+    public mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
+
+/// A deterministic generator that does not depend on the platform (Knuth's 64-bit linear
+/// congruential generator); `uniform()` gives values in [0, 1) from the top 53 bits.
+public struct LinearCongruential64 {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func uniform() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) / Double(1 << 53)
+    }
 }
