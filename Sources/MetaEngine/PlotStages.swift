@@ -190,7 +190,7 @@ extension PipelineStages {
         let effects = try context.decode(EffectsArtifact.self, from: inputs.effects)
         let labels = PlotLabels(experimental: p.labels.experimental, control: p.labels.control,
                                 favoursExperimental: p.labels.favoursExperimental, favoursControl: p.labels.favoursControl)
-        let direction: FavourableDirection = p.direction == .higher ? .higher : .lower
+        let direction = p.direction
         guard let pool = try context.decode(MetaAnalysis?.self, from: inputs.pool) else {
             // No estimable study: RevMan's forest plot lists each study as "Not estimable".
             guard case .forest = inputs.figure, let options = p.pooling else {

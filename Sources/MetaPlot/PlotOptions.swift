@@ -1,3 +1,5 @@
+import MetaStats
+
 /// The file formats a layout can be rendered to.
 public enum PlotFormat: String, CaseIterable, Sendable {
     /// Raster, through Cairo, at a chosen resolution.
@@ -8,11 +10,9 @@ public enum PlotFormat: String, CaseIterable, Sendable {
     case pdf
 }
 
-/// Which side of the axis favours the experimental arm: `.higher` puts it on the right.
-public enum FavourableDirection: String, Sendable, CaseIterable {
-    case higher
-    case lower
-}
+/// Which side of the axis favours the experimental arm: `.higher` puts it on the right (the
+/// analysis' own `direction`, one type from the YAML to the figure).
+public typealias FavourableDirection = Direction
 
 /// The arm names a figure prints: data-column group headers and the "Favours …" labels under the
 /// axis.
