@@ -162,20 +162,9 @@ struct FisherScoringTable: Sendable {
     func estimate(_ method: TauEstimator, skip: Int, convergence: Convergence, y: [Double],
                   sums: inout [Double], scratch: inout [Double]) throws -> Double {
         let kd = Double(d.count - 1), pd = 1.0
-        var tau2 = starts[skip]
-        let maxIterations = convergence.fisherMaxIterations
-        var iteration = 0
-        while true {
-            iteration += 1
-            if iteration > maxIterations {
-                throw StatsError.noConvergence(method: method.rawValue, iterations: maxIterations,
-                                               detail: "Fisher scoring, last τ² = \(formatValue(tau2))")
-            }
-            let adjustment = self.adjustment(method, tau2: tau2, skip: skip, kd: kd, pd: pd, sums: &sums)
+        return try LeaveOneOutTau.fisherIterations(method, from: starts[skip], convergence: convergence) { tau2 in
+            adjustment(method, tau2: tau2, skip: skip, kd: kd, pd: pd, sums: &sums)
                 ?? LeaveOneOutTau.fisherAdjustment(method, tau2: tau2, y: y, v: v, skip: skip, w: &scratch)
-            let step = try TauSquared.fisherStep(from: tau2, adjustment: adjustment, method: method, convergence: convergence)
-            tau2 = step.tau2
-            if step.converged { return tau2 }
         }
     }
 

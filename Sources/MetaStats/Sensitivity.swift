@@ -540,7 +540,17 @@ enum LeaveOneOutTau {
     static func fisherScoring(_ method: TauEstimator, y: [Double], v: [Double], skip: Int, convergence: Convergence,
                               w: inout [Double]) throws -> Double
     {
-        var tau2 = hedges(y: y, v: v, skip: skip)
+        try fisherIterations(method, from: hedges(y: y, v: v, skip: skip), convergence: convergence) { tau2 in
+            fisherAdjustment(method, tau2: tau2, y: y, v: v, skip: skip, w: &w)
+        }
+    }
+
+    /// Fisher scoring from `start`: `TauSquared.fisherStep` with the adjustment at each iterate, until
+    /// the stopping rule holds (at most `fisherMaxIterations` steps).
+    @inline(__always)
+    static func fisherIterations(_ method: TauEstimator, from start: Double, convergence: Convergence,
+                                 adjustment: (Double) -> Double) throws -> Double {
+        var tau2 = start
         let maxIterations = convergence.fisherMaxIterations
         var iteration = 0
         while true {
@@ -549,8 +559,7 @@ enum LeaveOneOutTau {
                 throw StatsError.noConvergence(method: method.rawValue, iterations: maxIterations,
                                      detail: "Fisher scoring, last τ² = \(formatValue(tau2))")
             }
-            let adjustment = fisherAdjustment(method, tau2: tau2, y: y, v: v, skip: skip, w: &w)
-            let step = try TauSquared.fisherStep(from: tau2, adjustment: adjustment, method: method, convergence: convergence)
+            let step = try TauSquared.fisherStep(from: tau2, adjustment: adjustment(tau2), method: method, convergence: convergence)
             tau2 = step.tau2
             if step.converged { return tau2 }
         }
