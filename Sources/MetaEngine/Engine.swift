@@ -48,9 +48,7 @@ public enum Engine {
             var files: [String: String] = [:]
             for p in pipelines {
                 for (path, data) in p.inputFiles { files[path] = sha256Hex(data) }
-                for source in p.sources where source.kind == .revmanWeb {
-                    files[listingPath(source.path)] = GraphInputs.listingDigest(DataSources.files(source))
-                }
+                for (folder, listing) in p.inputListings { files[listingPath(folder)] = GraphInputs.listingDigest(listing) }
             }
             options.graphInputs = GraphInputs(key: summaryKey(command.paths, output: output, cache: cache), files: files,
                                               notes: command.notes)

@@ -66,10 +66,10 @@ public enum DataSources {
         source.kind == .xlsx ? XLSXSource(sheet: source.sheet) : CSVSource()
     }
 
-    /// Reads the source's files from disk.
-    static func contents(_ source: DataSource) -> [String: Data] {
+    /// Reads the files (`files(source)`) from disk.
+    static func contents(_ files: [String]) -> [String: Data] {
         var out: [String: Data] = [:]
-        for path in files(source) { if let d = FileManager.default.contents(atPath: path) { out[path] = d } }
+        for path in files { if let d = FileManager.default.contents(atPath: path) { out[path] = d } }
         return out
     }
 }

@@ -27,6 +27,9 @@ public struct Pipeline: Sendable {
     /// The bytes of every file the pipeline was built from (the pipeline file and its data files), by
     /// path, as they were read: what a later run compares to know the pipeline is unchanged.
     public var inputFiles: [String: Data] = [:]
+    /// The files found in each folder read (a RevMan Web data package), by folder: a file added to
+    /// or removed from the package changes the pipeline too.
+    public var inputListings: [String: [String]] = [:]
 }
 
 /// One meta-analysis of the pipeline.

@@ -29,6 +29,7 @@ public enum PipelineLoader {
             p.warnings = diagnostics
             p.inputFiles = loader.read
             p.inputFiles[path] = data
+            p.inputListings = loader.listings
             return .success(p)
         }
         return .failure(DiagnosticList(diagnostics))
@@ -96,6 +97,8 @@ struct Loader {
     var sources: [DataSource] = []
     /// The bytes of every data file read, by path.
     var read: [String: Data] = [:]
+    /// The files found in each RevMan Web package folder read, by folder.
+    var listings: [String: [String]] = [:]
     /// Tables with problems of their own: analyses reading them skip checks those problems would distort.
     var damagedTables: Set<String> = []
     /// `defaults` has a value that could not be read (such as an unknown measure): rows are not
@@ -268,8 +271,10 @@ struct Loader {
                 continue
             }
             let source = DataSource(name: pair.key, path: path, kind: kind, sheet: sheet)
-            let contents = DataSources.contents(source)
+            let files = DataSources.files(source)
+            let contents = DataSources.contents(files)
             read.merge(contents) { _, new in new }
+            if kind == .revmanWeb { listings[path] = files }
             let (loaded, problems) = DataSources.tables(source, contents: contents)
             extra += problems
             if problems.contains(where: { $0.severity == .error }) { damagedTables.insert(pair.key) }

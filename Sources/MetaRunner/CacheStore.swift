@@ -296,7 +296,11 @@ public final class CacheStore: @unchecked Sendable {
         var mtime: Int64
     }
 
-    func objectStat(_ path: String) -> ObjectStat? {
+    func objectStat(_ path: String) -> ObjectStat? { Self.fileStat(path) }
+
+    /// A regular file's size and modification time (nanoseconds); nil for anything else. How the
+    /// cache's objects and the published outputs are stamped and checked.
+    static func fileStat(_ path: String) -> ObjectStat? {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         return ObjectStat(size: Int(info.st_size), mtime: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))

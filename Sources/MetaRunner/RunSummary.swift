@@ -153,9 +153,7 @@ extension Runner {
         var root = options.outputRoot.path
         while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
         for (path, stamp) in summary.published {
-            var info = stat()
-            guard stat("\(root)/\(path)", &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) == stamp.size,
-                  Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec) == stamp.mtime else { return nil }
+            guard let seen = CacheStore.fileStat("\(root)/\(path)"), seen.size == stamp.size, seen.mtime == stamp.mtime else { return nil }
         }
         for (folder, digest) in summary.ledgers {
             let data = try? Data(contentsOf: URL(fileURLWithPath: "\(root)/\(folder)/\(ledgerName)"))

@@ -500,16 +500,8 @@ public final class Runner: @unchecked Sendable {
             lock.lock()
             let known = state.ledgers[folder]?[relative] == sha
             state.ledgers[folder, default: [:]][relative] = sha
-            let ledger = known || !relative.contains(where: \.isNewline) ? nil : state.ledgers[folder]
             lock.unlock()
-            if let ledger {
-                // A path a journal line cannot hold: the whole ledger instead.
-                ledgerWriteLock.lock()
-                defer { ledgerWriteLock.unlock() }
-                try writeLedger(folder, ledger)
-            } else if !known {
-                try appendJournal(folder, "\(sha) \(relative)\n")
-            }
+            if !known { try appendJournal(folder, canonicalJSON([sha, relative]) + [0x0A]) }
         }
         try store.writeAtomically(data, to: url, tmpDir: directory)
         stamp(path, sha: sha, state: state)
@@ -526,11 +518,9 @@ public final class Runner: @unchecked Sendable {
     }
 
     private func stamp(_ path: String, sha: String, state: RunState) {
-        var info = stat()
-        guard stat(outputPath(path), &info) == 0 else { return }
-        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        guard let seen = CacheStore.fileStat(outputPath(path)) else { return }
         lock.lock()
-        state.stamps[path] = Stamp(sha: sha, size: Int(info.st_size), mtime: mtime)
+        state.stamps[path] = Stamp(sha: sha, size: seen.size, mtime: seen.mtime)
         lock.unlock()
     }
 
@@ -551,14 +541,12 @@ public final class Runner: @unchecked Sendable {
     /// Whether the published file still holds the entry's bytes: its stamp (size and mtime) is
     /// trusted when unchanged, otherwise the file is hashed.
     private func isIntact(_ path: String, entry: Manifest.Entry, state: RunState) -> Bool {
-        var info = stat()
-        guard stat(outputPath(path), &info) == 0 else { return false }
-        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        guard let seen = CacheStore.fileStat(outputPath(path)) else { return false }
         lock.lock()
         let known = state.stamps[path]
         lock.unlock()
-        if let known, known.sha == entry.sha, known.size == Int(info.st_size), known.mtime == mtime { return true }
-        guard Int(info.st_size) == entry.size, let data = try? Data(contentsOf: outputURL(path)),
+        if let known, known.sha == entry.sha, known.size == seen.size, known.mtime == seen.mtime { return true }
+        guard seen.size == entry.size, let data = try? Data(contentsOf: outputURL(path)),
               sha256Hex(data) == entry.sha else { return false }
         stamp(path, sha: entry.sha, state: state)
         return true
@@ -589,11 +577,12 @@ public final class Runner: @unchecked Sendable {
     private func journalPath(_ folder: String) -> String { outputPath("\(folder)/\(Self.journalName)") }
 
     /// The file beside the ledger to which a run appends a line per file before it publishes it
-    /// (`<sha-256> <path in the folder>`); the run's end folds it into the ledger and removes it. A
+    /// (`["<sha-256>","<path in the folder>"]`, JSON, so that any path fits on one line); the run's
+    /// end folds it into the ledger and removes it. A
     /// ledger rewritten after every stage cost a large run a tenth of its time.
     public static let journalName = ".metapipe-outputs.journal"
 
-    private func appendJournal(_ folder: String, _ line: String) throws(RunnerError) {
+    private func appendJournal(_ folder: String, _ line: Data) throws(RunnerError) {
         ledgerWriteLock.lock()
         defer { ledgerWriteLock.unlock() }
         var fd = journals[folder] ?? -1
@@ -604,7 +593,7 @@ public final class Runner: @unchecked Sendable {
             guard fd >= 0 else { throw .io("cannot open \(journalPath(folder)): \(String(cString: strerror(errno)))") }
             journals[folder] = fd
         }
-        let bytes = Array(line.utf8)
+        let bytes = Array(line)
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBufferPointer { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
@@ -630,10 +619,9 @@ public final class Runner: @unchecked Sendable {
         var out: [(String, String)] = []
         let hex = Set("0123456789abcdef".utf8)
         for line in data.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast() {
-            let bytes = Array(line)
-            guard bytes.count > 65, bytes[64] == 0x20, bytes[..<64].allSatisfy(hex.contains),
-                  let relative = String(bytes: bytes[65...], encoding: .utf8) else { continue }
-            out.append((String(decoding: bytes[..<64], as: UTF8.self), relative))
+            guard let pair = decodeCacheFile([String].self, Data(line), fast: { $0.elements?.compactMap(\.string) }),
+                  pair.count == 2, pair[0].utf8.count == 64, pair[0].utf8.allSatisfy(hex.contains) else { continue }
+            out.append((pair[0], pair[1]))
         }
         return out
     }
@@ -797,10 +785,8 @@ public final class Runner: @unchecked Sendable {
     }
 
     private func planIntact(_ path: String, entry: Manifest.Entry, stamps: [String: Stamp]) -> Bool {
-        var info = stat()
-        guard stat(outputURL(path).path, &info) == 0 else { return false }
-        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        if let s = stamps[path], s.sha == entry.sha, s.size == Int(info.st_size), s.mtime == mtime { return true }
+        guard let seen = CacheStore.fileStat(outputPath(path)) else { return false }
+        if let s = stamps[path], s.sha == entry.sha, s.size == seen.size, s.mtime == seen.mtime { return true }
         guard let data = try? Data(contentsOf: outputURL(path)) else { return false }
         return sha256Hex(data) == entry.sha
     }

@@ -59,27 +59,32 @@ struct SeriesTable: Sendable {
                 let t = nodes[node], s = vmin + t
                 var m = [Double](repeating: 0, count: terms * families)
                 var running = [Double](repeating: 0, count: maxPower + 1)
-                for j in 0..<k {
-                    let inverse = 1 / (v[j] + t), ratio = s * inverse
-                    let dj = d[j], dj2 = dj * dj
-                    // running[p] = sˡ/(vⱼ + tₙ)ᵖ⁺ˡ, from l = 0.
-                    var base = inverse
-                    for p in 1...maxPower {
-                        running[p] = base
-                        base *= inverse
-                    }
-                    for l in 0..<terms {
-                        for f in 0..<families {
-                            let power = running[powers[f]]
-                            let weighted: Double
-                            switch degrees[f] {
-                            case 0: weighted = power
-                            case 1: weighted = dj * power
-                            default: weighted = dj2 * power
+                var weights = [Double](repeating: 0, count: families)
+                m.withUnsafeMutableBufferPointer { m in
+                    running.withUnsafeMutableBufferPointer { running in
+                        weights.withUnsafeMutableBufferPointer { weights in
+                            for j in 0..<k {
+                                let inverse = 1 / (v[j] + t), ratio = s * inverse
+                                let dj = d[j], dj2 = dj * dj
+                                for f in 0..<families { weights[f] = degrees[f] == 0 ? 1 : (degrees[f] == 1 ? dj : dj2) }
+                                // running[p] = sˡ/(vⱼ + tₙ)ᵖ⁺ˡ, from l = 0.
+                                var base = inverse
+                                for p in 1...maxPower {
+                                    running[p] = base
+                                    base *= inverse
+                                }
+                                for l in 0..<terms {
+                                    for f in 0..<families {
+                                        // A weight of 1 (degree 0) leaves the power as it is.
+                                        m[l * families + f] += weights[f] * running[powers[f]]
+                                    }
+                                    for p in 1...maxPower { running[p] *= ratio }
+                                    // The powers are ordered by p, so when both ends are 0 every later
+                                    // term adds nothing.
+                                    if running[1] == 0 && running[maxPower] == 0 { break }
+                                }
                             }
-                            m[l * families + f] += weighted
                         }
-                        for p in 1...maxPower { running[p] *= ratio }
                     }
                 }
                 for l in 0..<terms {
@@ -103,14 +108,16 @@ struct SeriesTable: Sendable {
         let s = vmin + nodes[node]
         let r = -(t - nodes[node]) / s
         guard abs(r) <= 0.34 else { return false }
-        let families = powers.count
-        for f in 0..<families { out[f] = 0 }
+        let families = powers.count, terms = self.terms
         // Horner's rule from the smallest term.
-        moments.withUnsafeBufferPointer { m in
-            var index = (node * terms + terms - 1) * families
-            for _ in 0..<terms {
-                for f in 0..<families { out[f] = out[f] * r + m[index + f] }
-                index -= families
+        out.withUnsafeMutableBufferPointer { out in
+            moments.withUnsafeBufferPointer { m in
+                for f in 0..<families { out[f] = 0 }
+                var index = (node * terms + terms - 1) * families
+                for _ in 0..<terms {
+                    for f in 0..<families { out[f] = out[f] * r + m[index + f] }
+                    index -= families
+                }
             }
         }
         return true

@@ -410,8 +410,9 @@ enum LeaveOneOutTau {
         let target = Double(n - 1)
         var w = scratch
         defer { scratch = w }
+        var sums: [Double] = [0, 0, 0]
         func f(_ t: Double) -> Double {
-            if let q = table.q(t, without: skip) { return q - target }
+            if let q = table.q(t, without: skip, sums: &sums) { return q - target }
             return generalizedQ(t, y: y, v: v, skip: skip, w: &w) - target
         }
         return try TauSquared.pauleMandelRoot(upper: table.uppers[skip], convergence: convergence, f).0
@@ -623,10 +624,10 @@ struct PauleMandelTable: Sendable {
         series = SeriesTable(d: d, v: v, top: uppers.max() ?? 0, powers: [1, 1, 1], degrees: [0, 1, 2], terms: 40)
     }
 
-    /// The generalised Q at τ² = t of the studies without i, or nil where the table has no value.
+    /// The generalised Q at τ² = t of the studies without i, or nil where the table has no value
+    /// (`sums`, three values, is scratch space).
     @inline(__always)
-    func q(_ t: Double, without i: Int) -> Double? {
-        var sums: [Double] = [0, 0, 0]
+    func q(_ t: Double, without i: Int, sums: inout [Double]) -> Double? {
         guard series.sums(t, into: &sums) else { return nil }
         let s0 = sums[0], s1 = sums[1], s2 = sums[2]
         let wi = 1 / (v[i] + t), di = d[i]

@@ -115,7 +115,8 @@ import Testing
         #expect(!p.exists("pipelines/bare/results.csv"))
         let yaml = try p.read("pipelines/bare.yaml")
         #expect(yaml.contains("RevMan stored no results in this file") && !yaml.contains("verify:"))
-        #expect(try p.metapipe("validate", "pipelines/bare.yaml").status == 0)
+        let validated = try p.metapipe("validate", "pipelines/bare.yaml")
+        #expect(validated.status == 0, "\(validated.stderr)")
         let run = try p.metapipe("run", "pipelines/bare.yaml", "--quiet")
         #expect(run.status == 0, "\(run.stderr)")
         // RevMan stored 5.140876169202446 for the pooled mean difference of analysis 1.1; computed again here.

@@ -94,4 +94,33 @@ import Testing
         #expect(both.status == 0, "\(both.stderr)")
         #expect(both.stages("ran").contains("second/report"))
     }
+
+    @Test func aFileAddedToARevManWebPackageMakesTheRunLoadAgain() throws {
+        let p = try Project("revman-real")
+        try p.write("pipelines/web.yaml", """
+            pipeline: web
+            title: A RevMan Web package read directly
+            data:
+              review: {path: ../source/CD014353-dataPackage, kind: revman-web}
+            defaults: {profile: revman-web}
+            analyses:
+              feeding: {data: review, where: {outcome: "1.1"}, measure: RR, model: random, method: REML}
+
+            """)
+        // The package first without its subgroup estimates: read from two files.
+        let package = p.url("source/CD014353-dataPackage/CD014353-analysis-data")
+        let subgroups = package.appendingPathComponent("CD014353-subgroup-estimates.csv")
+        try FileManager.default.moveItem(at: subgroups, to: p.url("subgroup-estimates.csv"))
+        #expect(try p.metapipe("run", "pipelines/web.yaml").status == 0)
+        let written = try Self.summary(p)
+        Thread.sleep(forTimeInterval: 0.02)
+        #expect(try p.metapipe("run", "pipelines/web.yaml").status == 0)
+        #expect(try Self.summary(p).mtime == written.mtime, "answered from the summary")
+        // The third file back: the two files read before are unchanged, only the package's file
+        // list differs, and that makes the run load the package again.
+        try FileManager.default.moveItem(at: p.url("subgroup-estimates.csv"), to: subgroups)
+        let changed = try p.metapipe("run", "pipelines/web.yaml")
+        #expect(changed.status == 0, "\(changed.stderr)")
+        #expect(try Self.summary(p).mtime != written.mtime, "the package's file list changed: loaded again")
+    }
 }

@@ -32,7 +32,7 @@ import Testing
         try "7\n".write(to: folder.appendingPathComponent("count.txt"), atomically: true, encoding: .utf8)
         try "9\n".write(to: folder.appendingPathComponent("stale.txt"), atomically: true, encoding: .utf8)
         let sha9 = sha256Hex(Data("9\n".utf8)), sha7 = sha256Hex(Data("7\n".utf8))
-        try Data("\(sha9) words.txt\nnot a line\n\(sha9) stale.txt\n\(sha7) count.t".utf8).write(to: journal(s))
+        try Data("[\"\(sha9)\",\"words.txt\"]\nnot a line\n[\"\(sha9)\",\"stale.txt\"]\n[\"\(sha7)\",\"count.t".utf8).write(to: journal(s))
         let report = try Runner(stages: RunnerTests.graph(s), options: s.options()).run()
         let statuses = RunnerTests().statuses(report)
         // words.txt is metapipe's (the journal says so): overwritten. count.txt is not (its line was
@@ -74,6 +74,27 @@ import Testing
         let entry = try #require(manifest.artifacts["journal"])
         let seen = try #require(store.get(entry.sha))
         #expect(String(decoding: seen, as: UTF8.self)
-                == "\(sha256Hex(Data("1".utf8))) one.txt\n\(sha256Hex(Data("2".utf8))) sub/two.txt\n")
+                == "[\"\(sha256Hex(Data("1".utf8)))\",\"one.txt\"]\n[\"\(sha256Hex(Data("2".utf8)))\",\"sub/two.txt\"]\n")
+    }
+
+    @Test func aPathWithALineBreakOrAQuoteFitsOnOneJournalLine() throws {
+        let s = try Scratch()
+        try s.write("a b")
+        let odd = "p/odd\nname \"x\" \\ é.txt"
+        let stage = Stage(id: StageID("p/odd"), kind: "odd", parameters: Data()) { _ in
+            StageOutput(published: [odd: Data("1".utf8)])
+        }
+        let runner = try Runner(stages: [stage], options: s.options(jobs: 1))
+        // As a stopped run leaves it: one line for the odd path, then one cut short.
+        try FileManager.default.createDirectory(at: s.output.appendingPathComponent("p"), withIntermediateDirectories: true)
+        let sha = sha256Hex(Data("1".utf8))
+        try (canonicalJSON([sha, String(odd.dropFirst(2))]) + Data("\n[\"\(sha)\",\"cut".utf8)).write(to: journal(s))
+        let entries = runner.journalEntries("p")
+        #expect(entries.count == 1 && entries.first?.0 == sha && entries.first?.1 == String(odd.dropFirst(2)))
+        #expect(try runner.run().succeeded)
+        #expect(s.published(odd) == "1")
+        let ledger = try JSONDecoder().decode([String: String].self,
+                                              from: Data(contentsOf: s.output.appendingPathComponent("p/\(Runner.ledgerName)")))
+        #expect(ledger[String(odd.dropFirst(2))] == sha)
     }
 }
