@@ -200,23 +200,77 @@ public final class CacheStore: @unchecked Sendable {
         return directory.appendingPathComponent(".\(name).tmp-\(getpid())-\(n)")
     }
 
-    /// Writes `data` to `url` atomically: a temporary file in `tmpDir` renamed over the target.
+    /// Writes `data` to `url` atomically: a temporary file in `tmpDir` renamed over the target. The
+    /// file is not flushed to disk here (a flush per file was most of a cold run's waiting): a run that
+    /// wrote anything ends with `flushToDisk`, and every file the cache trusts is checked by its digest,
+    /// size and time, so a file a power cut left empty or short is not trusted.
     func writeAtomically(_ data: Data, to url: URL, tmpDir: URL) throws(RunnerError) {
         let temp = temporaryURL(in: tmpDir, for: url.lastPathComponent)
-        do {
-            try data.write(to: temp)
-            if rename(temp.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? fileManager.removeItem(at: temp)
-                throw RunnerError.io("cannot move \(temp.path) to \(url.path): \(reason)")
-            }
-        } catch let error as RunnerError {
-            throw error
-        } catch {
-            try? fileManager.removeItem(at: temp)
-            throw .io("cannot write \(url.path): \(error.localizedDescription)")
+        let fd = Glibc.open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw .io("cannot write \(url.path): \(String(cString: strerror(errno)))") }
+        markWritten()
+        var failure = data.withUnsafeBytes { Self.writeAll(fd, $0) }
+        if Glibc.close(fd) != 0, failure == 0 { failure = errno }
+        if failure == 0, rename(temp.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temp.path)
+            throw .io("cannot move \(temp.path) to \(url.path): \(reason)")
+        }
+        if failure != 0 {
+            unlink(temp.path)
+            throw .io("cannot write \(url.path): \(String(cString: strerror(failure)))")
         }
     }
+
+    /// Writes all of `bytes` to `fd`; 0, or the `errno` of the write that failed.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return n < 0 ? errno : EIO }
+            offset += n
+        }
+        return 0
+    }
+
+    /// Whether this store wrote a file since it was opened (or last flushed).
+    private(set) var wroteFiles = false
+
+    private func markWritten() {
+        counterLock.lock()
+        wroteFiles = true
+        counterLock.unlock()
+    }
+
+    /// Flushes what this run wrote to disk — once, at its end, for each file system that holds the
+    /// cache or one of `folders` (`syncfs`): a run that finished leaves its cache and outputs on disk
+    /// as a power cut finds them. A run that wrote nothing flushes nothing.
+    func flushToDisk(alsoUnder folders: [String]) {
+        counterLock.lock()
+        let wrote = wroteFiles
+        wroteFiles = false
+        counterLock.unlock()
+        guard wrote, let flush = Self.syncfs else { return }
+        var devices: Set<UInt64> = []
+        for path in [rootPath] + folders {
+            let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            var info = stat()
+            if fstat(fd, &info) == 0, devices.insert(UInt64(info.st_dev)).inserted { _ = flush(fd) }
+            Glibc.close(fd)
+        }
+    }
+
+    /// glibc's `syncfs`, which its Swift module does not import; nil where the C library lacks it.
+    private static let syncfs: (@convention(c) (Int32) -> Int32)? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(nil, "syncfs") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
 
     /// Objects whose bytes were hashed (or written) in this run: trusted without reading them again.
     private var verified: Set<String> = []
