@@ -262,15 +262,8 @@ public final class CacheStore: @unchecked Sendable {
         }
     }
 
-    /// glibc's `syncfs`, which its Swift module does not import; nil where the C library lacks it.
-    private static let syncfs: (@convention(c) (Int32) -> Int32)? = {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(nil, "syncfs") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)
-        #else
-        return nil
-        #endif
-    }()
+    /// glibc's `syncfs`, which its Swift module does not import.
+    private static let syncfs = cLibraryFunction("syncfs", as: (@convention(c) (Int32) -> Int32).self)
 
     /// Objects whose bytes were hashed (or written) in this run: trusted without reading them again.
     private var verified: Set<String> = []
@@ -630,4 +623,15 @@ extension Record: DirectJSON {
             }
         }
     }
+}
+
+/// A function of the C library that its Swift module does not import, found by name; nil where the
+/// C library has no such function (or is not glibc).
+func cLibraryFunction<Function>(_ name: String, as type: Function.Type) -> Function? {
+    #if canImport(Glibc)
+    guard let symbol = dlsym(nil, name) else { return nil }
+    return unsafeBitCast(symbol, to: type)
+    #else
+    return nil
+    #endif
 }

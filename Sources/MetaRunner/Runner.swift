@@ -382,15 +382,8 @@ public final class Runner: @unchecked Sendable {
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
-    /// glibc's `malloc_trim`, which its Swift module does not import; nil on other C libraries.
-    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
-        #else
-        return nil
-        #endif
-    }()
+    /// glibc's `malloc_trim`, which its Swift module does not import.
+    private static let mallocTrim = cLibraryFunction("malloc_trim", as: (@convention(c) (Int) -> Int32).self)
 
     /// Shared mutable state of a run; every access holds `Runner.lock`.
     final class RunState: @unchecked Sendable {

@@ -73,6 +73,14 @@ import Testing
         #expect(!store.wroteFiles)
     }
 
+    /// The flush and the trim call glibc functions its Swift module does not import: both are found,
+    /// and a name the C library lacks gives nil rather than a pointer to call.
+    @Test func theCLibraryFunctionsAreFound() {
+        #expect(cLibraryFunction("syncfs", as: (@convention(c) (Int32) -> Int32).self) != nil)
+        #expect(cLibraryFunction("malloc_trim", as: (@convention(c) (Int) -> Int32).self) != nil)
+        #expect(cLibraryFunction("metapipe_no_such_function", as: (@convention(c) (Int32) -> Int32).self) == nil)
+    }
+
     /// The resident size the trim decision reads is the kernel's, as /proc/self/status reports it.
     @Test func theResidentSizeIsTheKernels() throws {
         let resident = try #require(Runner.residentBytes())
